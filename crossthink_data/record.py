@@ -89,6 +89,11 @@ class QARecord:
     def is_mcq(self) -> bool:
         return self.options is not None
 
+    @property
+    def open_answer(self) -> str:
+        """What T_Open asks for: the gold option's text for an MCQ, the answer otherwise."""
+        return (self.answer_text if self.is_mcq else self.answer) or ""
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with ``provenance`` as a JSON string (the parquet column type)."""
         row = asdict(self)

@@ -56,9 +56,8 @@ def render_mcq(record: QARecord) -> dict[str, Any]:
 
 def render_open(record: QARecord) -> dict[str, Any]:
     """T_Open: drops the options; an MCQ's ground truth becomes its gold option's text."""
-    ground_truth = record.answer_text if record.is_mcq else record.answer
     prompt = [{"role": "user", "content": open_prompt_text(record.question, math=record.domain == "math")}]
-    return _row(record, "open", prompt, ground_truth.strip())
+    return _row(record, "open", prompt, record.open_answer.strip())
 
 
 RENDERERS = {"mcq": render_mcq, "open": render_open}
