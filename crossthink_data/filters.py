@@ -22,6 +22,7 @@ MIN_QUESTION_CHARS = 10
 _OPTION_DEPENDENT = re.compile(
     r"""
     \b(which|what|who|where|when)\s+(one\s+)?of\s+the\s+(following|above|below|options|choices|statements|answers|alternatives)\b
+    | \bof\s+the\s+(following|options|choices)\s*,
     | \bthe\s+following\s+(is|are|statements?|options?|choices?|best|most|would|could|can|does|do|was|were|correctly|is\s+not)\b
     | \b(all|none|both|neither)\s+of\s+the\s+(above|these|options|choices|following|answers)\b
     | \b(the\s+)?(options|choices|answers|alternatives)\s+(above|below|given|listed|provided)\b
@@ -33,6 +34,15 @@ _OPTION_DEPENDENT = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # Math answers that are not a single checkable value (proofs, explanations, multi-answers in prose).
+# Gold option texts that only mean something next to the other options.
+_OPTION_DEPENDENT_ANSWER = re.compile(
+    r"""^\s*(
+        (all|none|both|neither)\s+of\s+(the\s+)?(above|these|those|them|options|choices|statements|answers)
+      | (both\s+)?\(?[a-j]\)?\s*(,\s*\(?[a-j]\)?\s*)*(and|&|or)\s+\(?[a-j]\)?
+      | (only\s+)?(options?|choices?|statements?)\s+\(?[a-j1-9ivx]+\)?\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
 _NON_CHECKABLE_MATH = re.compile(
     r"\b(proof|prove|proven|shown|see\s+(above|below|explanation)|explanation|answers?\s+(vary|may\s+vary)|"
     r"not\s+possible\s+to|cannot\s+be\s+determined|no\s+solution\s+exists)\b",
@@ -103,6 +113,11 @@ def stem_is_self_contained(record: QARecord, template: str) -> bool:
     return _OPTION_DEPENDENT.search(record.question) is None
 
 
+def answer_is_self_contained(record: QARecord, template: str) -> bool:
+    """A gold option like "All of the above" or "Both A and C" means nothing once options are gone."""
+    return _OPTION_DEPENDENT_ANSWER.search(record.open_answer) is None
+
+
 def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
@@ -166,6 +181,7 @@ RULES: tuple[Rule, ...] = (
     Rule("gold_not_in_options", _mcq_template, gold_among_options, "gold label does not name its option"),
     Rule("duplicate_options", _mcq_template, options_are_distinct, "two options have the same text"),
     Rule("option_dependent_stem", _open_from_mcq, stem_is_self_contained, "stem refers to its options"),
+    Rule("option_dependent_answer", _open_from_mcq, answer_is_self_contained, "gold refers to other options"),
     Rule("open_answer_too_long", _open_general, open_answer_is_short, "open answer longer than 10 words"),
     Rule(
         "math_answer_not_checkable", _open_math, math_answer_is_checkable, "math answer not one short value"
