@@ -1,0 +1,125 @@
+"""What every source adapter is: where upstream rows come from, and how one row becomes a QARecord.
+
+An adapter knows one upstream dataset: its Hub id/config/split, license, citation, the file layout
+of a local copy, and the mapping of one upstream row to a :class:`~crossthink_data.record.QARecord`.
+Reading (Hub or local files) is separate from mapping so the pipeline can count, reject and resume
+per row, and so tests can feed real rows straight into :meth:`SourceAdapter.to_record`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+from crossthink_data.record import QARecord, RecordError, option_label
+
+from .readers import find_files, read_rows
+
+
+class SourceAdapter(ABC):
+    """One upstream QA dataset. Subclasses set the class attributes and implement :meth:`to_record`."""
+
+    name: ClassVar[str]  # QARecord.source of its records, e.g. "mmlu_train"
+    hub_id: ClassVar[str | None] = None  # e.g. "cais/mmlu"; None: local files only
+    hub_config: ClassVar[str | None] = None
+    hub_configs: ClassVar[tuple[str, ...]] = ()  # several configs read one after the other (MATH)
+    hub_split: ClassVar[str] = "train"
+    hub_data_files: ClassVar[str | None] = None  # load one file of a multi-file repo (NVIDIA)
+    local_patterns: ClassVar[tuple[str, ...]] = ("**/*.jsonl", "**/*.json", "**/*.parquet")
+    license: ClassVar[str]  # Hub license id
+    commercial_use: ClassVar[bool] = True
+    citation: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    domain: ClassVar[str]  # "gpr" or "math"
+
+    # ---- reading ---------------------------------------------------------------------------------
+    def rows(self, from_dir: Path | str | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """Upstream rows, unchanged: from the Hub with ``datasets.load_dataset`` by default, or from
+        local files in the upstream layout (``local_patterns`` under ``from_dir``)."""
+        rows = self._local_rows(Path(from_dir)) if from_dir is not None else self._hub_rows()
+        return itertools.islice(rows, limit) if limit is not None else rows
+
+    def _hub_rows(self) -> Iterator[dict[str, Any]]:
+        if self.hub_id is None:
+            raise ValueError(
+                f"source {self.name!r} has no Hub dataset; pass from_dir (--from-dir) with local files"
+            )
+        from datasets import load_dataset
+
+        if self.hub_data_files is not None:
+            data_files = {self.hub_split: self.hub_data_files}
+            yield from load_dataset(self.hub_id, data_files=data_files, split=self.hub_split)
+            return
+        for config in self.hub_configs or (self.hub_config,):
+            yield from load_dataset(self.hub_id, config, split=self.hub_split)
+
+    def _local_rows(self, from_dir: Path) -> Iterator[dict[str, Any]]:
+        for path in find_files(from_dir, self.local_patterns):
+            yield from self.read_local_file(path)
+
+    def read_local_file(self, path: Path) -> Iterator[dict[str, Any]]:
+        """Rows of one local file (override where the local layout differs from the Hub schema)."""
+        return read_rows(path)
+
+    # ---- mapping ---------------------------------------------------------------------------------
+    @abstractmethod
+    def to_record(self, row: dict[str, Any]) -> QARecord:
+        """One upstream row as a QARecord; raises RecordError naming the problem."""
+
+    def records(
+        self, from_dir: Path | str | None = None, limit: int | None = None
+    ) -> Iterator[QARecord | RecordError]:
+        """Records of :meth:`rows`; a bad row yields its RecordError (with ``.row`` set) instead, so
+        the caller can count and write rejects without stopping."""
+        for index, row in enumerate(self.rows(from_dir=from_dir, limit=limit)):
+            try:
+                record = self.to_record(row)
+            except RecordError as err:
+                error = RecordError(f"{self.name} row {index}: {err}")
+                error.row = row  # type: ignore[attr-defined]
+                error.reason = str(err)  # type: ignore[attr-defined]
+                yield error
+                continue
+            record.provenance.setdefault("row_index", index)
+            yield record
+
+    # ---- helpers for subclasses ------------------------------------------------------------------
+    def provenance(self, **extra: Any) -> dict[str, Any]:
+        """Provenance common to every record of this source, plus row-specific fields."""
+        base: dict[str, Any] = {"dataset": self.hub_id or self.name, "license": self.license}
+        base.update({k: v for k, v in extra.items() if v is not None})
+        return base
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} ({self.hub_id or 'local files'})>"
+
+
+def required_text(row: dict[str, Any], field: str) -> str:
+    """``row[field]`` as a stripped non-empty string, or RecordError naming the field."""
+    value = row.get(field)
+    if value is None:
+        raise RecordError(f"missing {field!r}")
+    if not isinstance(value, str):
+        value = str(value)
+    value = value.strip()
+    if not value:
+        raise RecordError(f"empty {field!r}")
+    return value
+
+
+def gold_from_index(answer: Any, n_options: int) -> str:
+    """Option label of a 0-based gold index, or RecordError when it is not an index of an option."""
+    if isinstance(answer, bool) or answer is None:
+        raise RecordError(f"gold answer must be an option index, got {answer!r}")
+    try:
+        index = int(answer)
+    except (TypeError, ValueError) as err:
+        raise RecordError(f"gold answer must be an option index, got {answer!r}") from err
+    if index != answer and str(index) != str(answer).strip():
+        raise RecordError(f"gold answer must be an option index, got {answer!r}")
+    if not 0 <= index < n_options:
+        raise RecordError(f"gold index {index} out of range for {n_options} options")
+    return option_label(index)
