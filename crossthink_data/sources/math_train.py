@@ -65,7 +65,8 @@ class MathTrain(SourceAdapter):
         answer = str(answer).strip() if answer is not None else ""
         if not answer:
             if not row.get("solution"):
-                raise RecordError("missing 'answer' and 'solution': no final answer")
+                state = "empty" if "answer" in row else "missing"
+                raise RecordError(f"{state} 'answer' and no 'solution' to take a \\boxed{{}} answer from")
             answer = last_boxed(row["solution"]) or ""
             if not answer:
                 raise RecordError("no \\boxed{} final answer in 'solution'")

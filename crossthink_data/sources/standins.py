@@ -176,7 +176,7 @@ class AGIEvalMath(SourceAdapter):
 
     name = "agieval_math"
     hub_id = None
-    local_patterns = ("math.jsonl", "*.jsonl")
+    local_patterns = ("math.jsonl",)
     license = "mit"
     domain = "math"
     citation = """@misc{zhong2023agieval,
