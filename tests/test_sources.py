@@ -402,7 +402,7 @@ def crossthink_row(question: str, gold: str, index: int = 0) -> dict:
 MCQ_TEXT = "Which gas do plants take in for photosynthesis?\nOptions:\nA. Oxygen\nB. Carbon dioxide\nC. Nitrogen\nD. Helium"
 
 
-@pytest.mark.parametrize("gold", ["B", "(B)", "B. Carbon dioxide", "carbon dioxide"])
+@pytest.mark.parametrize("gold", ["B", "(B)", "B. Carbon dioxide", "carbon dioxide", "\\boxed{B}"])
 def test_crossthink_qa_mcq_gold_forms(gold):
     record = get_source("crossthink_qa").to_record(crossthink_row(MCQ_TEXT, gold, index=7))
     assert record.question == "Which gas do plants take in for photosynthesis?"

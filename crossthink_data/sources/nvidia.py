@@ -11,7 +11,8 @@ Upstream
     = ``{"style": "rule", "ground_truth": str}``, ``meta_data`` = ``{"question": str, "index": int,
     ...}``. We read the question from ``meta_data.question`` (falling back to a top-level
     ``question`` as some mirrors have it) and the gold from ``reward_model.ground_truth`` (falling
-    back to top-level ``ground_truth``/``answer``/``reference_answer``).
+    back to top-level ``ground_truth``/``answer``/``reference_answer``; a gold stored as
+    ``\\boxed{...}`` is unwrapped).
     The Hub repo's two files have different columns, so the default loader reads one file per
     split (``data_files``) instead of letting ``datasets`` infer one schema from both.
 Local layout (``from_dir``)
@@ -33,6 +34,7 @@ from typing import Any
 from crossthink_data.record import QARecord, RecordError
 
 from .base import SourceAdapter
+from .boxed import last_boxed
 from .mmlu_categories import mmlu_category
 from .options import answer_label, label_of_text, split_options
 
@@ -67,7 +69,10 @@ class _CrossThinkBase(SourceAdapter):
         return _field(row, "meta_data", "question", "question", "problem")
 
     def _gold(self, row: dict[str, Any]) -> str:
-        return _field(row, "reward_model", "ground_truth", "ground_truth", "answer", "reference_answer")
+        gold = _field(row, "reward_model", "ground_truth", "ground_truth", "answer", "reference_answer")
+        if gold.lstrip("$ ").startswith("\\boxed"):  # a gold stored boxed: keep what is inside
+            gold = last_boxed(gold) or gold
+        return gold
 
     def _provenance(self, row: dict[str, Any]) -> dict[str, Any]:
         meta = row.get("meta_data") if isinstance(row.get("meta_data"), dict) else {}
