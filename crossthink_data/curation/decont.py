@@ -1,0 +1,383 @@
+"""N-gram decontamination against the evaluation benchmarks, on datatrove's ``decont`` module.
+
+The index holds, per benchmark task, the hashed n-grams of every benchmark question (with its
+passage and options) and of its gold answer (datatrove's ``NGramsDecontIndexer`` hashing). Three
+changes to datatrove's filter, because benchmark *questions* are short and formulaic:
+
+* a row is dropped when at least ``min_overlap`` (default half) of the n-grams of its question (or of
+  question + options) are in the index, not on the first shared n-gram: on MATH train, single hits were
+  boilerplate ("can be written in the form", asy preambles) while copies share every n-gram;
+* questions shorter than ``n`` words have no n-gram at all, so their whole normalised text is
+  also indexed and matched exactly (10% of MATH-500 problems are under 12 words);
+* numbers are kept and words split on whitespace (see :mod:`crossthink_data.curation.text`).
+
+The index comes from local benchmark files laid out as ``<root>/<benchmark>/<file>`` (jsonl,
+json arrays or csv, as in ``../shared/data/benchmarks``) or from lighteval task names, which
+datatrove's indexer loads through lighteval (needs the Hub). Output: the kept rows as parquet,
+every removed row under ``removed/``, and ``report.json`` with the hits per benchmark and the
+matching n-gram of each.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.pipeline.decont import NGramsDecontConfig, NGramsDecontFilter, NGramsDecontIndexer
+from datatrove.utils.text import ngrams, simplify_text
+
+from crossthink_data.curation.rows import content_text, input_schema, make_reader, make_writer
+from crossthink_data.curation.text import DEFAULT_NORM, make_norm_config, word_tokenizer
+
+# The paper's evaluation suite (lighteval names where lighteval has the task built in).
+PAPER_BENCHMARKS = ("math500", "amc23", "aime24", "aime25", "mmlu", "mmlu_pro", "gpqa_diamond", "agieval_v1")
+SHORT_QUESTION_PREFIX = "\x00whole-question\x00 "
+QUESTION_KEYS = ("problem", "question", "Question", "input", "query")
+OPTION_KEYS = ("options", "choices")
+GOLD_KEYS = ("answer", "label", "gold", "target")
+_OPTION_LABEL = re.compile(r"^\s*(\(?[A-Ja-j]\)|[A-Ja-j][.:])\s*")
+
+
+@dataclass(frozen=True)
+class BenchmarkItem:
+    """One evaluation question: ``task`` is ``<benchmark>:<file>``, ``query`` its full prompt text."""
+
+    benchmark: str
+    task: str
+    question: str
+    query: str
+    gold: str
+    content: str = ""  # question + options, labels stripped (what a training row would carry)
+
+
+@dataclass
+class DecontSettings:
+    """n-gram size, normalisation and how much overlap counts as contamination.
+
+    ``min_overlap`` is the share of a row's n-grams that must be in the index: single shared
+    n-grams are mostly boilerplate ("where m and n are relatively prime positive integers find"),
+    while a copied question shares all of them. ``min_overlap=0`` is datatrove's any-hit rule.
+    """
+
+    n_grams: int = 12
+    keep_numbers: bool = True
+    lowercase: bool = True
+    remove_punctuation: bool = True
+    tokenizer: str = "whitespace"
+    min_overlap: float = 0.5
+    index_answers: bool = True
+    whole_short_questions: bool = True
+
+    def datatrove_config(self) -> NGramsDecontConfig:
+        if self.n_grams < 3:
+            raise ValueError(
+                f"n_grams must be at least 3 (got {self.n_grams}): shorter n-grams match everything"
+            )
+        return NGramsDecontConfig(
+            n_grams=self.n_grams,
+            find_query_ngrams=True,
+            find_overlap_ngrams=self.index_answers,
+            norm_config=make_norm_config(
+                numbers=not self.keep_numbers, lowercase=self.lowercase, punctuation=self.remove_punctuation
+            ),
+        )
+
+
+# ---------------------------------------------------------------- benchmark files
+
+
+def load_benchmark_dir(root: Path | str, only: Iterable[str] | None = None) -> Iterator[BenchmarkItem]:
+    """Every question of every benchmark under ``root`` (``<root>/<benchmark>/**/<file>``)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"benchmark folder {root} does not exist")
+    wanted = set(only) if only else None
+    files = sorted(p for p in root.rglob("*") if p.suffix in (".jsonl", ".json", ".csv") and p.is_file())
+    if not files:
+        raise FileNotFoundError(f"no .jsonl/.json/.csv benchmark files under {root}")
+    for path in files:
+        relative = path.relative_to(root)
+        benchmark = relative.parts[0] if len(relative.parts) > 1 else root.name
+        if wanted is not None and benchmark not in wanted:
+            continue
+        task = f"{benchmark}:{relative.with_suffix('').as_posix().removeprefix(benchmark + '/')}"
+        for row in _benchmark_rows(path):
+            item = _to_item(row, benchmark, task)
+            if item is not None:
+                yield item
+
+
+def _benchmark_rows(path: Path) -> Iterator[dict[str, Any] | list[str]]:
+    if path.suffix == ".jsonl":
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    yield json.loads(line)
+    elif path.suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        yield from data if isinstance(data, list) else data.get("data", [])
+    else:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        if rows and rows[0] and rows[0][0].strip().lower() == "question":
+            header = rows[0]
+            yield from (dict(zip(header, r)) for r in rows[1:])
+        else:
+            yield from rows  # headerless MMLU layout: question, choices..., answer
+
+
+def _to_item(row: dict[str, Any] | list[str], benchmark: str, task: str) -> BenchmarkItem | None:
+    if isinstance(row, list):
+        if len(row) < 3:
+            return None
+        question, options, gold = row[0], row[1:-1], row[-1]
+        passage = ""
+    else:
+        question = next((str(row[k]) for k in QUESTION_KEYS if row.get(k)), "")
+        options = next((row[k] for k in OPTION_KEYS if isinstance(row.get(k), list)), None)
+        if options is None:
+            options = [row[k] for k in sorted(row) if k.startswith("choice") and k[6:].isdigit()]
+        gold = next((str(row[k]) for k in GOLD_KEYS if row.get(k) not in (None, "")), "")
+        passage = str(row.get("passage") or "")
+    if not question.strip():
+        return None
+    options = [_OPTION_LABEL.sub("", str(o)) for o in options or []]
+    query = "\n".join(part for part in (passage, question, *options) if part)
+    content = "\n".join([question, *options])
+    return BenchmarkItem(benchmark, task, question, query, gold, content)
+
+
+# ---------------------------------------------------------------- datatrove steps
+
+
+class BenchmarkIndexer(NGramsDecontIndexer):
+    """datatrove's n-gram indexer, fed with local benchmark items (lighteval only for task names).
+
+    Writes the same ``<task>.index.hashes`` files as datatrove, plus the whole-text hash of each
+    question shorter than n words.
+    """
+
+    _requires_dependencies: list[str] = []
+
+    def __init__(
+        self,
+        output_folder: str,
+        items: list[BenchmarkItem] | None = None,
+        lighteval_tasks: list[str] | None = None,
+        settings: DecontSettings | None = None,
+    ) -> None:
+        self.settings = settings or DecontSettings()
+        super().__init__(
+            output_folder,
+            lighteval_tasks=lighteval_tasks,
+            config=self.settings.datatrove_config(),
+            language=word_tokenizer(self.settings.tokenizer),
+        )
+        self.items = items or []
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> None:
+        if self.lighteval_tasks:  # datatrove loads the tasks through lighteval (Hub access needed)
+            data = (
+                Document(text=i.gold, id=str(n), metadata={"query": i.query, "task": i.task})
+                for n, i in enumerate(self.items)
+            )
+            return super().run(data, rank, world_size)
+        hashes: dict[str, set[int]] = defaultdict(set)
+        for item in self.items:
+            label = item.gold if self.settings.index_answers else ""
+            hashes[item.task].update(self.compute_hashes(label, item.query))
+            if self.settings.whole_short_questions:
+                words = self._words(item.question)
+                if 0 < len(words) < self.config.n_grams:
+                    for text in {item.question, item.content or item.question}:
+                        whole = SHORT_QUESTION_PREFIX + " ".join(self._words(text))
+                        hashes[item.task].add(self.hash_func(whole))
+        for task, task_hashes in hashes.items():
+            array = np.array(sorted(task_hashes), dtype=self.config.hash_config.np_descr)
+            self.stat_update("indexed_hashes", value=len(array))
+            with self.output_folder.open(f"{task.replace(' ', '_')}.index.hashes", mode="wb") as handle:
+                handle.write(array.tobytes())
+
+    def _words(self, text: str) -> list[str]:
+        return self.tokenizer.word_tokenize(simplify_text(text, self.config.norm_config))
+
+
+class QuestionDecontFilter(NGramsDecontFilter):
+    """datatrove's n-gram filter over question + options, plus the whole-short-question match."""
+
+    name = "🦠 decontaminate questions"
+
+    def __init__(
+        self, index_folder: str, settings: DecontSettings | None = None, exclusion_writer=None
+    ) -> None:
+        self.settings = settings or DecontSettings()
+        super().__init__(
+            index_folder,
+            config=self.settings.datatrove_config(),
+            exclusion_writer=exclusion_writer,
+            language=word_tokenizer(self.settings.tokenizer),
+        )
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        if self._index_hashes is None:
+            self.load_index_hashes()
+        index, hash_func = self._index_hashes, self.hash_func
+        norm, n = self.config.norm_config, self.config.n_grams
+        question = self.tokenizer.word_tokenize(simplify_text(doc.text, norm))
+        content = self.tokenizer.word_tokenize(simplify_text(content_text(doc), norm))
+        matches: list[tuple[str, str]] = []
+        overlap = 0.0
+        for words in (question, content) if len(content) > len(question) else (question,):
+            grams = [" ".join(g) for g in ngrams(words, n)]
+            found = [(gram, task) for gram in grams if (task := index.get(hash_func(gram))) is not None]
+            if grams and len(found) / len(grams) > overlap:
+                matches, overlap = found, len(found) / len(grams)
+        if self.settings.whole_short_questions and 0 < len(question) < n:
+            # the MCQ's question + options, or the open question alone
+            whole = SHORT_QUESTION_PREFIX + " ".join(content)
+            task = index.get(hash_func(whole))
+            if task is not None:
+                matches, overlap = [(whole, task)], 1.0
+        if not matches or overlap < self.settings.min_overlap:
+            return True
+        task = Counter(t for _, t in matches).most_common(1)[0][0]
+        doc.metadata["contaminated_ngram"] = next(g for g, t in matches if t == task).removeprefix(
+            SHORT_QUESTION_PREFIX
+        )
+        doc.metadata["contaminated_task"] = task
+        doc.metadata["contaminated_overlap"] = round(overlap, 3)
+        self.stat_update(f"contaminated_{task.split(':')[0]}")
+        return False, "contaminated"
+
+
+# ---------------------------------------------------------------- the stage
+
+
+@dataclass
+class DecontReport:
+    """What decontamination removed, per benchmark, with the n-gram that matched each row."""
+
+    rows_in: int = 0
+    kept: int = 0
+    removed: int = 0
+    per_benchmark: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+
+
+def build_index(
+    benchmarks: str | Path | list[str],
+    index_dir: Path,
+    settings: DecontSettings | None = None,
+    only: Iterable[str] | None = None,
+) -> Path:
+    """Index from a benchmark folder, or from lighteval task names (a list, or comma-separated)."""
+    from crossthink_data.pipeline import make_executor
+
+    settings = settings or DecontSettings()
+    index_dir = Path(index_dir)
+    if isinstance(benchmarks, (str, Path)) and Path(benchmarks).is_dir():
+        indexer = BenchmarkIndexer(
+            str(index_dir / "hashes"), items=list(load_benchmark_dir(benchmarks, only)), settings=settings
+        )
+    else:
+        tasks = benchmarks.split(",") if isinstance(benchmarks, str) else [str(t) for t in benchmarks]
+        tasks = [t.strip() for t in tasks if t.strip()]
+        if not tasks:
+            raise ValueError(f"{benchmarks!r} is neither a benchmark folder nor lighteval task names")
+        indexer = BenchmarkIndexer(str(index_dir / "hashes"), lighteval_tasks=tasks, settings=settings)
+    make_executor([indexer], index_dir / "logs").run()
+    return index_dir / "hashes"
+
+
+def decontaminate(
+    input_dir: Path | str,
+    output_dir: Path | str,
+    benchmarks: str | Path | list[str],
+    settings: DecontSettings | None = None,
+    only: Iterable[str] | None = None,
+    tasks: int = 1,
+    workers: int = 1,
+    max_examples: int = 20,
+) -> DecontReport:
+    """Drops rows that overlap a benchmark; writes kept rows, ``removed/`` and ``report.json``."""
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from crossthink_data.pipeline import make_executor
+
+    settings = settings or DecontSettings()
+    output_dir = Path(output_dir)
+    index = build_index(benchmarks, output_dir / "index", settings, only)
+    removed_writer = JsonlWriter(
+        str(output_dir / "removed"), output_filename="${rank}.jsonl", compression=None
+    )
+    pipeline = [
+        make_reader(input_dir),
+        QuestionDecontFilter(str(index), settings, exclusion_writer=removed_writer),
+        make_writer(output_dir / "data", input_schema(input_dir)),
+    ]
+    make_executor(pipeline, output_dir / "logs" / "filter", tasks=tasks, workers=workers).run()
+    report = summarize(output_dir, max_examples)
+    (output_dir / "report.json").write_text(report.to_json(), encoding="utf-8")
+    return report
+
+
+def summarize(output_dir: Path, max_examples: int = 20) -> DecontReport:
+    """Report from the removed rows (each carries its matching n-gram and task) and the kept files."""
+    import pyarrow.parquet as pq
+
+    report = DecontReport()
+    report.kept = sum(
+        pq.ParquetFile(p).metadata.num_rows for p in sorted((output_dir / "data").glob("*.parquet"))
+    )
+    per_task: dict[str, Counter] = defaultdict(Counter)
+    examples: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for path in sorted((output_dir / "removed").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            doc = json.loads(line)
+            meta = doc.get("metadata", {})
+            task = meta.get("contaminated_task", "?")
+            benchmark = task.split(":")[0]
+            report.removed += 1
+            per_task[benchmark][task] += 1
+            if len(examples[benchmark]) < max_examples:
+                examples[benchmark].append(
+                    {
+                        "id": doc.get("id"),
+                        "source": meta.get("source"),
+                        "template": meta.get("template"),
+                        "task": task,
+                        "ngram": meta.get("contaminated_ngram"),
+                        "question": doc.get("text", "")[:300],
+                    }
+                )
+    report.rows_in = report.kept + report.removed
+    report.per_benchmark = {
+        b: {"hits": sum(c.values()), "tasks": dict(c.most_common()), "examples": examples[b]}
+        for b, c in sorted(per_task.items())
+    }
+    return report
+
+
+__all__ = [
+    "DEFAULT_NORM",
+    "PAPER_BENCHMARKS",
+    "BenchmarkIndexer",
+    "BenchmarkItem",
+    "DecontReport",
+    "DecontSettings",
+    "QuestionDecontFilter",
+    "build_index",
+    "decontaminate",
+    "load_benchmark_dir",
+    "summarize",
+]
