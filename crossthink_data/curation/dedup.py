@@ -1,0 +1,341 @@
+"""Deduplication across sources, keeping the copy from the most trusted source.
+
+Two passes, both datatrove's:
+
+1. **exact**: ``ExactDedupSignature`` / ``ExactFindDedups`` / ``ExactDedupFilter`` over a key of the
+   template, the normalised question and the *set* of normalised options (re-ordered options are
+   the same question). datatrove keeps the highest ``document_priority``; ours is the source's
+   place in the trust order.
+2. **near**: MinHash (``MinhashDedupSignature`` / ``Buckets`` / ``Cluster``) over question + options.
+   datatrove's cluster step keeps an arbitrary member, so we ask it for cluster ids instead and
+   pick the winner ourselves: in each cluster, rows that share template and gold answer are
+   duplicates and the most trusted one is kept. Requiring the same answer keeps math variants
+   that differ only in their numbers ("x^2-6y-3=..." vs "x^2+2y-9=..."): similar text, different
+   questions.
+
+Normalisation keeps numbers and math operators for the exact key ("3+4" is not "3-4").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from datatrove.data import Document, DocumentsPipeline
+from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.dedup.exact_dedup import (
+    ExactDedupConfig,
+    ExactDedupFilter,
+    ExactDedupSignature,
+    ExactFindDedups,
+)
+from datatrove.pipeline.dedup.minhash import (
+    MinhashConfig,
+    MinhashDedupBuckets,
+    MinhashDedupCluster,
+    MinhashDedupSignature,
+)
+from datatrove.pipeline.filters.base_filter import BaseFilter
+from datatrove.utils.binaryio import read_tuples_from_file
+
+from crossthink_data.curation.rows import content_text, input_schema, make_reader, make_writer, options_of
+from crossthink_data.curation.text import DEFAULT_NORM, word_tokenizer
+
+# Most trusted first. Human-written exams with human gold answers, then curated sets whose
+# answers were parsed from human or verified solutions, then LLM-written references, then our
+# own mined Syn-QA. A source not listed ranks below all listed ones.
+DEFAULT_TRUST_ORDER: tuple[str, ...] = (
+    "mmlu_train",
+    "math_train",
+    "arc_challenge",
+    "gsm8k",
+    "agieval_math",
+    "numina_math",
+    "crossthink_math",
+    "crossthink_qa",
+    "natural_reasoning",
+    "syn_qa",
+)
+_LATEX_SPACING = re.compile(r"\\[,;:! ]|\\q?quad\b|\$")
+_SPACE = re.compile(r"\s+")
+
+
+def trust_priority(source: str | None, order: Sequence[str] = DEFAULT_TRUST_ORDER) -> int:
+    """datatrove priority (1..65535, higher wins) of ``source`` in ``order``; unknown sources get 1."""
+    if len(order) > 65000:
+        raise ValueError("trust order is limited to 65000 sources")
+    try:
+        return len(order) + 1 - list(order).index(source)
+    except ValueError:
+        return 1
+
+
+def normalise_for_key(text: str) -> str:
+    """Case, Unicode width, whitespace, ``$`` and LaTeX spacing removed; operators and numbers kept."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _LATEX_SPACING.sub("", text)
+    return _SPACE.sub("", text).rstrip(".?!:;,")
+
+
+def exact_key(document: Document) -> str:
+    """Template + normalised question + sorted normalised options."""
+    options = sorted(normalise_for_key(o) for o in options_of(document.metadata))
+    template = document.metadata.get("template") or ""
+    return "\x1f".join([template, normalise_for_key(document.text), *options])
+
+
+def answer_key(metadata: dict) -> str:
+    """The gold as the model must say it: the option text for MCQ, the answer otherwise."""
+    gold = metadata.get("answer_text") if metadata.get("options") else metadata.get("answer")
+    return normalise_for_key(str(gold or ""))
+
+
+@dataclass
+class DedupSettings:
+    """Trust order and MinHash parameters (datatrove's defaults: 5-grams, 14 buckets x 8 hashes)."""
+
+    trust_order: tuple[str, ...] = DEFAULT_TRUST_ORDER
+    near: bool = True
+    n_grams: int = 5
+    num_buckets: int = 14
+    hashes_per_bucket: int = 8
+    seed: int = 1
+    tokenizer: str = "whitespace"
+
+    def exact_config(self) -> ExactDedupConfig:
+        order = tuple(self.trust_order)
+
+        def content(document: Document) -> str:
+            return exact_key(document)
+
+        def priority(document: Document) -> int:
+            return trust_priority(document.metadata.get("source"), order)
+
+        return ExactDedupConfig(content_getter=content, document_priority=priority)
+
+    def minhash_config(self) -> MinhashConfig:
+        return MinhashConfig(
+            n_grams=self.n_grams,
+            num_buckets=self.num_buckets,
+            hashes_per_bucket=self.hashes_per_bucket,
+            seed=self.seed,
+            norm_config=DEFAULT_NORM,
+        )
+
+
+class ContentMinhashSignature(MinhashDedupSignature):
+    """MinHash signatures of question + options (datatrove signs ``doc.text`` alone)."""
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1):
+        def with_content(docs):
+            for doc in docs:
+                yield Document(text=content_text(doc), id=doc.id)
+
+        return super().run(with_content(data), rank, world_size)
+
+
+class ClusterMembers(PipelineStep):
+    """Writes, for every row in a MinHash cluster, its cluster, duplicate group and trust."""
+
+    name = "🎯 cluster members"
+    type = "🫂 - DEDUP"
+
+    def __init__(self, clusters_folder: str, output_folder: str, trust_order: Sequence[str]) -> None:
+        super().__init__()
+        self.clusters_folder = clusters_folder
+        self.output_folder = output_folder
+        self.trust_order = tuple(trust_order)
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        clusters = _read_pairs(Path(self.clusters_folder) / f"{rank:06d}.clusters")
+        out = Path(self.output_folder)
+        out.mkdir(parents=True, exist_ok=True)
+        with (out / f"{rank:05d}.jsonl").open("w", encoding="utf-8") as handle:
+            for idx, doc in enumerate(data):
+                if idx in clusters:
+                    group = (doc.metadata.get("template") or "") + "\x1f" + answer_key(doc.metadata)
+                    member = {
+                        "rank": rank,
+                        "idx": idx,
+                        "cluster": clusters[idx],
+                        "group": group,
+                        "priority": trust_priority(doc.metadata.get("source"), self.trust_order),
+                    }
+                    handle.write(json.dumps(member) + "\n")
+                    self.stat_update("clustered")
+        return
+        yield  # a generator step that consumes its input
+
+
+class NearDuplicateFilter(BaseFilter):
+    """Drops the rows that lost to a more trusted near-duplicate (see :func:`choose_losers`)."""
+
+    name = "🎯 near-duplicates"
+
+    def __init__(self, losers_folder: str, exclusion_writer=None) -> None:
+        super().__init__(exclusion_writer=exclusion_writer)
+        self.losers_folder = losers_folder
+        self._losers: set[int] | None = None
+        self._idx = -1
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        path = Path(self.losers_folder) / f"{rank:05d}.json"
+        self._losers = set(json.loads(path.read_text())) if path.exists() else set()
+        self._idx = -1
+        return super().run(data, rank, world_size)
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        self._idx += 1
+        return (False, "near_duplicate") if self._idx in self._losers else True
+
+
+def _read_pairs(path: Path) -> dict[int, int]:
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        return {doc: cluster for doc, cluster in read_tuples_from_file(handle, "2I", lines_to_buffer=1000)}
+
+
+def choose_losers(members_folder: Path, losers_folder: Path) -> int:
+    """In each (cluster, template + gold) group keep the most trusted row (ties: first in input)."""
+    groups: dict[tuple[int, str], list[tuple[int, int, int]]] = defaultdict(list)
+    for path in sorted(Path(members_folder).glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            m = json.loads(line)
+            groups[(m["cluster"], m["group"])].append((-m["priority"], m["rank"], m["idx"]))
+    losers: dict[int, list[int]] = defaultdict(list)
+    for members in groups.values():
+        for _, rank, idx in sorted(members)[1:]:
+            losers[rank].append(idx)
+    losers_folder.mkdir(parents=True, exist_ok=True)
+    for old in losers_folder.glob("*.json"):
+        old.unlink()
+    for rank, idxs in losers.items():
+        (losers_folder / f"{rank:05d}.json").write_text(json.dumps(sorted(idxs)))
+    return sum(len(v) for v in losers.values())
+
+
+@dataclass
+class DedupReport:
+    """Rows in and kept, and what each pass removed, per source."""
+
+    rows_in: int = 0
+    kept: int = 0
+    exact_removed: dict[str, int] = field(default_factory=dict)
+    near_removed: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+
+def dedup(
+    input_dir: Path | str,
+    output_dir: Path | str,
+    settings: DedupSettings | None = None,
+    tasks: int = 1,
+    workers: int = 1,
+) -> DedupReport:
+    """Exact then near deduplication; writes ``data/``, ``removed/{exact,near}/`` and ``report.json``."""
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from crossthink_data.pipeline import make_executor
+
+    settings = settings or DedupSettings()
+    out = Path(output_dir)
+    work, logs = out / "work", out / "logs"
+    exact_cfg = settings.exact_config()
+
+    def run(name: str, pipeline: list, n_tasks: int = tasks) -> None:
+        make_executor(pipeline, logs / name, tasks=n_tasks, workers=min(workers, n_tasks)).run()
+
+    run(
+        "1_exact_signatures",
+        [make_reader(input_dir), ExactDedupSignature(str(work / "exact_sigs"), exact_cfg)],
+    )
+    run("2_exact_find", [ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact_cfg)], 1)
+    exact_filter = ExactDedupFilter(str(work / "exact_dups"), exact_cfg)
+    if settings.near:
+        mh = settings.minhash_config()
+        tok = word_tokenizer(settings.tokenizer)
+        run(
+            "3_minhash_signatures",
+            [
+                make_reader(input_dir),
+                exact_filter,
+                ContentMinhashSignature(str(work / "mh_sigs"), mh, language=tok),
+            ],
+        )
+        run(
+            "4_minhash_buckets",
+            [MinhashDedupBuckets(str(work / "mh_sigs"), str(work / "mh_buckets"), config=mh)],
+            mh.num_buckets,
+        )
+        run(
+            "5_minhash_clusters",
+            [
+                MinhashDedupCluster(
+                    str(work / "mh_buckets"), str(work / "mh_clusters"), config=mh, save_cluster_id=True
+                )
+            ],
+            1,
+        )
+        run(
+            "6_cluster_members",
+            [
+                make_reader(input_dir),
+                ExactDedupFilter(str(work / "exact_dups"), exact_cfg),
+                ClusterMembers(str(work / "mh_clusters"), str(work / "members"), settings.trust_order),
+            ],
+        )
+        choose_losers(work / "members", work / "losers")
+
+    removed_exact = JsonlWriter(
+        str(out / "removed" / "exact"), output_filename="${rank}.jsonl", compression=None
+    )
+    final = [make_reader(input_dir), ExactDedupFilter(str(work / "exact_dups"), exact_cfg, removed_exact)]
+    if settings.near:
+        removed_near = JsonlWriter(
+            str(out / "removed" / "near"), output_filename="${rank}.jsonl", compression=None
+        )
+        final.append(NearDuplicateFilter(str(work / "losers"), exclusion_writer=removed_near))
+    final.append(make_writer(out / "data", input_schema(input_dir)))
+    run("7_write", final)
+    report = _report(out)
+    (out / "report.json").write_text(report.to_json(), encoding="utf-8")
+    return report
+
+
+def _report(out: Path) -> DedupReport:
+    import pyarrow.parquet as pq
+
+    report = DedupReport()
+    report.kept = sum(pq.ParquetFile(p).metadata.num_rows for p in sorted((out / "data").glob("*.parquet")))
+    for kind in ("exact", "near"):
+        counts: Counter = Counter()
+        for path in sorted((out / "removed" / kind).glob("*.jsonl")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                counts[json.loads(line).get("metadata", {}).get("source", "?")] += 1
+        setattr(report, f"{kind}_removed", dict(sorted(counts.items())))
+    report.rows_in = report.kept + sum(report.exact_removed.values()) + sum(report.near_removed.values())
+    return report
+
+
+__all__ = [
+    "DEFAULT_TRUST_ORDER",
+    "ClusterMembers",
+    "ContentMinhashSignature",
+    "DedupReport",
+    "DedupSettings",
+    "NearDuplicateFilter",
+    "answer_key",
+    "choose_losers",
+    "dedup",
+    "exact_key",
+    "normalise_for_key",
+    "trust_priority",
+]
