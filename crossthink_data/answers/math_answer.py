@@ -1,0 +1,137 @@
+"""Math answers: a cheap exact fast path, then math-verify (symbolic) in a bounded child process.
+
+The fast path only decides what it can decide for sure: two answers that are the same string
+after removing LaTeX presentation, or two plain numbers (exactly equal, or clearly different).
+Everything else (expressions, intervals, sets, units, degrees, percentages) goes to math-verify,
+so its conventions hold; near-equal decimals go there too, because math-verify rounds floats.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from fractions import Fraction
+
+from crossthink_data.answers.latex import strip_presentation
+from crossthink_data.answers.numeric import parse_number
+from crossthink_data.answers.verifier import VerifierTimeout, get_pool
+
+MAX_EXPONENT_NESTING = 2
+"""``a^{b^{c}}`` is fine, ``9^{9^{9^{9}}}`` is not: a tower this deep is wrong unless the gold has one."""
+VERDICT_CACHE_SIZE = 65_536
+"""GRPO rollouts of one prompt repeat final answers; remember math-verify's definite verdicts."""
+
+_NEAR = Fraction(1, 10_000)
+_EXPONENT = re.compile(r"\^\s*\{?")
+
+
+def canonical(answer: str) -> str:
+    """Presentation-free form used for the exact fast path: no LaTeX dressing, no spaces, no final dot."""
+    return strip_presentation(answer).replace(" ", "").rstrip(".")
+
+
+def fast_verdict(gold: str, answer: str) -> bool | None:
+    """True/False when decidable without a symbolic engine, None when math-verify must decide."""
+    gold_form, answer_form = canonical(gold), canonical(answer)
+    if not answer_form:
+        return False
+    if gold_form == answer_form:
+        return True
+    gold_value, value = parse_number(gold_form), parse_number(answer_form)
+    if gold_value is None or value is None:
+        return None
+    if gold_value == value:
+        return True
+    exact = "." not in gold_form and "." not in answer_form
+    if exact or abs(gold_value - value) > _NEAR * max(1, abs(gold_value)):
+        return False
+    return None  # 0.333333 vs 1/3: math-verify's rounding rule decides
+
+
+def exponent_nesting(text: str) -> int:
+    """How deep exponents nest: ``x^2`` -> 1, ``2^{2^{x}}`` -> 2 (counted over braces, linear)."""
+    depth, deepest, stack = 0, 0, []
+    brace = 0
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "^":
+            if i + 1 < len(text) and text[i + 1] == "{":
+                depth += 1
+                stack.append(brace)
+                brace += 1
+                i += 1
+            else:
+                deepest = max(deepest, depth + 1)
+        elif char == "{":
+            brace += 1
+        elif char == "}":
+            brace -= 1
+            if stack and stack[-1] == brace:
+                stack.pop()
+                depth -= 1
+        deepest = max(deepest, depth)
+        i += 1
+    return deepest
+
+
+class _VerdictCache:
+    """A small thread-safe LRU of (gold, answer) -> verdict."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], bool] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> bool | None:
+        with self._lock:
+            verdict = self._items.get(key)
+            if verdict is not None:
+                self._items.move_to_end(key)
+            return verdict
+
+    def put(self, key: tuple[str, str], verdict: bool) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = verdict
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+verdict_cache = _VerdictCache(VERDICT_CACHE_SIZE)
+
+
+def needs_verifier(gold: str, answer: str) -> bool:
+    """True when only math-verify can tell (the fast path and the guards could not)."""
+    return fast_verdict(gold, answer) is None and not _rejected_by_guard(gold, answer)
+
+
+def _rejected_by_guard(gold: str, answer: str) -> bool:
+    if "^" not in answer:
+        return False
+    return exponent_nesting(answer) > max(MAX_EXPONENT_NESTING, exponent_nesting(gold))
+
+
+def math_equivalent(gold: str, answer: str, timeout_s: float) -> bool:
+    """Is ``answer`` the same mathematical object as ``gold``? Wrong on timeout."""
+    verdict = fast_verdict(gold, answer)
+    if verdict is not None:
+        return verdict
+    if _rejected_by_guard(gold, answer):
+        return False
+    key = (gold, answer)
+    cached = verdict_cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        verdict = get_pool().verify(gold, answer, timeout_s)
+    except VerifierTimeout:
+        return False
+    verdict_cache.put(key, verdict)
+    return verdict
