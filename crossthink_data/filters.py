@@ -8,7 +8,6 @@ record can be fine as T_MCQ and unusable as T_Open ("Which of the following ..."
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,39 +17,49 @@ MAX_OPEN_ANSWER_WORDS = 10
 MAX_MATH_ANSWER_CHARS = 120
 MIN_QUESTION_CHARS = 10
 
+# The patterns below are plain strings in the syntax both Python's `re` and RE2 (pyarrow.compute,
+# used by crossthink_data.columnar) accept, so the scalar and the columnar filter agree.
+
 # Stems that only make sense next to their options; the paper drops these from T_Open.
-_OPTION_DEPENDENT = re.compile(
-    r"""
-    \b(which|what|who|where|when)\s+(one\s+)?of\s+the\s+(following|above|below|options|choices|statements|answers|alternatives)\b
-    | \bof\s+the\s+(following|options|choices)\s*,
-    | \bthe\s+following\s+(is|are|statements?|options?|choices?|best|most|would|could|can|does|do|was|were|correctly|is\s+not)\b
-    | \b(all|none|both|neither)\s+of\s+the\s+(above|these|options|choices|following|answers)\b
-    | \b(the\s+)?(options|choices|answers|alternatives)\s+(above|below|given|listed|provided)\b
-    | \b(above|below|given|listed)\s+(options|choices|answers|alternatives)\b
-    | \b(select|choose|pick|identify)\s+(the\s+)?(best|correct|most\s+appropriate|right)\s+(option|choice|answer|alternative)\b
-    | \bfill\s+in\s+the\s+blank\b
-    | \bexcept\s*[:?]?\s*$
-    """,
-    re.IGNORECASE | re.VERBOSE,
+OPTION_DEPENDENT_STEM = "|".join(
+    [
+        r"\b(which|what|who|where|when)\s+(one\s+)?of\s+the\s+(following|above|below|options|choices|statements|answers|alternatives)\b",
+        r"\bof\s+the\s+(following|options|choices)\s*,",
+        r"\bthe\s+following\s+(is|are|statements?|options?|choices?|best|most|would|could|can|does|do|was|were|correctly)\b",
+        r"\b(all|none|both|neither)\s+of\s+the\s+(above|these|options|choices|following|answers)\b",
+        r"\b(the\s+)?(options|choices|answers|alternatives)\s+(above|below|given|listed|provided)\b",
+        r"\b(above|below|given|listed)\s+(options|choices|answers|alternatives)\b",
+        r"\b(select|choose|pick|identify)\s+(the\s+)?(best|correct|most\s+appropriate|right)\s+(option|choice|answer|alternative)\b",
+        r"\bexcept\s*[:?]?\s*$",
+    ]
 )
-# Math answers that are not a single checkable value (proofs, explanations, multi-answers in prose).
-# Gold option texts that only mean something next to the other options.
-_OPTION_DEPENDENT_ANSWER = re.compile(
-    r"""^\s*(
-        (all|none|both|neither)\s+of\s+(the\s+)?(above|these|those|them|options|choices|statements|answers)
-      | (both\s+)?\(?[a-j]\)?\s*(,\s*\(?[a-j]\)?\s*)*(and|&|or)\s+\(?[a-j]\)?
-      | (only\s+)?(options?|choices?|statements?)\s+\(?[a-j1-9ivx]+\)?\b
-    )""",
-    re.IGNORECASE | re.VERBOSE,
+# Gold option texts that only mean something next to the other options ("All of the above", "A and C").
+OPTION_DEPENDENT_ANSWER = "|".join(
+    [
+        r"^\s*(all|none|both|neither)\s+of\s+(the\s+)?(above|these|those|them|options|choices|statements|answers)",
+        r"^\s*(both\s+)?\(?[a-j]\)?\s*(,\s*\(?[a-j]\)?\s*)*(and|&|or)\s+\(?[a-j]\)?(\W|$)",
+        r"^\s*(only\s+)?(options?|choices?|statements?)\s+\(?[a-j1-9ivx]+\)?(\W|$)",
+    ]
 )
-_NON_CHECKABLE_MATH = re.compile(
+# Math answers that are not one checkable value (proofs, explanations, prose).
+NON_CHECKABLE_MATH = (
     r"\b(proof|prove|proven|shown|see\s+(above|below|explanation)|explanation|answers?\s+(vary|may\s+vary)|"
-    r"not\s+possible\s+to|cannot\s+be\s+determined|no\s+solution\s+exists)\b",
-    re.IGNORECASE,
+    r"not\s+possible\s+to|cannot\s+be\s+determined|no\s+solution\s+exists)\b"
 )
-_WORD = re.compile(r"\S+")
-# Prose words in a LaTeX answer: letters not part of a command (\\frac, \\begin) and not single variables.
-_PROSE_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
+# Prose words in a LaTeX answer: letters not part of a command (\frac, \begin), two or more long.
+PROSE_WORD = r"(?:^|[^\\A-Za-z])[A-Za-z]{2,}"
+CONTROL_OR_REPLACEMENT = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]"
+SYMBOL_CHAR = r"[^\w \n\t\r]|_"  # not a letter, digit or ASCII space; RE2 spells it [^\p{L}\p{N} \n\t\r]
+MAX_SYMBOL_SHARE = 0.7
+WORD = r"\S+"
+
+_OPTION_DEPENDENT = re.compile(OPTION_DEPENDENT_STEM, re.IGNORECASE)
+_OPTION_DEPENDENT_ANSWER = re.compile(OPTION_DEPENDENT_ANSWER, re.IGNORECASE)
+_NON_CHECKABLE_MATH = re.compile(NON_CHECKABLE_MATH, re.IGNORECASE)
+_PROSE_WORD = re.compile(PROSE_WORD)
+_CONTROL_OR_REPLACEMENT = re.compile(CONTROL_OR_REPLACEMENT)
+_SYMBOL = re.compile(SYMBOL_CHAR)
+_WORD = re.compile(WORD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,21 +77,14 @@ def _normalise_option(text: str) -> str:
 
 
 def is_garbled(text: str) -> bool:
-    """Text a model cannot read: replacement characters, control characters, or mostly symbols."""
-    if "\ufffd" in text:
+    """Text a model cannot read: replacement or control characters, or over 70% symbols."""
+    if _CONTROL_OR_REPLACEMENT.search(text):
         return True
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t\r" for ch in text):
-        return True
-    visible = [ch for ch in text if not ch.isspace()]
-    if not visible:
-        return True
-    readable = sum(ch.isalnum() for ch in visible)
-    return readable / len(visible) < 0.3
+    return len(_SYMBOL.findall(text)) > MAX_SYMBOL_SHARE * len(text)
 
 
 def question_is_well_formed(record: QARecord, template: str) -> bool:
-    question = record.question.strip()
-    return len(question) >= MIN_QUESTION_CHARS and not is_garbled(question)
+    return len(record.question.strip()) >= MIN_QUESTION_CHARS and not is_garbled(record.question)
 
 
 def answer_is_well_formed(record: QARecord, template: str) -> bool:
@@ -108,8 +110,25 @@ def options_are_distinct(record: QARecord, template: str) -> bool:
     return len(set(normalised)) == len(normalised)
 
 
+# Every option-dependent pattern contains one of these words: a cheap test before the regex.
+_OPTION_HINTS = (
+    "following",
+    "above",
+    "below",
+    "option",
+    "choice",
+    "answer",
+    "alternative",
+    "statement",
+    "except",
+)
+
+
 def stem_is_self_contained(record: QARecord, template: str) -> bool:
     """T_Open removes the options, so the stem must not refer to them."""
+    lowered = record.question.lower()
+    if not any(hint in lowered for hint in _OPTION_HINTS):
+        return True
     return _OPTION_DEPENDENT.search(record.question) is None
 
 
@@ -127,24 +146,12 @@ def open_answer_is_short(record: QARecord, template: str) -> bool:
     return word_count(record.open_answer) <= MAX_OPEN_ANSWER_WORDS
 
 
-def _balanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
-
-
 def math_answer_is_checkable(record: QARecord, template: str) -> bool:
-    """A math answer must be one short final value: no prose, balanced braces, bounded length."""
+    """A math answer must be one short final value: no prose, as many { as }, bounded length."""
     answer = record.open_answer.strip()
     return (
         0 < len(answer) <= MAX_MATH_ANSWER_CHARS
-        and _balanced(answer)
+        and answer.count("{") == answer.count("}")
         and _NON_CHECKABLE_MATH.search(answer) is None
         and len(_PROSE_WORD.findall(answer)) <= MAX_OPEN_ANSWER_WORDS
     )
