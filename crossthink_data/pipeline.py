@@ -19,15 +19,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 from datatrove.pipeline.writers.disk_base import DiskWriter
+from datatrove.utils.batching import batched
 
+from crossthink_data.columnar import filter_h_table, render_table
 from crossthink_data.filters import RULE_NAMES, filter_h_failure
 from crossthink_data.record import RecordError, arrow_schema, from_document, to_document
-from crossthink_data.templates import render
 
 CONFIGS = ("records", "mcq", "open")
 TEMPLATED = {"records": False, "mcq": True, "open": True}
@@ -86,18 +88,32 @@ class SourceRecordReader(PipelineStep):
                 yield to_document(item)
 
 
+def documents_table(documents: list[Document], templated: bool = False) -> pa.Table:
+    """A batch of record Documents as a pyarrow table (the input of the columnar fast path)."""
+    return pa.Table.from_pylist([document_row(None, d) for d in documents], schema=arrow_schema(templated))
+
+
 class FilterH(BaseFilter):
-    """Filter H for one template; a dropped row carries the name of the rule that dropped it."""
+    """Filter H for one template; a dropped row carries the name of the rule that dropped it.
+
+    Batches go through :mod:`crossthink_data.columnar`; single documents through the scalar rules.
+    """
 
     name = "🔍 filter H"
 
-    def __init__(self, template: str, exclusion_writer: DiskWriter | None = None) -> None:
-        super().__init__(exclusion_writer=exclusion_writer)
+    def __init__(
+        self, template: str, exclusion_writer: DiskWriter | None = None, batch_size: int = 2048
+    ) -> None:
+        super().__init__(exclusion_writer=exclusion_writer, batch_size=batch_size)
         self.template = template
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         rule = filter_h_failure(from_document(doc), self.template)
         return True if rule is None else (False, rule)
+
+    def filter_batch(self, batch: list[Document]) -> list[bool | tuple[bool, str]]:
+        failures = filter_h_table(documents_table(batch), self.template).to_pylist()
+        return [True if rule is None else (False, rule) for rule in failures]
 
 
 class TemplateRenderer(PipelineStep):
@@ -106,17 +122,19 @@ class TemplateRenderer(PipelineStep):
     name = "🧩 template"
     type = "✂️ - FORMAT"
 
-    def __init__(self, template: str) -> None:
+    def __init__(self, template: str, batch_size: int = 2048) -> None:
         super().__init__()
         self.template = template
+        self.batch_size = batch_size
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        for document in data:
-            with self.track_time():
-                row = render(from_document(document), self.template)
+        for batch in batched(data, self.batch_size):
+            with self.track_time("batch"):
+                rows = render_table(documents_table(batch), self.template).to_pylist()
+            for document, row in zip(batch, rows, strict=True):
                 document.metadata = {k: v for k, v in row.items() if k not in ("id", "question")}
-            self.stat_update(self.template)
-            yield document
+                self.stat_update(self.template)
+                yield document
 
 
 def source_pipeline(
