@@ -1,0 +1,120 @@
+"""The datatrove source pipeline on real demo rows: counts, rejects by rule, crash + resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from datatrove.pipeline.base import PipelineStep
+
+from crossthink_data.pipeline import (
+    make_executor,
+    parquet_files,
+    run_source,
+    source_pipeline,
+    summarize_stats,
+)
+from crossthink_data.sources import DEMO_SOURCES
+
+ARC = DEMO_SOURCES["arc_challenge"]
+
+
+def read_rows(work_dir: Path, source: str, config: str) -> list[dict]:
+    return [
+        row for path in parquet_files(work_dir, source, config) for row in pq.read_table(path).to_pylist()
+    ]
+
+
+def read_rejects(work_dir: Path, source: str, folder: str) -> list[dict]:
+    files = sorted((work_dir / source / "rejects" / folder).glob("*.jsonl"))
+    return [json.loads(line) for path in files for line in path.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def arc_run(tmp_path_factory) -> tuple[Path, list]:
+    work = tmp_path_factory.mktemp("work")
+    return work, run_source("arc_challenge", work, from_dir=ARC, tasks=2)
+
+
+def test_counts_add_up_and_match_the_files(arc_run):
+    work, summaries = arc_run
+    by_config = {s.config: s for s in summaries}
+    raw_rows = (
+        json.loads((ARC / "arc_challenge_train.json").read_text())
+        if (ARC / "arc_challenge_train.json").exists()
+        else None
+    )
+    for summary in summaries:
+        assert summary.rows_in == (len(raw_rows) if raw_rows is not None else summary.rows_in)
+        assert summary.kept + sum(summary.dropped.values()) == summary.rows_in
+        assert summary.kept == len(read_rows(work, "arc_challenge", summary.config))
+    assert by_config["mcq"].kept <= by_config["records"].kept
+    assert by_config["open"].dropped.get("option_dependent_stem", 0) > 0
+
+
+def test_templated_rows_carry_prompt_and_ground_truth(arc_run):
+    work, _ = arc_run
+    mcq = read_rows(work, "arc_challenge", "mcq")
+    open_rows = {r["id"]: r for r in read_rows(work, "arc_challenge", "open")}
+    records = {r["id"]: r for r in read_rows(work, "arc_challenge", "records")}
+    for row in mcq:
+        assert row["kind"] == "mcq" and row["ground_truth"] == records[row["id"]]["answer"]
+        assert "\nA. " in row["prompt"][0]["content"]
+    for row_id, row in open_rows.items():
+        assert row["kind"] == "open" and row["ground_truth"] == records[row_id]["answer_text"].strip()
+        assert "\nA. " not in row["prompt"][0]["content"]
+    assert len({r["id"] for r in mcq}) == len(mcq)
+
+
+def test_rejects_name_their_rule(arc_run):
+    work, summaries = arc_run
+    open_summary = next(s for s in summaries if s.config == "open")
+    rejects = read_rejects(work, "arc_challenge", "open_filter_h")
+    reasons = [r["metadata"]["filter_reason"] for r in rejects]
+    for rule, count in open_summary.dropped.items():
+        if rule != "invalid_record":
+            assert reasons.count(rule) == count
+    invalid = read_rejects(work, "arc_challenge", "records")
+    assert len(invalid) == open_summary.dropped["invalid_record"]
+    assert all(r["metadata"]["filter_reason"] == "invalid_record" and r["text"] for r in invalid)
+
+
+class CrashOnce(PipelineStep):
+    """Raises in one task after some documents, the first time only (a crash mid-write)."""
+
+    name = "crash once"
+
+    def __init__(self, rank: int, after: int, marker: str) -> None:
+        super().__init__()
+        self.crash_rank, self.after, self.marker = rank, after, marker
+
+    def run(self, data, rank: int = 0, world_size: int = 1):
+        for count, document in enumerate(data):
+            if rank == self.crash_rank and count == self.after and not Path(self.marker).exists():
+                Path(self.marker).touch()
+                raise RuntimeError("simulated crash")
+            yield document
+
+
+def test_crash_then_rerun_equals_uninterrupted_run(tmp_path, arc_run):
+    reference_work, _ = arc_run
+    work = tmp_path / "work"
+    logs = work / "arc_challenge" / "logs" / "open"
+
+    def pipeline():
+        steps = source_pipeline("arc_challenge", "open", work, from_dir=ARC)
+        steps.insert(-1, CrashOnce(rank=1, after=40, marker=str(tmp_path / "crashed")))
+        return steps
+
+    with pytest.raises(Exception, match="simulated crash"):
+        make_executor(pipeline(), logs, tasks=2).run()
+    assert (logs / "completions" / "00000").exists() and not (logs / "completions" / "00001").exists()
+    make_executor(pipeline(), logs, tasks=2).run()  # resumes: task 0 is skipped, task 1 reruns
+
+    resumed = read_rows(work, "arc_challenge", "open")
+    reference = read_rows(reference_work, "arc_challenge", "open")
+    assert sorted(r["id"] for r in resumed) == sorted(r["id"] for r in reference)
+    assert len({r["id"] for r in resumed}) == len(resumed)
+    assert summarize_stats("arc_challenge", "open", logs).kept == len(reference)
