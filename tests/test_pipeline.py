@@ -41,13 +41,9 @@ def arc_run(tmp_path_factory) -> tuple[Path, list]:
 def test_counts_add_up_and_match_the_files(arc_run):
     work, summaries = arc_run
     by_config = {s.config: s for s in summaries}
-    raw_rows = (
-        json.loads((ARC / "arc_challenge_train.json").read_text())
-        if (ARC / "arc_challenge_train.json").exists()
-        else None
-    )
+    raw_rows = json.loads((ARC / "arc_challenge_train.json").read_text())  # 300 real ARC rows
     for summary in summaries:
-        assert summary.rows_in == (len(raw_rows) if raw_rows is not None else summary.rows_in)
+        assert summary.rows_in == len(raw_rows) == 300
         assert summary.kept + sum(summary.dropped.values()) == summary.rows_in
         assert summary.kept == len(read_rows(work, "arc_challenge", summary.config))
     assert by_config["mcq"].kept <= by_config["records"].kept
