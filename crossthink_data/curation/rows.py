@@ -69,9 +69,7 @@ def make_reader(folder: Path | str, limit: int = -1):
     if _kind(files[0]) == "parquet":
         from datatrove.pipeline.readers import ParquetReader
 
-        return ParquetReader(
-            str(root), adapter=row_adapter, glob_pattern="**/*.parquet", limit=limit, add_file_path=False
-        )
+        return ParquetReader(str(root), adapter=row_adapter, glob_pattern="**/*.parquet", limit=limit)
     from datatrove.pipeline.readers import JsonlReader
 
     compression = "gzip" if files[0].name.endswith(".gz") else None
