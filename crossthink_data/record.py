@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import string
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 DOMAINS = ("gpr", "math")
@@ -96,9 +96,18 @@ class QARecord:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with ``provenance`` as a JSON string (the parquet column type)."""
-        row = asdict(self)
-        row["provenance"] = json.dumps(self.provenance, ensure_ascii=False, sort_keys=True)
-        return {name: row[name] for name in RECORD_FIELDS}
+        return {
+            "id": self.id,
+            "source": self.source,
+            "domain": self.domain,
+            "category": self.category,
+            "subject": self.subject,
+            "question": self.question,
+            "options": list(self.options) if self.options is not None else None,
+            "answer": self.answer,
+            "answer_text": self.answer_text,
+            "provenance": json.dumps(self.provenance, ensure_ascii=False, sort_keys=True),
+        }
 
     @classmethod
     def from_dict(cls, row: dict[str, Any]) -> QARecord:
