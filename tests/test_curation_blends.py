@@ -1,0 +1,148 @@
+"""The eight paper blends on a pool of real rows: exact ratios, no reuse, reproducible, cards."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+import yaml
+
+from crossthink_data.curation.blends import (
+    BLENDS_DIR,
+    PAPER_BLENDS,
+    BlendError,
+    BlendSpec,
+    apportion,
+    sample_blend,
+)
+from crossthink_data.record import QARecord, arrow_schema
+from crossthink_data.sources import get_source
+from crossthink_data.templates import render
+
+
+def _records(test_data: Path, source: str) -> list[QARecord]:
+    folder = test_data / "curation" / source
+    return [r for r in get_source(source).records(from_dir=folder) if isinstance(r, QARecord)]
+
+
+def natural_reasoning_rows(test_data: Path) -> list[QARecord]:
+    """Natural Reasoning records from rows written in its Hub schema (question, reference_answer,
+    responses), filled with real ARC questions and their gold option text."""
+    adapter = get_source("natural_reasoning")
+    rows = [
+        {
+            "question": r.question,
+            "reference_answer": r.answer_text,
+            "responses": [{"response_model": "Llama-3.3-70B"}],
+        }
+        for r in _records(test_data, "arc_challenge")[:24]
+    ]
+    return [adapter.to_record(row) for row in rows]
+
+
+@pytest.fixture(scope="module")
+def pool(test_data: Path) -> pa.Table:
+    rows = []
+    for record in _records(test_data, "mmlu_train") + _records(test_data, "arc_challenge"):
+        rows += [render(record, "mcq"), render(record, "open")]
+    rows += [render(r, "open") for r in _records(test_data, "gsm8k")]
+    rows += [render(r, "open") for r in natural_reasoning_rows(test_data)]
+    return pa.Table.from_pylist(rows, schema=arrow_schema(templated=True))
+
+
+def _expected_weights(spec_yaml: dict, pool: pa.Table) -> tuple[str, dict[str, float], pa.Table]:
+    """Target weights read from the YAML itself (independent of the sampler's code)."""
+    table = pool
+    for column, value in (spec_yaml.get("where") or {}).items():
+        table = table.filter(pa.compute.equal(table[column], value))
+    available = Counter(table.column(spec_yaml["by"]).to_pylist())
+    if spec_yaml["ratio"] == "natural":
+        weights = {g: float(n) for g, n in available.items()}
+    else:
+        weights = {g: float(spec_yaml.get("default_weight") or 0) for g in available}
+        weights.update({g: float(w) for g, w in spec_yaml["ratio"].items()})
+        weights = {g: w for g, w in weights.items() if w > 0 and available.get(g)}
+    return spec_yaml["by"], weights, table
+
+
+@pytest.mark.parametrize("name", PAPER_BLENDS)
+def test_every_paper_blend_is_exact_to_the_ratio_without_reuse(name: str, pool: pa.Table) -> None:
+    spec_yaml = yaml.safe_load((BLENDS_DIR / f"{name}.yaml").read_text())
+    by, weights, eligible = _expected_weights(spec_yaml, pool)
+    blend = sample_blend(pool, BlendSpec.load(name))
+    total = blend.num_rows
+    counts = Counter(blend.column(by).to_pylist())
+    assert set(counts) == set(weights)
+    weight_sum = sum(weights.values())
+    for group, weight in weights.items():
+        assert abs(counts[group] - total * weight / weight_sum) < 1, (name, group, counts)
+    keys = list(zip(blend.column("id").to_pylist(), blend.column("template").to_pylist()))
+    assert len(set(keys)) == total  # no row twice
+    eligible_keys = set(zip(eligible.column("id").to_pylist(), eligible.column("template").to_pylist()))
+    assert set(keys) <= eligible_keys  # where-filters hold
+    # the largest blend without reuse: some group is used up, or one more row would need more of it
+    available = Counter(eligible.column(by).to_pylist())
+    assert any(
+        counts[g] == available[g] or (total + 1) * w / weight_sum > available[g] for g, w in weights.items()
+    )
+
+
+def test_headline_blend_is_two_general_to_one_math(pool: pa.Table) -> None:
+    blend = sample_blend(pool, BlendSpec.load("crossthink"))
+    counts = Counter(blend.column("domain").to_pylist())
+    math_rows = sum(1 for d in pool.column("domain").to_pylist() if d == "math")
+    assert counts["math"] == math_rows  # math is the scarce side: all of it is used once
+    assert abs(counts["gpr"] - 2 * counts["math"]) <= 1
+
+
+def test_seed_reproduces_and_changes_the_draw(pool: pa.Table) -> None:
+    spec = BlendSpec.load("mcq_2to1")
+    first = sample_blend(pool, spec).column("id").to_pylist()
+    again = sample_blend(pool.take(list(reversed(range(pool.num_rows)))), BlendSpec.load("mcq_2to1"))
+    assert again.column("id").to_pylist() == first  # same seed, same blend, whatever the pool order
+    spec.seed = 1
+    assert sample_blend(pool, spec).column("id").to_pylist() != first
+
+
+def test_total_beyond_the_pool_needs_upsampling(pool: pa.Table) -> None:
+    spec = BlendSpec(name="big", by="domain", ratio={"gpr": 2, "math": 1}, total=600)
+    with pytest.raises(BlendError, match="would reuse rows"):
+        sample_blend(pool, spec)
+    spec.upsample = True
+    blend = sample_blend(pool, spec)
+    counts = Counter(blend.column("domain").to_pylist())
+    assert counts == {"gpr": 400, "math": 200}
+    uses = Counter(zip(blend.column("id").to_pylist(), blend.column("template").to_pylist()))
+    math_rows = sum(1 for d in pool.column("domain").to_pylist() if d == "math")
+    assert max(uses.values()) == -(-200 // math_rows)  # reused only as often as the shortfall needs
+
+
+def test_commercial_only_drops_non_commercial_sources(pool: pa.Table) -> None:
+    blend = sample_blend(pool, BlendSpec.load("natural"), commercial_only=True)
+    assert "natural_reasoning" not in set(blend.column("source").to_pylist())
+    assert "natural_reasoning" in set(
+        sample_blend(pool, BlendSpec.load("natural")).column("source").to_pylist()
+    )
+
+
+def test_apportion_is_exact_and_sums() -> None:
+    assert apportion(10, {"a": 2, "b": 1}) == {"a": 7, "b": 3}
+    assert apportion(7, {"x": 1, "y": 1, "z": 1}) == {"x": 3, "y": 2, "z": 2}
+    counts = apportion(1001, {"a": 0.3, "b": 0.3, "c": 0.4})
+    assert sum(counts.values()) == 1001 and counts["c"] in (400, 401)
+
+
+def test_bad_specs_fail_with_a_reason(tmp_path: Path, pool: pa.Table) -> None:
+    path = tmp_path / "b.yaml"
+    path.write_text(json.dumps({"name": "b", "by": "domain", "ratio": {"gpr": 1}, "totl": 5}))
+    with pytest.raises(BlendError, match="unknown key"):
+        BlendSpec.load(path)
+    with pytest.raises(BlendError, match="no blend"):
+        BlendSpec.load("no_such_blend")
+    with pytest.raises(BlendError, match="no rows with domain"):
+        sample_blend(pool, BlendSpec(name="x", by="domain", ratio={"gpr": 1, "history": 1}))
+    with pytest.raises(BlendError, match="non-negative"):
+        BlendSpec(name="x", by="domain", ratio={"gpr": -1})
