@@ -1,0 +1,213 @@
+"""Turn one lighteval run into results.json, results.md and a bar chart beside the paper's numbers.
+
+Numbers are recomputed from lighteval's per-sample details (``--save-details``) rather than from its
+per-task averages, so AGIEval's subsets pool into one benchmark score weighted by questions, and
+the mean token count of correct answers pools over correct answers, not over subset means.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eval.benchmarks import BENCHMARKS, TASK_PREFIX
+from eval.metrics import ACCURACY, AVG_AT_K, BOXED_ACCURACY, CORRECT_TOKENS, FORMAT_OK
+
+PAPER_RESULTS = Path(__file__).with_name("paper_results.json")
+SCORE_METRICS = (ACCURACY, BOXED_ACCURACY, FORMAT_OK, AVG_AT_K)
+
+
+def load_paper_results(path: Path = PAPER_RESULTS) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def benchmark_of_task(task: str) -> str:
+    """``crossthink_agieval:lsat-ar|0`` -> ``agieval``."""
+    name = task.split("|")[0].split("@")[0].split(":")[0]
+    if not name.startswith(TASK_PREFIX) or name[len(TASK_PREFIX) :] not in BENCHMARKS:
+        raise ValueError(f"{task!r} is not a crossthink task")
+    return name[len(TASK_PREFIX) :]
+
+
+@dataclass
+class Pool:
+    """Per-sample metric values of one benchmark (all its subsets)."""
+
+    values: dict[str, list[float]] = field(default_factory=dict)
+    subsets: dict[str, int] = field(default_factory=dict)
+
+    def add(self, subset: str, metrics: dict[str, float]) -> None:
+        self.subsets[subset] = self.subsets.get(subset, 0) + 1
+        for name, value in metrics.items():
+            self.values.setdefault(name, []).append(float(value) if value is not None else math.nan)
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"n": sum(self.subsets.values())}
+        for name in SCORE_METRICS:
+            values = self.values.get(name)
+            out[name] = 100.0 * sum(values) / len(values) if values else None
+        tokens = [v for v in self.values.get(CORRECT_TOKENS, []) if not math.isnan(v)]
+        out[CORRECT_TOKENS] = sum(tokens) / len(tokens) if tokens else None
+        out["n_correct"] = len(tokens)
+        if len(self.subsets) > 1 or next(iter(self.subsets), "") != "":
+            out["subsets"] = dict(sorted(self.subsets.items()))
+        return out
+
+
+def read_details(lighteval_output: Path) -> dict[str, list[dict[str, float]]]:
+    """``{task: [per-sample metric dicts]}`` from the details parquet files of one lighteval run."""
+    import pyarrow.parquet as pq
+
+    files = sorted(lighteval_output.glob("details/**/details_*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"no lighteval details under {lighteval_output} (was --save-details passed?)")
+    per_task: dict[str, list[dict[str, float]]] = {}
+    for file in files:
+        task = file.stem[len("details_") :].rsplit("_", 1)[0]
+        rows = pq.read_table(file, columns=["metric"]).column("metric").to_pylist()
+        per_task.setdefault(task, []).extend(rows)
+    return per_task
+
+
+def summarize(per_task: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, Any]]:
+    """Per benchmark: n, accuracy %, boxed_accuracy %, format_ok %, avg@k %, tokens of correct answers."""
+    pools: dict[str, Pool] = {}
+    for task, rows in per_task.items():
+        benchmark = benchmark_of_task(task)
+        subset = task.split("|")[0].split("@")[0].partition(":")[2]
+        for metrics in rows:
+            pools.setdefault(benchmark, Pool()).add(subset, metrics)
+    ordered = [name for name in BENCHMARKS if name in pools]
+    return {name: pools[name].summary() for name in ordered}
+
+
+def build_results(
+    summary: dict[str, dict[str, Any]], run_info: dict[str, Any], paper: dict[str, Any]
+) -> dict:
+    """results.json content: run info, our numbers and the paper's per benchmark."""
+    benchmarks = {}
+    for name, ours in summary.items():
+        benchmarks[name] = {"task": TASK_PREFIX + name, **ours, "paper": paper["benchmarks"].get(name, {})}
+    return {
+        "run": run_info,
+        "benchmarks": benchmarks,
+        "paper": {k: v for k, v in paper.items() if k != "benchmarks"},
+    }
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def _paper_cell(entry: dict[str, Any], model: str) -> str:
+    value = entry.get(model)
+    if value is None:
+        return "n/a"
+    return f"{value:.2f}†" if entry.get("absolute_source", "").startswith("secondary") else f"{value:.2f}"
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    """results.md: one row per benchmark, ours beside the paper's."""
+    run = results["run"]
+    k = run.get("k", 1)
+    lines = [
+        f"# CrossThink evaluation: `{run['model']}`",
+        "",
+        f"- backend: {run['backend']}, max new tokens: {run['max_new_tokens']}, "
+        f"temperature: {run['temperature']}, k: {k}"
+        + (
+            f", **max samples per task: {run['max_samples']} (partial, not comparable)**"
+            if run.get("max_samples")
+            else ""
+        ),
+        f"- data: {run['data']}",
+        f"- lighteval output (details, cache): `{run['run_dir']}`",
+        "",
+        "| benchmark | n | accuracy | boxed acc. | format ok | "
+        + (f"avg@{k} | " if k > 1 else "")
+        + "tokens (correct) | paper Qwen2.5-7B | paper CrossThink | paper gain |",
+        "|---|---:|---:|---:|---:|" + ("---:|" if k > 1 else "") + "---:|---:|---:|---:|",
+    ]
+    for name, row in results["benchmarks"].items():
+        paper = row["paper"]
+        delta = paper.get("delta")
+        cells = [
+            name,
+            str(row["n"]),
+            _fmt(row[ACCURACY]),
+            _fmt(row[BOXED_ACCURACY]),
+            _fmt(row[FORMAT_OK]),
+            *([_fmt(row[AVG_AT_K])] if k > 1 else []),
+            _fmt(row[CORRECT_TOKENS], 0),
+            _paper_cell(paper, "qwen2.5-7b"),
+            _paper_cell(paper, "crossthink"),
+            f"+{delta:.1f}" if delta is not None else "n/a",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "accuracy: the training reward (format <think>…</think> + \\boxed{} AND right answer), "
+        "from `crossthink_data.answers.score`; boxed acc.: the \\boxed{} answer alone; "
+        "tokens (correct): mean response length of correct answers (the paper's token efficiency). "
+        "Percentages; n is the number of questions.",
+        "",
+        "Paper: " + results["paper"]["paper"] + ". " + results["paper"]["status"],
+        "† secondary source, not checked against the paper (see eval/paper_results.json).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def plot(results: dict[str, Any], path: Path) -> Path:
+    """Grouped bars per benchmark: our accuracy, the paper's base and CrossThink numbers (if known)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results["benchmarks"])
+    series = {
+        "ours (accuracy)": [results["benchmarks"][n][ACCURACY] for n in names],
+        "paper Qwen2.5-7B (†: secondary)": [
+            results["benchmarks"][n]["paper"].get("qwen2.5-7b") for n in names
+        ],
+        "paper CrossThink (†: secondary)": [
+            results["benchmarks"][n]["paper"].get("crossthink") for n in names
+        ],
+    }
+    width = 0.8 / len(series)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(names)), 4.0))
+    for i, (label, values) in enumerate(series.items()):
+        known = [(j, v) for j, v in enumerate(values) if v is not None]  # unknown paper numbers: no bar
+        xs = [j + (i - (len(series) - 1) / 2) * width for j, _ in known]
+        ax.bar(xs, [v for _, v in known], width, label=label, color=f"C{i}")
+    ax.set_xticks(range(len(names)), names, rotation=20)
+    ax.set_ylabel("accuracy (%)")
+    ax.set_ylim(0, 100)
+    ax.set_title(f"CrossThink evaluation: {results['run']['model']}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def write_results(results: dict[str, Any], output_dir: Path) -> dict[str, Path]:
+    """Write results.json, results.md and results.png into ``output_dir``."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": output_dir / "results.json",
+        "md": output_dir / "results.md",
+        "png": output_dir / "results.png",
+    }
+    paths["json"].write_text(
+        json.dumps(results, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8"
+    )
+    paths["md"].write_text(render_markdown(results), encoding="utf-8")
+    plot(results, paths["png"])
+    return paths
