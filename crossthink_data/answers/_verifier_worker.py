@@ -61,9 +61,12 @@ def main() -> None:
     _limit_memory()
 
     import math_verify
-    from math_verify import parse, verify
+    from math_verify import LatexExtractionConfig, parse, verify
 
-    _warm(parse, verify)
+    # Both sides arrive wrapped in \\boxed{}: LaTeX extraction alone reads them (and is ~30% faster).
+    latex_only = [LatexExtractionConfig()]
+
+    _warm(lambda text: parse(text, extraction_config=latex_only), verify)
     version = getattr(math_verify, "__version__", None)
     if version is None:
         from importlib.metadata import version as dist_version
@@ -74,7 +77,7 @@ def main() -> None:
     gold_cache: OrderedDict[str, list] = OrderedDict()
 
     def parse_boxed(text: str, seconds: int) -> list:
-        return parse("\\boxed{" + text + "}", parsing_timeout=seconds)
+        return parse("\\boxed{" + text + "}", extraction_config=latex_only, parsing_timeout=seconds)
 
     for line in sys.stdin.buffer:
         try:

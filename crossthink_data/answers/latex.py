@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
-# \text{X}, \textbf{X}, \mathrm{X}, ... -> X (innermost first, applied until stable).
+# \text{X}, \textbf{X}, \mathrm{X}, ... -> X, nested braces included (\text{\frac{1}{2}}).
 _WRAPPER = re.compile(
     r"\\(?:text|textbf|textit|textrm|textsf|texttt|mathrm|mathbf|mathit|mathsf|mathtt|"
-    r"mbox|hbox|boldsymbol|bm|operatorname|emph|boxed|fbox)\s*\{([^{}]*)\}"
+    r"mbox|hbox|boldsymbol|bm|operatorname|emph|boxed|fbox)\s*\{"
 )
+_MAX_UNWRAPS = 100
 _MATH_DELIMS = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$")
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![A-Za-z])\s*")
 _THIN_SPACE = re.compile(r"\\[,!](?![A-Za-z])")  # `10,\!080`, `10\,000`: no space at all
@@ -21,17 +22,41 @@ _SPACING = re.compile(r"\\(?:;|:|>|quad|qquad|enspace|thinspace|medspace|thicksp
 _DISPLAY = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle)(?![A-Za-z])")
 _FRAC = re.compile(r"\\[dt]frac(?![A-Za-z])")
 _MARKDOWN_BOLD = re.compile(r"\*\*|__")
-_MAX_UNWRAP_ROUNDS = 8
 
 
 def unwrap_text(text: str) -> str:
-    """Replace ``\\text{X}`` and friends by ``X`` (nested ones too, a bounded number of rounds)."""
-    for _ in range(_MAX_UNWRAP_ROUNDS):
-        unwrapped = _WRAPPER.sub(r"\1", text)
-        if unwrapped == text:
+    """Replace ``\\text{X}`` and friends by ``X`` (nested, brace-aware, a bounded number of times)."""
+    position = 0
+    for _ in range(_MAX_UNWRAPS):
+        match = _WRAPPER.search(text, position)
+        if not match:
             break
-        text = unwrapped
+        close = _closing_brace(text, match.end())
+        if close is None:  # unclosed: leave it, look further on
+            position = match.end()
+            continue
+        text = text[: match.start()] + text[match.end() : close] + text[close + 1 :]
+        position = match.start()
     return text
+
+
+def _closing_brace(text: str, start: int) -> int | None:
+    """Index of the ``}`` closing the group that starts at ``start`` (escaped braces skipped)."""
+    depth = 1
+    index = start
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return None
 
 
 def strip_presentation(text: str) -> str:

@@ -13,8 +13,11 @@ import threading
 from collections import OrderedDict
 from fractions import Fraction
 
+from crossthink_data.answers.choice import parse_label_only
+from crossthink_data.answers.closed_form import constant_value
 from crossthink_data.answers.latex import strip_presentation
 from crossthink_data.answers.numeric import parse_number
+from crossthink_data.answers.short_answer import normalize_text
 from crossthink_data.answers.verifier import VerifierTimeout, get_pool
 
 MAX_EXPONENT_NESTING = 2
@@ -23,12 +26,16 @@ VERDICT_CACHE_SIZE = 65_536
 """GRPO rollouts of one prompt repeat final answers; remember math-verify's definite verdicts."""
 
 _NEAR = Fraction(1, 10_000)
+_SINGLE_CHAR_GROUP = re.compile(r"([_^])\{(\w)\}")  # 2516_{8} -> 2516_8, x^{2} -> x^2
+_WORDS_ONLY = re.compile(r"\\(?:text|textbf|mathrm|mbox)\{\s*[A-Za-z][A-Za-z ,'-]+\}")
+_CHOICE_GOLD = re.compile(r"\([A-Z]\)")
 _EXPONENT = re.compile(r"\^\s*\{?")
 
 
 def canonical(answer: str) -> str:
     """Presentation-free form used for the exact fast path: no LaTeX dressing, no spaces, no final dot."""
-    return strip_presentation(answer).replace(" ", "").rstrip(".")
+    form = strip_presentation(answer).replace(" ", "").rstrip(".")
+    return _SINGLE_CHAR_GROUP.sub(r"\1\2", form)
 
 
 def fast_verdict(gold: str, answer: str) -> bool | None:
@@ -38,15 +45,51 @@ def fast_verdict(gold: str, answer: str) -> bool | None:
         return False
     if gold_form == answer_form:
         return True
+    if _WORDS_ONLY.fullmatch(gold.strip()):  # \text{Evelyn}, \text{even}: words, not symbols
+        return normalize_text(answer) == normalize_text(gold)
+    gold_label = parse_label_only(gold) if _CHOICE_GOLD.fullmatch(gold_form) else None
+    if gold_label is not None:  # MATH's multiple-choice golds: \text{(C)}
+        return parse_label_only(answer) == gold_label
     gold_value, value = parse_number(gold_form), parse_number(answer_form)
-    if gold_value is None or value is None:
-        return None
-    if gold_value == value:
-        return True
-    exact = "." not in gold_form and "." not in answer_form
-    if exact or abs(gold_value - value) > _NEAR * max(1, abs(gold_value)):
+    if gold_value is not None and value is not None:
+        if gold_value == value:
+            return True
+        exact = "." not in gold_form and "." not in answer_form
+        if exact or abs(gold_value - value) > _NEAR * max(1, abs(gold_value)):
+            return False
+        return None  # 0.333333 vs 1/3: math-verify's rounding rule decides
+    return _clearly_different(gold_form, answer_form)
+
+
+def _clearly_different(gold_form: str, answer_form: str) -> bool | None:
+    """False when the two cannot be equal (different constants, a number vs a tuple), else None."""
+    gold_value, value = constant_value(gold_form), constant_value(answer_form)
+    if gold_value is not None and value is not None:
+        if abs(gold_value - value) > float(_NEAR) * max(1.0, abs(gold_value), abs(value)):
+            return False
+        return None  # equal-looking constants: math-verify confirms (and applies its rounding)
+    if (gold_value is not None and _is_structured(answer_form)) or (
+        value is not None and _is_structured(gold_form)
+    ):
         return False
-    return None  # 0.333333 vs 1/3: math-verify's rounding rule decides
+    return None
+
+
+def _is_structured(form: str) -> bool:
+    """A matrix, a union of sets, or a bracketed list with a top-level comma (tuple, interval)."""
+    if form.startswith("\\begin{") or "\\cup" in form:
+        return True
+    if len(form) < 3 or form[0] not in "([" or form[-1] not in ")]":
+        return False
+    depth = 0
+    for char in form[1:-1]:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            return True
+    return False
 
 
 def exponent_nesting(text: str) -> int:
