@@ -11,7 +11,6 @@ import re
 import string
 
 from crossthink_data.answers.latex import strip_presentation
-from crossthink_data.answers.short_answer import normalize_text
 
 LABELS = string.ascii_uppercase
 
@@ -20,6 +19,8 @@ _PREFIX = re.compile(
 )
 _LABEL = re.compile(r"\(\s*([A-Za-z])\s*\)|\[\s*([A-Za-z])\s*\]|([A-Za-z])(?![A-Za-z0-9])")
 _SEPARATOR = re.compile(r"\s*[.:)\-\u2013\u2014]\s*")
+_LIST_JOINER = re.compile(r"(?:[,/&;+]|(?:and|or)\b)", re.IGNORECASE)
+_OUTER_PUNCTUATION = " \t\n.,;:!?'\"`"
 # AGIEval-style options carry their own label: "(A)5(√3 + 1)", "A. Paris", "A) Paris".
 _OPTION_OWN_LABEL = re.compile(r"\s*(?:\(\s*[A-Za-z]\s*\)|[A-Za-z]\s*[.):])\s*")
 
@@ -39,27 +40,38 @@ def parse_label(answer: str, options: list[str] | None = None) -> str | None:
     rest = text[match.end() :].strip().rstrip(".").strip()
     if not rest:
         return label
+    if _LIST_JOINER.match(rest):
+        return None  # "A, B", "A or B", "A/B", "A & B"
     separator = _SEPARATOR.match(rest)
-    option_text = rest[separator.end() :] if separator else rest
-    if not _names_option(option_text, label, options, had_separator=separator is not None):
-        return None
-    return label
+    if not separator:
+        return label if _names_option(rest, label, options, had_separator=False) else None
+    # "(A) -1": the "-" may be a separator or the option's own sign; either reading may match.
+    after = rest[separator.end() :]
+    if _names_option(after, label, options, had_separator=True) or (
+        options is not None and _names_option(rest, label, options, had_separator=False)
+    ):
+        return label
+    return None
 
 
 def _names_option(text: str, label: str, options: list[str] | None, had_separator: bool) -> bool:
     """Is ``text`` (what follows the label) the labelled option's own text?"""
-    normalized = normalize_text(text)
-    if not normalized:
-        return True
+    if not re.search(r"[^\W_]", text):
+        return True  # only punctuation after the label: "B)", "(B)."
     if options is None:
         # Without options only "B. something" is checkable as one label: the text must not be a label.
         return had_separator and parse_label_only(text) is None
     option = options[LABELS.index(label)]
     own_label = _OPTION_OWN_LABEL.match(option)
-    candidates = {normalize_text(option)}
+    candidates = {option_key(option)}
     if own_label:
-        candidates.add(normalize_text(option[own_label.end() :]))
-    return normalized in candidates
+        candidates.add(option_key(option[own_label.end() :]))
+    return option_key(text) in candidates
+
+
+def option_key(text: str) -> str:
+    """Option text for comparison: case and spacing ignored, but every symbol kept (a+b is not a-b)."""
+    return "".join(strip_presentation(text).lower().split()).strip(_OUTER_PUNCTUATION)
 
 
 def parse_label_only(text: str) -> str | None:

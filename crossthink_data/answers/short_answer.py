@@ -12,8 +12,8 @@ from crossthink_data.answers.numeric import parse_number
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 _SURROUNDING = " \t\n.,;:!?'\"`()[]{}<>«»\u201c\u201d\u2018\u2019*_"
 _THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-# Words and numbers; "3.5" and "1/2" stay one token, "3, 5" is two, "x-ray" is "x ray".
-_TOKEN = re.compile(r"\d+(?:[./]\d+)*%?|[^\W_]+|%")
+# Words and numbers; "3.5", "1/2" and "-36" stay one token, "3, 5" is two, "x-ray" is "x ray".
+_TOKEN = re.compile(r"(?<![^\W_])-?\d+(?:[./]\d+)*%?|[^\W_]+|%")
 _PERCENT_SPACE = re.compile(r"\s*(?:%|percent)$")
 _SIGN_SPACE = re.compile(r"^([+-])\s+(?=[\d.])")
 _CURRENCY = re.compile(r"^(?:\\\$|\$|usd|€|£)\s*")
