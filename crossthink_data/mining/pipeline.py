@@ -1,0 +1,316 @@
+"""The Common Crawl miner, whole: WARC -> text -> quality -> domain -> LLM questions -> records.
+
+    CPU job (one datatrove pipeline, `tasks` tasks, one WARC file per task at a time)
+      CountingWarcReader   WARC records -> HTML documents (bad input skipped and counted)
+      URL filter           FineWeb's block lists, before extraction because it is cheap
+      Trafilatura          HTML -> main text (per-page timeout)            -> DIR/extract/
+      quality filters      English, Gopher repetition + quality, C4, FineWeb -> DIR/filter/
+      DomainLabeller       fastText trained on MMLU: stem/humanities/social_sciences/other
+      CategoryBudget       confident documents, at most `budget` per category -> DIR/domain/
+    GPU job (depends on the CPU job)
+      InferenceRunner      versioned prompt -> N MCQs per document as JSON   -> DIR/generate/
+                           (vLLM on the node, or any OpenAI-compatible endpoint)
+    parse jobs (depend on the GPU job; one per output config)
+      ParseGenerations     strict JSON -> QARecord(source="syn_qa")          -> DIR/parse/records/
+      FilterH + template   the paper's filter H and T_MCQ / T_Open           -> DIR/parse/{mcq,open}/
+
+Dropped documents go to ``DIR/exclusions/<filter>/`` and unusable replies to ``DIR/rejects/``,
+each with ``filter_reason``. Logs, stats and completion markers are under ``DIR/logs/<stage>/``:
+rerunning the same command skips finished tasks and redoes unfinished ones from their start
+(generation resumes from its local checkpoints and request cache), so a killed run, rerun,
+equals an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.readers import JsonlReader
+from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
+
+from crossthink_data.mining.domain import DEFAULT_MODEL, WEB_CATEGORIES, CategoryBudget, DomainLabeller
+from crossthink_data.mining.generation import DEFAULT_QUESTIONS_PER_DOC, generate_questions
+from crossthink_data.mining.parse import ParseGenerations
+from crossthink_data.mining.quality import (
+    DEFAULT_EXTRACT_TIMEOUT_S,
+    exclusion_writer,
+    extractor,
+    quality_filters,
+    url_filter,
+)
+from crossthink_data.mining.warc import DEFAULT_MAX_PAGE_BYTES, CountingWarcReader
+
+CPU_STAGES = ("extract", "filter", "domain")
+STAGES = (*CPU_STAGES, "generate", "parse")
+PARSE_CONFIGS = ("records", "mcq", "open")
+COMMON_CRAWL = "s3://commoncrawl"
+
+
+@dataclass
+class MinerConfig:
+    """Everything the miner needs; the CLI's `mine` options map one to one onto these fields."""
+
+    input: str  # a folder (with `glob`), or a paths file of WARC paths (see `common_crawl_paths`)
+    output: str
+    glob: str | None = "**/*.warc.gz"
+    paths_file: str | None = None
+    limit: int = -1  # records per task, for trials
+    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
+    extract_timeout_s: float = DEFAULT_EXTRACT_TIMEOUT_S
+    lid_model: str | None = None
+    domain_model: str = str(DEFAULT_MODEL)
+    categories: tuple[str, ...] = WEB_CATEGORIES
+    budget: int | None = None  # documents per category, whole run
+    min_confidence: float = 0.5
+    # generation
+    model: str = "Qwen/Qwen2.5-72B-Instruct"
+    server_type: str = "endpoint"  # or "vllm" on GPU nodes
+    endpoint_url: str | None = None
+    api_key: str | None = None
+    questions_per_doc: int = DEFAULT_QUESTIONS_PER_DOC
+    max_tokens: int = 2048
+    temperature: float = 0.6
+    request_timeout_s: float = 600.0
+    max_attempts: int = 4
+    backoff_s: float = 2.0
+    max_concurrent: int = 64
+    tp: int = 1
+    records_per_chunk: int = 500
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def path(self, *parts: str) -> str:
+        return str(Path(self.output, *parts))
+
+
+def common_crawl_paths(
+    snapshot: str, first: int, last: int, dest: str | Path, root: str = COMMON_CRAWL
+) -> Path:
+    """Write the WARC paths ``first..last`` (inclusive) of a CC snapshot's ``warc.paths.gz`` to ``dest``.
+
+    Use with ``MinerConfig(input=root, paths_file=dest, glob=None)``; ``root`` may be
+    ``https://data.commoncrawl.org`` or a local mirror with the same layout.
+    """
+    from datatrove.io import open_file
+
+    with open_file(f"{root.rstrip('/')}/crawl-data/{snapshot}/warc.paths.gz", "rt", compression="gzip") as f:
+        paths = [line.strip() for line in f if line.strip()]
+    if not 0 <= first <= last < len(paths):
+        raise ValueError(f"{snapshot} has {len(paths)} WARC files; shard range {first}..{last} is outside it")
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text("\n".join(paths[first : last + 1]) + "\n")
+    return dest
+
+
+def _jsonl(folder: str) -> JsonlWriter:
+    return JsonlWriter(folder, output_filename="${rank}.jsonl.gz")
+
+
+def cpu_pipeline(cfg: MinerConfig, until: str = "domain") -> list[PipelineStep]:
+    """Read, extract, filter and label; stops after stage ``until`` (extract, filter or domain)."""
+    if until not in CPU_STAGES:
+        raise ValueError(f"the CPU job ends at one of {CPU_STAGES}, not {until!r}")
+    exclusions = cfg.path("exclusions")
+    steps: list[PipelineStep] = [
+        CountingWarcReader(
+            cfg.input,
+            paths_file=cfg.paths_file,
+            glob_pattern=None if cfg.paths_file else cfg.glob,
+            limit=cfg.limit,
+            max_page_bytes=cfg.max_page_bytes,
+        ),
+        url_filter(exclusions),
+        extractor(cfg.extract_timeout_s),
+        _jsonl(cfg.path("extract")),
+    ]
+    if until == "extract":
+        return steps
+    steps += [*quality_filters(exclusions, cfg.lid_model), _jsonl(cfg.path("filter"))]
+    if until == "filter":
+        return steps
+    return [
+        *steps,
+        DomainLabeller(cfg.domain_model),
+        CategoryBudget(
+            cfg.categories,
+            cfg.budget,
+            cfg.min_confidence,
+            exclusion_writer=exclusion_writer(exclusions, "domain"),
+        ),
+        _jsonl(cfg.path("domain")),
+    ]
+
+
+def generation_pipeline(cfg: MinerConfig) -> list[PipelineStep]:
+    """Labelled documents -> one generation request each -> DIR/generate (resumable by chunks)."""
+    from crossthink_data.inference import make_inference_runner
+
+    writer = JsonlWriter(cfg.path("generate"), output_filename="${rank}_chunk_${chunk_index}.jsonl.gz")
+    runner = make_inference_runner(
+        generate_questions,
+        writer,
+        model=cfg.model,
+        server_type=cfg.server_type,
+        endpoint_url=cfg.endpoint_url,
+        api_key=cfg.api_key,
+        checkpoints_dir=cfg.path("checkpoints", "generate"),
+        records_per_chunk=cfg.records_per_chunk,
+        request_timeout_s=cfg.request_timeout_s,
+        max_attempts=cfg.max_attempts,
+        backoff_s=cfg.backoff_s,
+        max_concurrent_generations=cfg.max_concurrent,
+        shared_context={
+            "questions_per_doc": cfg.questions_per_doc,
+            "max_tokens": cfg.max_tokens,
+            "temperature": cfg.temperature,
+        },
+        tp=cfg.tp,
+        server_log_folder=cfg.path("logs", "generate", "server"),
+    )
+    return [JsonlReader(cfg.path("domain")), runner]
+
+
+def parse_pipeline(cfg: MinerConfig, config: str) -> list[PipelineStep]:
+    """Generated replies -> records (``records``), or filter H + template (``mcq``/``open``) -> parquet."""
+    from crossthink_data.pipeline import FilterH, TemplateRenderer, document_row
+    from crossthink_data.record import arrow_schema
+
+    if config not in PARSE_CONFIGS:
+        raise ValueError(f"unknown parse config {config!r}; expected one of {PARSE_CONFIGS}")
+    rejects = _jsonl(cfg.path("rejects", "parse")) if config == "records" else None
+    steps: list[PipelineStep] = [
+        JsonlReader(cfg.path("generate")),
+        ParseGenerations(cfg.model, rejects_writer=rejects),
+    ]
+    if config != "records":
+        steps += [
+            FilterH(config, exclusion_writer=_jsonl(cfg.path("rejects", f"filter_h_{config}"))),
+            TemplateRenderer(config),
+        ]
+    steps.append(
+        ParquetWriter(
+            cfg.path("parse", config),
+            output_filename="${rank}.parquet",
+            adapter=document_row,
+            schema=arrow_schema(templated=config != "records"),
+            max_file_size=-1,
+        )
+    )
+    return steps
+
+
+def _executor(steps, cfg: MinerConfig, stage: str, executor: str, tasks: int, workers: int, **slurm):
+    from crossthink_data.pipeline import make_executor
+
+    return make_executor(
+        steps, Path(cfg.path("logs", stage)), executor, tasks, workers, job_name=f"mine_{stage}", **slurm
+    )
+
+
+def build_executors(
+    cfg: MinerConfig,
+    until: str = "domain",
+    executor: str = "local",
+    tasks: int = 1,
+    workers: int = 1,
+    gpu_tasks: int = 1,
+    cpu_slurm: dict[str, Any] | None = None,
+    gpu_slurm: dict[str, Any] | None = None,
+) -> list:
+    """The executors of every stage up to ``until``, in order; on Slurm each depends on the one before."""
+    if until not in STAGES:
+        raise ValueError(f"--until must be one of {STAGES}, not {until!r}")
+    cpu_slurm, gpu_slurm = dict(cpu_slurm or {}), dict(gpu_slurm or {})
+    chain = [
+        _executor(
+            cpu_pipeline(cfg, min(until, "domain", key=STAGES.index)),
+            cfg,
+            "cpu",
+            executor,
+            tasks,
+            workers,
+            **cpu_slurm,
+        )
+    ]
+    if STAGES.index(until) >= STAGES.index("generate"):
+        if executor == "slurm":
+            gpu_slurm["depends"] = chain[-1]
+        chain.append(
+            _executor(generation_pipeline(cfg), cfg, "generate", executor, gpu_tasks, gpu_tasks, **gpu_slurm)
+        )
+    if until == "parse":
+        for config in PARSE_CONFIGS:
+            extra = {**cpu_slurm, "depends": chain[-1]} if executor == "slurm" else {}
+            chain.append(
+                _executor(
+                    parse_pipeline(cfg, config), cfg, f"parse_{config}", executor, gpu_tasks, workers, **extra
+                )
+            )
+    return chain
+
+
+def run_miner(cfg: MinerConfig, until: str = "domain", executor: str = "local", **kwargs) -> dict[str, Any]:
+    """Run (local) or submit (slurm) every stage up to ``until``; returns a summary of the outputs."""
+    chain = build_executors(cfg, until, executor, **kwargs)
+    if executor == "slurm":
+        chain[-1].run()  # launches its dependencies first, each as a job array
+        return {"submitted": [getattr(e, "job_id", None) for e in chain], "output": cfg.output}
+    for stage_executor in chain:
+        stage_executor.run()
+    return summarize(cfg, until)
+
+
+def read_jsonl_folder(folder: str | Path) -> list[dict[str, Any]]:
+    """Every row of every ``*.jsonl.gz`` in ``folder``, files in name order."""
+    rows = []
+    for path in sorted(Path(folder).glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            rows += [json.loads(line) for line in f if line.strip()]
+    return rows
+
+
+def stage_stats(cfg: MinerConfig, stage: str = "cpu") -> dict[str, int]:
+    """All counters of one stage's tasks, summed (``skipped_non_html``, ``dropped_low_confidence``...)."""
+    totals: Counter[str] = Counter()
+    for stats_file in sorted(Path(cfg.path("logs", stage, "stats")).glob("*.json")):
+        for step in json.loads(stats_file.read_text()):
+            for key, value in step.get("stats", {}).items():
+                count = value.get("total", 0) if isinstance(value, dict) else value
+                if isinstance(count, int | float) and key not in ("doc_len",):
+                    totals[f"{step['name']}/{key}"] += int(count)
+    return dict(totals)
+
+
+def summarize(cfg: MinerConfig, until: str) -> dict[str, Any]:
+    """Counts a user wants after a run: documents per stage, categories, records and rejects."""
+    summary: dict[str, Any] = {"output": cfg.output}
+    for stage in CPU_STAGES[: CPU_STAGES.index(min(until, "domain", key=STAGES.index)) + 1]:
+        summary[f"{stage}_documents"] = len(read_jsonl_folder(cfg.path(stage)))
+    if STAGES.index(until) >= STAGES.index("domain"):
+        summary["categories"] = dict(
+            sorted(
+                Counter(row["metadata"]["category"] for row in read_jsonl_folder(cfg.path("domain"))).items()
+            )
+        )
+    if STAGES.index(until) >= STAGES.index("generate"):
+        summary["generated_documents"] = len(read_jsonl_folder(cfg.path("generate")))
+    if until == "parse":
+        import pyarrow.parquet as pq
+
+        for config in PARSE_CONFIGS:
+            files = sorted(Path(cfg.path("parse", config)).glob("*.parquet"))
+            summary[f"{config}_rows"] = sum(pq.read_metadata(f).num_rows for f in files)
+        summary["rejects"] = dict(
+            sorted(
+                Counter(
+                    r["metadata"]["filter_reason"] for r in read_jsonl_folder(cfg.path("rejects", "parse"))
+                ).items()
+            )
+        )
+    return summary

@@ -1,0 +1,83 @@
+"""Reading Common Crawl WARC files without letting one bad record or file stop a task.
+
+datatrove's :class:`~datatrove.pipeline.readers.WarcReader` silently drops records it cannot use
+and fails the whole task on a truncated ``.warc.gz``. Crawls contain both, so this reader keeps
+its record handling (:func:`~datatrove.pipeline.readers.warc.process_record`) and adds what a
+long run needs: every skipped record is counted by reason in the task's stats, an oversized page
+is skipped before its body is read, and a broken file ends that file only.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from datatrove.pipeline.readers import WarcReader
+from datatrove.pipeline.readers.warc import process_record
+from datatrove.utils.logging import logger
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+DEFAULT_MAX_PAGE_BYTES = 5 * 1024 * 1024  # FineWeb-scale pages are ~100 kB; 5 MB pages are spam or dumps
+
+
+class CountingWarcReader(WarcReader):
+    """``WarcReader`` that skips and counts bad input instead of dropping it silently or crashing.
+
+    Stats (per task, in ``logs/<stage>/stats``): ``records``, ``html_pages``, ``skipped_record_type``
+    (request, metadata, warcinfo), ``skipped_non_html``, ``skipped_too_large``,
+    ``skipped_undecodable`` (no charset decodes it, or libmagic says it is not HTML), ``broken_files``.
+    """
+
+    name = "🕷 Warc (counting)"
+
+    def __init__(self, data_folder, *args, max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES, **kwargs) -> None:
+        super().__init__(data_folder, *args, **kwargs)
+        self.max_page_bytes = max_page_bytes
+
+    def _skip_reason(self, record) -> str | None:
+        if record.rec_type not in ("response", "conversion"):
+            return "skipped_record_type"
+        mime = record.rec_headers.get("WARC-Identified-Payload-Type")
+        if (
+            mime is not None
+            and mime not in HTML_TYPES
+            and not (record.rec_type == "conversion" and mime == "text/plain")
+        ):
+            return "skipped_non_html"
+        length = record.rec_headers.get("Content-Length")
+        if length is not None and length.isdigit() and int(length) > self.max_page_bytes:
+            return "skipped_too_large"
+        return None
+
+    @staticmethod
+    def _unreadable_reason(record) -> str:
+        """Why ``process_record`` refused a page: its HTTP type says not HTML, or no charset worked."""
+        declared = record.http_headers.get_header("Content-Type", "") if record.http_headers else ""
+        mime = declared.split(";")[0].strip().lower()
+        return "skipped_non_html" if mime and mime not in HTML_TYPES else "skipped_undecodable"
+
+    def read_file(self, filepath: str):
+        from warcio.archiveiterator import ArchiveIterator
+        from warcio.exceptions import ArchiveLoadFailed
+
+        try:
+            with self.data_folder.open(filepath, "rb", compression=self.compression) as f:
+                for index, record in enumerate(ArchiveIterator(f)):
+                    with self.track_time():
+                        self.stat_update("records")
+                        reason = self._skip_reason(record)
+                        if reason is None:
+                            extracted = process_record(record)
+                            reason = None if extracted else self._unreadable_reason(record)
+                        if reason is not None:
+                            self.stat_update(reason)
+                            continue
+                        document = self.get_document_from_dict(extracted, filepath, index)
+                        if not document:
+                            self.stat_update("skipped_empty")
+                            continue
+                        self.stat_update("html_pages")
+                    yield document
+        except (ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError) as err:
+            # A truncated or corrupt file: keep what was read, count it, move on to the next file.
+            self.stat_update("broken_files")
+            logger.warning(f"Stopped reading broken WARC file {filepath}: {type(err).__name__}: {err}")
