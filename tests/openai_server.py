@@ -8,7 +8,7 @@ typically realistic JSON written the way an instruct model answers (see
 
 API (everything a test needs):
 
-    from openai_server import Reply, start_openai_server   # tests/ is on sys.path under pytest
+    from tests.openai_server import Reply, start_openai_server
 
     server = start_openai_server(reply_fn, api_key="sk-test", model="Qwen/Qwen2.5-72B-Instruct")
     server.base_url      # "http://127.0.0.1:PORT/v1" -- what an OpenAI client takes as base_url
