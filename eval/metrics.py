@@ -6,8 +6,8 @@ lighteval's post-processed text with the ``<think>`` block removed: the format c
 
 - ``accuracy``: the first (greedy) response scores 1 with ``score`` (format AND answer), exactly
   the GRPO reward.
-- ``boxed_accuracy``: its final \\boxed{} answer is right, whatever the format (the paper reads the
-  answer from \\boxed{}; a base model that skips <think> still gets credit here).
+- ``boxed_accuracy``: its final answer (the last \\boxed{} after </think>) is right even when the
+  strict format fails, e.g. a missing opening <think> (the paper reads the answer from \\boxed{}).
 - ``format_ok``: the first response has the <think>...</think> + \\boxed{} format.
 - ``correct_response_tokens``: mean response length in tokens over correct responses (the
   paper's token-efficiency figure; NaN when nothing is correct).

@@ -152,7 +152,8 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines += [
         "",
         "accuracy: the training reward (format <think>…</think> + \\boxed{} AND right answer), "
-        "from `crossthink_data.answers.score`; boxed acc.: the \\boxed{} answer alone; "
+        "from `crossthink_data.answers.score`; boxed acc.: the final \\boxed{} answer after </think> alone, "
+        "without the strict format; "
         "tokens (correct): mean response length of correct answers (the paper's token efficiency). "
         "Percentages; n is the number of questions.",
         "",

@@ -1,0 +1,170 @@
+"""eval.run planning (task mapping, per-run cache, commands) and the results files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from eval import run
+from eval.benchmarks import AGIEVAL_SUBSETS, DATA_DIR_ENV
+from eval.results import build_results, load_paper_results, render_markdown, summarize, write_results
+
+BENCH = Path(__file__).parent / "data" / "benchmarks"
+
+
+def args(tmp_path: Path, **overrides) -> argparse.Namespace:
+    values = {
+        "model": str(tmp_path / "model"),
+        "tasks": "math_500,agieval",
+        "output_dir": str(tmp_path / "out"),
+        "max_samples": 2,
+        "backend": "accelerate",
+        "device": "cpu",
+        "batch_size": 4,
+        "max_new_tokens": 32,
+        "temperature": 0.0,
+        "k": 1,
+        "data_dir": str(BENCH),
+        "base_url": None,
+        "tokenizer": None,
+        "lighteval": "lighteval",
+    }
+    values.update(overrides)
+    (tmp_path / "model").mkdir(exist_ok=True)
+    return argparse.Namespace(**values)
+
+
+def test_short_names_map_to_our_tasks_and_errors_are_clear():
+    assert run.parse_task_list(" math_500, crossthink_amc23 ,math_500") == ["math_500", "amc23"]
+    with pytest.raises(run.EvalConfigError, match=r"unknown benchmark 'gsm8k'; expected one of math_500"):
+        run.parse_task_list("math_500,gsm8k")
+    with pytest.raises(run.EvalConfigError, match="no tasks given"):
+        run.parse_task_list(" , ")
+
+
+def test_task_specs_expand_agieval_subsets_and_set_k():
+    specs = run.task_specs(["math_500", "agieval"], None, k=1)
+    assert specs[0] == "crossthink_math_500|0"
+    assert specs[1:] == [f"crossthink_agieval:{s}|0" for s in AGIEVAL_SUBSETS]
+    assert run.task_specs(["amc23"], None, k=8) == ["crossthink_amc23@k=8|0"]
+
+
+def test_local_data_missing_a_benchmark_is_an_error(tmp_path):
+    with pytest.raises(
+        run.EvalConfigError, match=r"math_500: no local data .*looked for math500.*HuggingFaceH4"
+    ):
+        run.task_specs(["math_500"], tmp_path)
+
+
+def test_each_run_gets_its_own_cache_and_never_writes_into_the_model(tmp_path, monkeypatch):
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    first = run.plan_run(args(tmp_path))
+    second = run.plan_run(args(tmp_path))
+    assert first.cache_dir != second.cache_dir
+    for plan in (first, second):
+        model_args = plan.command[2]
+        assert f"cache_dir={plan.cache_dir}" in model_args
+        assert plan.cache_dir.is_relative_to(plan.run_dir)
+        # lighteval joins cache_dir / model_name: the model name must be relative to stay inside
+        model_name = model_args.split("model_name=")[1].split(",")[0]
+        assert not Path(model_name).is_absolute()
+        assert (plan.cwd / model_name).resolve() == (tmp_path / "model").resolve()
+        assert plan.env[DATA_DIR_ENV] == str(BENCH.resolve())
+        assert plan.env["CROSSTHINK_EVAL_MAX_NEW_TOKENS"] == "32"
+        assert plan.command[-2:] == ["--max-samples", "2"]
+        assert "--save-details" in plan.command
+
+
+def test_backends_build_their_lighteval_commands(tmp_path):
+    vllm = run.plan_run(args(tmp_path, backend="vllm"))
+    assert vllm.command[1] == "vllm"
+    endpoint = run.plan_run(
+        args(tmp_path, backend="endpoint", model="openai/ckpt", base_url="http://localhost:8000/v1")
+    )
+    assert endpoint.command[1:3] == ["endpoint", "litellm"]
+    assert "base_url=http://localhost:8000/v1" in endpoint.command[3]
+    assert "model_name=openai/ckpt" in endpoint.command[3]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"k": 4}, "set --temperature > 0"),
+        ({"backend": "endpoint"}, "needs --base-url"),
+        ({"model": ""}, "no model given"),
+        ({"data_dir": "/nonexistent/benchmarks"}, "is not a directory"),
+    ],
+)
+def test_bad_settings_are_refused_before_running(tmp_path, overrides, message):
+    with pytest.raises(run.EvalConfigError, match=message):
+        run.plan_run(args(tmp_path, **overrides))
+
+
+def sample(acc: float, tokens: float | None = None, boxed: float | None = None) -> dict:
+    return {
+        "accuracy": acc,
+        "boxed_accuracy": acc if boxed is None else boxed,
+        "format_ok": acc,
+        "correct_response_tokens": tokens if tokens is not None else math.nan,
+        "avg@k": acc,
+    }
+
+
+def test_agieval_subsets_pool_by_question_and_tokens_by_correct_answer():
+    per_task = {
+        "crossthink_agieval:lsat-ar|0": [sample(1, 100), sample(0), sample(0), sample(0)],
+        "crossthink_agieval:sat-math|0": [sample(1, 300)],
+        "crossthink_math_500|0": [sample(1, 50, 1), sample(0, None, 1)],
+    }
+    summary = summarize(per_task)
+    assert list(summary) == ["math_500", "agieval"]
+    agieval = summary["agieval"]
+    assert agieval["n"] == 5
+    assert agieval["accuracy"] == pytest.approx(40.0)  # 2 of 5, not the mean of 25% and 100%
+    assert agieval["correct_response_tokens"] == pytest.approx(200.0)
+    assert agieval["subsets"] == {"lsat-ar": 4, "sat-math": 1}
+    assert summary["math_500"]["boxed_accuracy"] == 100.0 and summary["math_500"]["accuracy"] == 50.0
+
+
+def test_results_files_put_ours_beside_the_paper(tmp_path):
+    summary = summarize({"crossthink_mmlu_pro|0": [sample(1, 120), sample(0)]})
+    info = {
+        "model": "ckpt",
+        "backend": "accelerate",
+        "max_new_tokens": 64,
+        "temperature": 0.0,
+        "k": 1,
+        "max_samples": 2,
+        "data": "local",
+        "run_dir": "runs/x",
+    }
+    results = build_results(summary, info, load_paper_results())
+    paths = write_results(results, tmp_path)
+    saved = json.loads(paths["json"].read_text())
+    assert saved["benchmarks"]["mmlu_pro"]["accuracy"] == 50.0
+    assert saved["benchmarks"]["mmlu_pro"]["paper"]["delta"] == 12.8
+    table_row = next(line for line in render_markdown(results).splitlines() if line.startswith("| mmlu_pro"))
+    assert table_row.split(" | ")[1:4] == ["2", "50.0", "50.0"]
+    assert "45.00†" in table_row and "+12.8" in table_row
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_paper_numbers_agree_with_the_abstract_gains():
+    paper = load_paper_results()
+    for name, entry in paper["benchmarks"].items():
+        if entry.get("qwen2.5-7b") is not None and entry.get("crossthink") is not None:
+            assert entry["crossthink"] - entry["qwen2.5-7b"] == pytest.approx(entry["delta"], abs=0.05), name
+            assert entry["absolute_source"].startswith("secondary")
+    abstract_gains = {
+        "math_500": 30.1,
+        "amc23": 27.5,
+        "mmlu_pro": 12.8,
+        "gpqa_diamond": 11.3,
+        "agieval": 15.1,
+    }
+    assert {k: paper["benchmarks"][k]["delta"] for k in abstract_gains} == abstract_gains
+    assert paper["benchmarks"]["supergpqa"]["delta"] == 3.8
