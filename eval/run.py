@@ -5,10 +5,12 @@
 
 Backends: ``accelerate`` (transformers, default), ``vllm`` (needs an environment where lighteval's
 vLLM import works, see README), ``endpoint`` (any OpenAI-compatible server such as ``vllm serve``,
-through ``lighteval endpoint litellm``). Every run gets its own directory under
-``OUTPUT_DIR/runs/`` holding lighteval's output and its prediction cache: lighteval keys cached
-predictions by model path, not weights, so a shared cache would score a retrained checkpoint at
-the same path with the old model's answers.
+through ``lighteval endpoint litellm``; ``--model`` is the served model name).
+
+Every run gets its own directory under ``OUTPUT_DIR/runs/`` holding lighteval's output and its prediction cache (and litellm's disk cache,
+which lives in the working directory): lighteval keys cached predictions by model path, not
+weights, so a shared cache would score a retrained checkpoint at the same path with the old
+model's answers.
 """
 
 from __future__ import annotations
@@ -136,7 +138,11 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
     lighteval_output = run_dir / "lighteval"
     cache_dir = run_dir / "cache"
     env[MAX_NEW_TOKENS_ENV] = str(args.max_new_tokens)
-    model_name = _model_name_for_lighteval(args.model, run_dir) if args.backend != "endpoint" else args.model
+    if args.backend == "endpoint":
+        # litellm routes by the model's provider prefix; an OpenAI-compatible server is "openai/".
+        model_name = args.model if args.model.startswith("openai/") else f"openai/{args.model}"
+    else:
+        model_name = _model_name_for_lighteval(args.model, run_dir)
     tokenizer = args.tokenizer or (args.model if args.backend != "endpoint" else None)
     if tokenizer:
         env[TOKENIZER_ENV] = str(Path(tokenizer).resolve()) if Path(tokenizer).exists() else tokenizer

@@ -83,11 +83,11 @@ def test_backends_build_their_lighteval_commands(tmp_path):
     vllm = run.plan_run(args(tmp_path, backend="vllm"))
     assert vllm.command[1] == "vllm"
     endpoint = run.plan_run(
-        args(tmp_path, backend="endpoint", model="openai/ckpt", base_url="http://localhost:8000/v1")
+        args(tmp_path, backend="endpoint", model="Qwen/ckpt", base_url="http://localhost:8000/v1")
     )
     assert endpoint.command[1:3] == ["endpoint", "litellm"]
     assert "base_url=http://localhost:8000/v1" in endpoint.command[3]
-    assert "model_name=openai/ckpt" in endpoint.command[3]
+    assert "model_name=openai/Qwen/ckpt" in endpoint.command[3]  # litellm's OpenAI-compatible route
 
 
 @pytest.mark.parametrize(
