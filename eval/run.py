@@ -7,10 +7,10 @@ Backends: ``accelerate`` (transformers, default), ``vllm`` (needs an environment
 vLLM import works, see README), ``endpoint`` (any OpenAI-compatible server such as ``vllm serve``,
 through ``lighteval endpoint litellm``; ``--model`` is the served model name).
 
-Every run gets its own directory under ``OUTPUT_DIR/runs/`` holding lighteval's output and its prediction cache (and litellm's disk cache,
-which lives in the working directory): lighteval keys cached predictions by model path, not
-weights, so a shared cache would score a retrained checkpoint at the same path with the old
-model's answers.
+Every run gets its own directory under ``OUTPUT_DIR/runs/`` holding lighteval's output and its
+prediction cache (and litellm's disk cache, which lives in the working directory): lighteval keys
+cached predictions by model path, not weights, so a shared cache would score a retrained
+checkpoint at the same path with the old model's answers.
 """
 
 from __future__ import annotations
