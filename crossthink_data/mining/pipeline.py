@@ -151,6 +151,7 @@ def generation_pipeline(cfg: MinerConfig) -> list[PipelineStep]:
     """Labelled documents -> one generation request each -> DIR/generate (resumable by chunks)."""
     from crossthink_data.inference import make_inference_runner
 
+    _check_chunking(Path(cfg.path("checkpoints", "generate")), cfg.records_per_chunk)
     writer = JsonlWriter(cfg.path("generate"), output_filename="${rank}_chunk_${chunk_index}.jsonl.gz")
     runner = make_inference_runner(
         generate_questions,
@@ -174,6 +175,21 @@ def generation_pipeline(cfg: MinerConfig) -> list[PipelineStep]:
         server_log_folder=cfg.path("logs", "generate", "server"),
     )
     return [JsonlReader(cfg.path("domain")), runner]
+
+
+def _check_chunking(checkpoints: Path, records_per_chunk: int) -> None:
+    """A resumed run skips ``finished_chunks * records_per_chunk`` documents: the size must not change."""
+    settings = checkpoints / "chunking.json"
+    if settings.exists():
+        previous = json.loads(settings.read_text())["records_per_chunk"]
+        if previous != records_per_chunk:
+            raise ValueError(
+                f"{checkpoints} was written with records_per_chunk={previous}; resume with the same value "
+                f"(got {records_per_chunk}) or delete the folder to start generation over"
+            )
+    else:
+        checkpoints.mkdir(parents=True, exist_ok=True)
+        settings.write_text(json.dumps({"records_per_chunk": records_per_chunk}))
 
 
 def parse_pipeline(cfg: MinerConfig, config: str) -> list[PipelineStep]:
