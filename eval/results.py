@@ -17,6 +17,7 @@ from eval.benchmarks import BENCHMARKS, TASK_PREFIX
 from eval.metrics import ACCURACY, AVG_AT_K, BOXED_ACCURACY, CORRECT_TOKENS, FORMAT_OK
 
 PAPER_RESULTS = Path(__file__).with_name("paper_results.json")
+CATEGORY_KEY = "_category"  # per-sample group for the category breakdown (not a metric)
 SCORE_METRICS = (ACCURACY, BOXED_ACCURACY, FORMAT_OK, AVG_AT_K)
 
 
@@ -38,11 +39,16 @@ class Pool:
 
     values: dict[str, list[float]] = field(default_factory=dict)
     subsets: dict[str, int] = field(default_factory=dict)
+    categories: dict[str, list[float]] = field(default_factory=dict)
 
-    def add(self, subset: str, metrics: dict[str, float]) -> None:
+    def add(self, subset: str, metrics: dict[str, Any]) -> None:
         self.subsets[subset] = self.subsets.get(subset, 0) + 1
+        category = metrics.get(CATEGORY_KEY)
+        if category:
+            self.categories.setdefault(category, []).append(float(metrics[ACCURACY]))
         for name, value in metrics.items():
-            self.values.setdefault(name, []).append(float(value) if value is not None else math.nan)
+            if name != CATEGORY_KEY:
+                self.values.setdefault(name, []).append(float(value) if value is not None else math.nan)
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {"n": sum(self.subsets.values())}
@@ -54,11 +60,28 @@ class Pool:
         out["n_correct"] = len(tokens)
         if len(self.subsets) > 1 or next(iter(self.subsets), "") != "":
             out["subsets"] = dict(sorted(self.subsets.items()))
+        if self.categories:
+            out["by_category"] = {
+                name: {"n": len(v), ACCURACY: 100.0 * sum(v) / len(v)}
+                for name, v in sorted(self.categories.items())
+            }
         return out
 
 
-def read_details(lighteval_output: Path) -> dict[str, list[dict[str, float]]]:
-    """``{task: [per-sample metric dicts]}`` from the details parquet files of one lighteval run."""
+def category_of(benchmark: str, subject: str | None) -> str | None:
+    """The breakdown the paper plots: MMLU's four categories, MMLU-Pro's and SuperGPQA's own labels."""
+    if not subject:
+        return None
+    if benchmark == "mmlu":
+        from crossthink_data.sources.mmlu_categories import mmlu_category
+
+        return mmlu_category(subject)
+    return subject if benchmark in ("mmlu_pro", "supergpqa", "gpqa_diamond") else None
+
+
+def read_details(lighteval_output: Path) -> dict[str, list[dict[str, Any]]]:
+    """``{task: [per-sample metric dicts]}`` from the details parquet files of one lighteval run;
+    each dict also carries the sample's category under ``_category`` where the benchmark has one."""
     import pyarrow.parquet as pq
 
     files = sorted(lighteval_output.glob("details/**/details_*.parquet"))
@@ -67,8 +90,13 @@ def read_details(lighteval_output: Path) -> dict[str, list[dict[str, float]]]:
     per_task: dict[str, list[dict[str, float]]] = {}
     for file in files:
         task = file.stem[len("details_") :].rsplit("_", 1)[0]
-        rows = pq.read_table(file, columns=["metric"]).column("metric").to_pylist()
-        per_task.setdefault(task, []).extend(rows)
+        table = pq.read_table(file, columns=["metric", "doc"]).to_pylist()
+        benchmark = benchmark_of_task(task)
+        for row in table:
+            subject = ((row["doc"] or {}).get("specific") or {}).get("subject")
+            per_task.setdefault(task, []).append(
+                {**row["metric"], CATEGORY_KEY: category_of(benchmark, subject)}
+            )
     return per_task
 
 

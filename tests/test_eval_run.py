@@ -11,7 +11,14 @@ import pytest
 
 from eval import run
 from eval.benchmarks import AGIEVAL_SUBSETS, DATA_DIR_ENV
-from eval.results import build_results, load_paper_results, render_markdown, summarize, write_results
+from eval.results import (
+    build_results,
+    category_of,
+    load_paper_results,
+    render_markdown,
+    summarize,
+    write_results,
+)
 
 BENCH = Path(__file__).parent / "data" / "benchmarks"
 
@@ -128,6 +135,18 @@ def test_agieval_subsets_pool_by_question_and_tokens_by_correct_answer():
     assert agieval["correct_response_tokens"] == pytest.approx(200.0)
     assert agieval["subsets"] == {"lsat-ar": 4, "sat-math": 1}
     assert summary["math_500"]["boxed_accuracy"] == 100.0 and summary["math_500"]["accuracy"] == 50.0
+
+
+def test_mmlu_breakdown_by_the_papers_categories():
+    per_task = {
+        "crossthink_mmlu|0": [
+            {**sample(1), "_category": category_of("mmlu", "college_biology")},
+            {**sample(0), "_category": category_of("mmlu", "high_school_physics")},
+            {**sample(1), "_category": category_of("mmlu", "philosophy")},
+        ]
+    }
+    breakdown = summarize(per_task)["mmlu"]["by_category"]
+    assert breakdown == {"humanities": {"n": 1, "accuracy": 100.0}, "stem": {"n": 2, "accuracy": 50.0}}
 
 
 def test_results_files_put_ours_beside_the_paper(tmp_path):
