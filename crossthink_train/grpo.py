@@ -190,7 +190,8 @@ def build_trainer(
     reward_funcs = RewardBreakdown(script_args.log_breakdown_by, components).wrap(reward_funcs)
 
     training_args.model_init_kwargs = model_init_kwargs(model_args, training_args)
-    train, evaluation = load_datasets(script_args, training_args, tokenizer)
+    with training_args.main_process_first(desc="loading and filtering the dataset"):
+        train, evaluation = load_datasets(script_args, training_args, tokenizer)  # rank 0 fills the cache
     logger.info(
         "training on %d rows of %s (%s)", len(train), script_args.dataset_name, script_args.dataset_config
     )
