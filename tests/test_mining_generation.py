@@ -322,3 +322,25 @@ def test_resuming_with_another_chunk_size_is_refused(tmp_path):
     cfg.records_per_chunk = 500
     with pytest.raises(ValueError, match="records_per_chunk"):
         build_executors(cfg, "generate")
+
+
+def test_demo_labels_pages_then_generates_when_an_endpoint_is_set(tmp_path, monkeypatch, capsys):
+    from crossthink_data.mining import demo
+
+    monkeypatch.delenv("CROSSTHINK_ENDPOINT", raising=False)
+    summary = demo.run(tmp_path)
+    printed = capsys.readouterr().out
+    assert sum(summary["categories"].values()) == summary["domain_documents"] == 16
+    assert "CROSSTHINK_ENDPOINT" in printed and "records_path" not in summary
+    for category, count in summary["categories"].items():
+        assert f"{category}" in printed and str(count) in printed
+
+    with start_openai_server(recorded_reply) as server:
+        monkeypatch.setenv("CROSSTHINK_ENDPOINT", server.base_url)
+        monkeypatch.setenv("CROSSTHINK_MODEL", "Qwen/Qwen2.5-72B-Instruct")
+        monkeypatch.setenv("CROSSTHINK_API_KEY", server.api_key)
+        summary = demo.run(tmp_path)  # the labelled pages are reused: the CPU job is complete
+    assert len(server.chat_requests) == 16
+    assert summary["records_rows"] == 20
+    assert pq.read_table(summary["records_path"]).num_rows == 20
+    assert pq.read_table(summary["templated_paths"]["open"]).num_rows == 19
