@@ -32,10 +32,10 @@ from typing import Any
 import numpy as np
 from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.decont import NGramsDecontConfig, NGramsDecontFilter, NGramsDecontIndexer
-from datatrove.utils.text import ngrams, simplify_text
+from datatrove.utils.text import ngrams
 
-from crossthink_data.curation.rows import content_text, input_schema, make_reader, make_writer
-from crossthink_data.curation.text import DEFAULT_NORM, make_norm_config, word_tokenizer
+from crossthink_data.curation.rows import input_schema, make_reader, make_writer, options_of
+from crossthink_data.curation.text import DEFAULT_NORM, make_norm_config, word_tokenizer, words_of
 
 # The paper's evaluation suite (lighteval names where lighteval has the task built in).
 PAPER_BENCHMARKS = ("math500", "amc23", "aime24", "aime25", "mmlu", "mmlu_pro", "gpqa_diamond", "agieval_v1")
@@ -201,13 +201,32 @@ class BenchmarkIndexer(NGramsDecontIndexer):
                         whole = SHORT_QUESTION_PREFIX + " ".join(self._words(text))
                         hashes[item.task].add(self.hash_func(whole))
         for task, task_hashes in hashes.items():
-            array = np.array(sorted(task_hashes), dtype=self.config.hash_config.np_descr)
+            array = np.sort(
+                np.fromiter(task_hashes, dtype=self.config.hash_config.np_descr, count=len(task_hashes))
+            )
             self.stat_update("indexed_hashes", value=len(array))
             with self.output_folder.open(f"{task.replace(' ', '_')}.index.hashes", mode="wb") as handle:
                 handle.write(array.tobytes())
 
     def _words(self, text: str) -> list[str]:
-        return self.tokenizer.word_tokenize(simplify_text(text, self.config.norm_config))
+        return words_of(text, self.config.norm_config, self.tokenizer)
+
+    def compute_hashes(self, label: str, query: str | None = None) -> list[int]:
+        """datatrove's n-gram selection (label, query, overlap), with our faster identical normalisation."""
+        n = self.config.n_grams
+        label_words = self._words(label)
+        grams = [" ".join(g) for g in ngrams(label_words, n)]
+        if query is not None:
+            query_words = self._words(query)
+            if self.config.find_query_ngrams:
+                grams += [" ".join(g) for g in ngrams(query_words, n)]
+            if self.config.find_overlap_ngrams:
+                grams += [
+                    " ".join(query_words[-n + 1 + i :] + label_words[: i + 1])
+                    for i in range(n - 1)
+                    if len(query_words) >= n - 1 - i and len(label_words) >= i + 1
+                ]
+        return [self.hash_func(g) for g in grams]
 
 
 class QuestionDecontFilter(NGramsDecontFilter):
@@ -231,8 +250,8 @@ class QuestionDecontFilter(NGramsDecontFilter):
             self.load_index_hashes()
         index, hash_func = self._index_hashes, self.hash_func
         norm, n = self.config.norm_config, self.config.n_grams
-        question = self.tokenizer.word_tokenize(simplify_text(doc.text, norm))
-        content = self.tokenizer.word_tokenize(simplify_text(content_text(doc), norm))
+        question = words_of(doc.text, norm, self.tokenizer)
+        content = question + [w for o in options_of(doc.metadata) for w in words_of(o, norm, self.tokenizer)]
         matches: list[tuple[str, str]] = []
         overlap = 0.0
         for words in (question, content) if len(content) > len(question) else (question,):
