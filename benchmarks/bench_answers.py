@@ -10,7 +10,8 @@ thinking blocks, two different boxes, an empty box). Each pair carries its expec
 from that construction, never from either checker.
 
 Ours: ``crossthink_data.answers.score`` one pair at a time (worker start excluded via
-``warm_up``; verdict cache disabled so repeated pairs cost full price), then ``score_batch``.
+``warm_up``; verdict cache disabled so repeated pairs cost full price), interleaved with the
+peer in chunks of 250 so machine load hits both alike; then ``score_batch`` on all pairs.
 Peer: math-verify ``verify(parse(gold), parse(response))`` with its defaults, same pairs, same
 run (gold wrapped in ``\\boxed{}``; it has no notion of format, MCQ labels or option text).
 Target (issue 3): >= 5x math-verify's pairs/s on the mix, and no math pair that math-verify
@@ -294,14 +295,12 @@ def score_math_verify(pairs: list[Pair]) -> tuple[list[bool], float]:
 
 
 def score_ours(pairs: list[Pair]) -> tuple[list[bool], float]:
-    answers.clear_cache()
     start = time.perf_counter()
     verdicts = [answers.score(pair.response, pair.gold, pair.kind, pair.options) == 1.0 for pair in pairs]
     return verdicts, time.perf_counter() - start
 
 
 def score_ours_batch(pairs: list[Pair]) -> tuple[list[bool], float]:
-    answers.clear_cache()
     start = time.perf_counter()
     scores = answers.score_batch(
         [p.response for p in pairs],
@@ -310,6 +309,20 @@ def score_ours_batch(pairs: list[Pair]) -> tuple[list[bool], float]:
         [p.options for p in pairs],
     )
     return [value == 1.0 for value in scores], time.perf_counter() - start
+
+
+def interleaved(pairs: list[Pair], chunk: int = 250) -> tuple[list[bool], float, list[bool], float]:
+    """Ours and the peer alternate chunk by chunk, so a busy machine slows both alike."""
+    ours, peer, ours_s, peer_s = [], [], 0.0, 0.0
+    for begin in range(0, len(pairs), chunk):
+        part = pairs[begin : begin + chunk]
+        verdicts, seconds = score_ours(part)
+        ours += verdicts
+        ours_s += seconds
+        verdicts, seconds = score_math_verify(part)
+        peer += verdicts
+        peer_s += seconds
+    return ours, ours_s, peer, peer_s
 
 
 def main(n: int = N_PAIRS) -> dict:
@@ -321,11 +334,10 @@ def main(n: int = N_PAIRS) -> dict:
     saved_cache = math_answer.verdict_cache.size
     math_answer.verdict_cache.size = 0  # measure cold: every repeated pair pays full price
     try:
-        ours, ours_s = score_ours(pairs)
+        ours, ours_s, peer, peer_s = interleaved(pairs)
         batch, batch_s = score_ours_batch(pairs)
     finally:
         math_answer.verdict_cache.size = saved_cache
-    peer, peer_s = score_math_verify(pairs)
 
     def rate(seconds: float) -> float:
         return len(pairs) / seconds

@@ -85,7 +85,10 @@ def test_other_option_and_hedges_are_wrong(row_id, gold, other):
         ("Archimedes’ principle", "Archimedes' principle", True),  # MMLU line 1821, curly quote
         ("Abstract Syntax Tree (AST)", "abstract syntax tree (AST)", True),
         ("x-ray", "X ray", True),
-        ("Washington, D.C.", "washington dc", False),  # "d c" vs "dc": exact after normalisation
+        ("Washington, D.C.", "washington dc", False),
+        ("//", "//.", True),  # MMLU-STEM programming options made of symbols only
+        ("**", "the **", True),
+        ("**", "*", False),  # "d c" vs "dc": exact after normalisation
     ],
 )
 def test_open_rules(gold, answer, expected):

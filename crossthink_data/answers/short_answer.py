@@ -6,7 +6,7 @@ import re
 import unicodedata
 from fractions import Fraction
 
-from crossthink_data.answers.latex import strip_presentation
+from crossthink_data.answers.latex import strip_presentation, unwrap_text
 from crossthink_data.answers.numeric import parse_number
 
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
@@ -62,5 +62,13 @@ def open_equivalent(gold: str, answer: str) -> bool:
         return (gold_pct and not pct and value == gold_value / 100) or (
             pct and not gold_pct and value / 100 == gold_value
         )
-    normalized = normalize_text(answer)
-    return bool(normalized) and normalized == normalize_text(gold)
+    gold_text = normalize_text(gold)
+    if not gold_text:  # a gold made of symbols only ("//", "**" in MMLU programming questions)
+        return bool(_symbol_key(gold)) and _symbol_key(answer) == _symbol_key(gold)
+    return normalize_text(answer) == gold_text
+
+
+def _symbol_key(text: str) -> str:
+    """Symbols kept, only case, spaces, articles and sentence punctuation dropped."""
+    text = _ARTICLES.sub(" ", unwrap_text(text).replace("$", " ").lower())
+    return "".join(text.split()).strip(".,;:!?'\"`")
