@@ -209,5 +209,194 @@ def train_domain_classifier(
 # --- curation (crossthink_data.curation) ---
 
 
+def _print_json(title: str, text: str) -> None:
+    from rich.console import Console
+    from rich.panel import Panel
+
+    Console().print(Panel(text, title=title))
+
+
+@app.command("decontaminate")
+def decontaminate(
+    input: Annotated[
+        Path, typer.Option("--input", "-i", help="Folder of (templated) record rows, parquet or jsonl.")
+    ],
+    benchmarks: Annotated[
+        str,
+        typer.Option(
+            help="A benchmark folder laid out <benchmark>/<file> (jsonl, json, csv; e.g. ../shared/data/benchmarks) "
+            "or comma-separated lighteval task names (these need the Hub)."
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Kept rows in data/, removed/, report.json.")
+    ],
+    only: Annotated[
+        str | None, typer.Option(help="Comma-separated benchmark folders to use (default: all).")
+    ] = None,
+    n_grams: Annotated[int, typer.Option(help="n-gram size in words.")] = 12,
+    min_overlap: Annotated[
+        float, typer.Option(help="Share of a row's n-grams that must be in the index (0 = any single hit).")
+    ] = 0.5,
+    normalise_numbers: Annotated[
+        bool, typer.Option(help="Map every number to 0 before matching (datatrove's default; off for math).")
+    ] = False,
+    tasks: Annotated[int, typer.Option(help="datatrove tasks.")] = 1,
+    workers: Annotated[int, typer.Option(help="Tasks run at once.")] = 1,
+) -> None:
+    """Drop rows that overlap the evaluation benchmarks (datatrove n-gram decontamination).
+
+    Example: crossthink-data decontaminate -i pool/ --benchmarks ../shared/data/benchmarks -o decont/
+    """
+    from crossthink_data.curation.decont import DecontSettings
+    from crossthink_data.curation.decont import decontaminate as run
+
+    settings = DecontSettings(n_grams=n_grams, min_overlap=min_overlap, keep_numbers=not normalise_numbers)
+    subset = [b.strip() for b in only.split(",")] if only else None
+    report = run(input, output, benchmarks, settings, only=subset, tasks=tasks, workers=workers)
+    summary = {b: v["hits"] for b, v in report.per_benchmark.items()}
+    _print_json(
+        "decontamination",
+        f"rows in {report.rows_in:,}, kept {report.kept:,}, removed {report.removed:,}\n"
+        f"hits per benchmark: {summary}\nreport: {output / 'report.json'}",
+    )
+
+
+@app.command("dedup")
+def dedup(
+    input: Annotated[Path, typer.Option("--input", "-i", help="Folder of (templated) record rows.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Kept rows in data/, removed/, report.json.")
+    ],
+    trust_order: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated sources, most trusted first (default: the documented order)."),
+    ] = None,
+    near: Annotated[bool, typer.Option(help="Also remove MinHash near-duplicates.")] = True,
+    tasks: Annotated[int, typer.Option(help="datatrove tasks.")] = 1,
+    workers: Annotated[int, typer.Option(help="Tasks run at once.")] = 1,
+) -> None:
+    """Remove exact and near duplicates across sources, keeping the most trusted source's copy.
+
+    Example: crossthink-data dedup -i decont/data -o dedup/
+    """
+    from crossthink_data.curation.dedup import DEFAULT_TRUST_ORDER, DedupSettings
+    from crossthink_data.curation.dedup import dedup as run
+
+    order = tuple(s.strip() for s in trust_order.split(",")) if trust_order else DEFAULT_TRUST_ORDER
+    report = run(input, output, DedupSettings(trust_order=order, near=near), tasks=tasks, workers=workers)
+    _print_json(
+        "deduplication",
+        f"rows in {report.rows_in:,}, kept {report.kept:,}\nexact duplicates removed: {report.exact_removed}\n"
+        f"near duplicates removed: {report.near_removed}",
+    )
+
+
+@app.command("difficulty")
+def difficulty(
+    input: Annotated[Path, typer.Option("--input", "-i", help="Folder of templated rows.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="scored/, data/, removed/, report.json.")],
+    model: Annotated[str, typer.Option(help="Model that answers (the paper: Qwen/Qwen2.5-7B-Instruct).")],
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible base URL, e.g. http://localhost:8000/v1.")
+    ] = None,
+    server_type: Annotated[
+        str, typer.Option(help="'endpoint' (any OpenAI-compatible server) or 'vllm' (datatrove starts vLLM).")
+    ] = "endpoint",
+    api_key_env: Annotated[
+        str, typer.Option(help="Environment variable holding the API key.")
+    ] = "OPENAI_API_KEY",
+    samples: Annotated[int, typer.Option("--samples", "-k", help="Answers sampled per question.")] = 8,
+    max_pass_rate: Annotated[
+        float | None, typer.Option(help="Drop rows solved more often than this (0.0: keep only unsolved).")
+    ] = None,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 1.0,
+    max_tokens: Annotated[int, typer.Option(help="Max new tokens per answer.")] = 4096,
+    tasks: Annotated[int, typer.Option(help="datatrove tasks.")] = 1,
+) -> None:
+    """Sample k answers per question, score them with the answer checker, store pass_rate, filter.
+
+    Example: crossthink-data difficulty -i dedup/data -o hard/ --model Qwen/Qwen2.5-7B-Instruct
+    --endpoint-url http://localhost:8000/v1 --max-pass-rate 0
+    """
+    from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
+
+    try:
+        settings = DifficultySettings(
+            model=model,
+            samples=samples,
+            endpoint_url=endpoint_url,
+            server_type=server_type,
+            api_key_env=api_key_env,
+            max_pass_rate=max_pass_rate,
+            temperature=temperature,
+            max_tokens=max_tokens,
+        )
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    report = score_difficulty(input, output, settings, tasks=tasks)
+    _print_json("difficulty", report.to_json())
+
+
+@app.command("blend")
+def blend(
+    config: Annotated[
+        str, typer.Argument(help="A paper blend name (natural, crossthink, math_2to1, ...) or a blend YAML.")
+    ],
+    input: Annotated[Path, typer.Option("--input", "-i", help="Pool of templated rows (parquet or jsonl).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Writes OUTPUT/blend-<name>/ (Hub layout).")],
+    commercial_only: Annotated[
+        bool, typer.Option(help="Leave out sources whose license forbids commercial use.")
+    ] = False,
+    total: Annotated[int | None, typer.Option(help="Override the YAML's total rows.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the YAML's seed.")] = None,
+) -> None:
+    """Sample a blend exactly to its ratio and write it as a Hub subset with its card.
+
+    Example: crossthink-data blend crossthink -i dedup/data -o hub/
+    """
+    from crossthink_data.curation.blends import BlendError, build_blend
+
+    try:
+        result = build_blend(input, config, output, commercial_only=commercial_only, total=total, seed=seed)
+    except BlendError as err:
+        raise typer.BadParameter(str(err)) from None
+    _print_json(
+        f"blend-{result.name}",
+        f"{result.rows:,} rows -> {result.path}\n"
+        + "\n".join(f"{col}: {counts}" for col, counts in result.counts.items())
+        + (
+            f"\nNON-COMMERCIAL sources: {result.non_commercial_sources}"
+            if result.non_commercial_sources
+            else ""
+        ),
+    )
+
+
+@app.command("build")
+def build(
+    config: Annotated[
+        Path, typer.Argument(help="Build recipe YAML (see crossthink_data/curation/build.py).")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Override the recipe's output folder.")
+    ] = None,
+    executor: Annotated[str | None, typer.Option(help="'local' or 'slurm' (overrides the recipe).")] = None,
+) -> None:
+    """The whole recipe: sources -> filter H -> templates -> decont -> dedup -> difficulty -> blends -> Hub.
+
+    Rerunning the same command resumes: finished stages are skipped.
+    Example: crossthink-data build recipes/crossthink.yaml
+    """
+    from crossthink_data.curation.build import BuildConfig, run_build
+
+    recipe = BuildConfig.load(config)
+    if output is not None:
+        recipe.output = output
+    if executor is not None:
+        recipe.executor = executor
+    run_build(recipe)
+
+
 if __name__ == "__main__":
     app()
