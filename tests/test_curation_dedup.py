@@ -114,3 +114,26 @@ def test_exact_key_normalises_case_space_latex_and_option_order() -> None:
     m2 = render(QARecord("b", "gpr", "stem", "Pick one.", "B", options=["blue", "Red"]), "mcq")
     assert exact_key(doc(m1)) == exact_key(doc(m2))
     assert trust_priority("mmlu_train") > trust_priority("natural_reasoning") > trust_priority("unknown") == 1
+
+
+def test_similar_math_questions_with_the_same_answer_are_not_duplicates(tmp_path: Path) -> None:
+    """Real MATH-train rows (../shared/data/training_standins/math_train): RADII and PROOF both have
+    60 arrangements and read alike; the two "line y=x+a" rows are the same question re-typeset."""
+    rows = [
+        ("Determine the number of ways to arrange the letters of the word RADII.", "60"),
+        ("Determine the number of ways to arrange the letters of the word PROOF.", "60"),
+        (
+            "For how many values of $a$ is it true that the line $y = x + a$ passes through the vertex "
+            "of the parabola $y = x^2 + a^2$?",
+            "2",
+        ),
+        (
+            "For how many values of $a$ is it true that the line $y=x+a$ passes through the vertex of "
+            "parabola $y=x^2+a^2$?",
+            "2",
+        ),
+    ]
+    records = [QARecord("math_train", "math", "math", q, a) for q, a in rows]
+    dedup(_write(tmp_path / "in", [render(r, "open") for r in records]), tmp_path / "out")
+    kept = sorted(r["question"] for r in iter_rows(tmp_path / "out" / "data"))
+    assert kept == sorted([rows[0][0], rows[1][0], rows[2][0]])

@@ -8,10 +8,10 @@ Two passes, both datatrove's:
    place in the trust order.
 2. **near**: MinHash (``MinhashDedupSignature`` / ``Buckets`` / ``Cluster``) over question + options.
    datatrove's cluster step keeps an arbitrary member, so we ask it for cluster ids instead and
-   pick the winner ourselves: in each cluster, rows that share template and gold answer are
-   duplicates and the most trusted one is kept. Requiring the same answer keeps math variants
-   that differ only in their numbers ("x^2-6y-3=..." vs "x^2+2y-9=..."): similar text, different
-   questions.
+   pick the winner ourselves: in each cluster, rows that share template, gold answer and their
+   math expressions, numbers and all-caps words (:func:`entities`) are duplicates, and the most
+   trusted one is kept. Similar text alone is not enough in math: "arrange the letters of the
+   word RADII" and "... PROOF" (both 60), or variants with other numbers, are other questions.
 
 Normalisation keeps numbers and math operators for the exact key ("3+4" is not "3-4").
 """
@@ -91,6 +91,29 @@ def exact_key(document: Document) -> str:
     return "\x1f".join([template, normalise_for_key(document.text), *options])
 
 
+_MATH_SEGMENT = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
+_ENTITY = re.compile(r"\b(?:[A-Z]{2,}[A-Za-z]*|\w*\d\w*)\b")
+
+
+def entities(text: str) -> list[str]:
+    """Math expressions, numbers and all-caps words: what makes two similar questions different.
+
+    "...the letters of the word RADII" and "...of the word PROOF" are 0.8 similar by 5-gram
+    Jaccard and share the answer 60, yet are different questions; the same holds for MATH's graph
+    problems that repeat one [asy] figure and ask about $y = f(x) - 1$ or $y = |f(x)|$.
+    """
+    maths = {normalise_for_key(m) for m in _MATH_SEGMENT.findall(text)}
+    words = set(_ENTITY.findall(_MATH_SEGMENT.sub(" ", text)))
+    return sorted(maths | words)
+
+
+def near_duplicate_group(document: Document) -> str:
+    """Rows of one MinHash cluster are duplicates only when this key matches too: same template,
+    same gold answer, same math expressions, numbers and all-caps words."""
+    meta = document.metadata
+    return "\x1f".join([meta.get("template") or "", answer_key(meta), *entities(content_text(document))])
+
+
 def answer_key(metadata: dict) -> str:
     """The gold as the model must say it: the option text for MCQ, the answer otherwise."""
     gold = metadata.get("answer_text") if metadata.get("options") else metadata.get("answer")
@@ -166,7 +189,7 @@ class ClusterMembers(PipelineStep):
         with (out / f"{rank:05d}.jsonl").open("w", encoding="utf-8") as handle:
             for idx, doc in enumerate(data):
                 if idx in clusters:
-                    group = (doc.metadata.get("template") or "") + "\x1f" + answer_key(doc.metadata)
+                    group = near_duplicate_group(doc)
                     member = {
                         "rank": rank,
                         "idx": idx,
