@@ -85,7 +85,8 @@ class MinerConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def path(self, *parts: str) -> str:
-        return str(Path(self.output, *parts))
+        """``output/part/...``; string joining keeps ``s3://`` and other URLs intact."""
+        return "/".join([self.output.rstrip("/"), *parts])
 
 
 def common_crawl_paths(
