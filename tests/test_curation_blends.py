@@ -146,3 +146,62 @@ def test_bad_specs_fail_with_a_reason(tmp_path: Path, pool: pa.Table) -> None:
         sample_blend(pool, BlendSpec(name="x", by="domain", ratio={"gpr": 1, "history": 1}))
     with pytest.raises(BlendError, match="non-negative"):
         BlendSpec(name="x", by="domain", ratio={"gpr": -1})
+
+
+# ---------------------------------------------------------------- Hub folder and card
+
+
+def _write_pool(pool: pa.Table, folder: Path) -> Path:
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True)
+    pq.write_table(pool, folder / "pool.parquet")
+    return folder
+
+
+def _card(path: Path) -> tuple[dict, str]:
+    text = (path / "README.md").read_text()
+    _, header, body = text.split("---", 2)
+    return yaml.safe_load(header), body
+
+
+def test_blend_card_lists_every_license_and_flags_non_commercial(pool: pa.Table, tmp_path: Path) -> None:
+    from crossthink_data.curation.blends import build_blend
+
+    result = build_blend(_write_pool(pool, tmp_path / "pool"), "natural", tmp_path / "hub")
+    assert result.path == tmp_path / "hub" / "blend-natural"
+    header, body = _card(result.path)
+    licenses = header["license"] if isinstance(header["license"], list) else [header["license"]]
+    assert set(licenses) == {"mit", "cc-by-sa-4.0", "cc-by-nc-4.0"}
+    for source, license_id in [
+        ("mmlu_train", "mit"),
+        ("arc_challenge", "cc-by-sa-4.0"),
+        ("gsm8k", "mit"),
+        ("natural_reasoning", "cc-by-nc-4.0"),
+    ]:
+        assert f"| `{source}` | `{license_id}` | {result.counts['source'][source]} |" in body
+    banner = body.strip().split("\n\n")[0]  # the first thing a reader sees
+    assert "Not for commercial use" in banner and "`natural_reasoning`" in banner and "cc-by-nc-4.0" in banner
+    assert (result.path / "assets" / "composition.png").stat().st_size > 1000
+    assert "assets/composition.png" in body
+    # composition table rows add up to the blend
+    assert f"| natural_reasoning | {result.counts['source']['natural_reasoning']:,} |" in body
+
+
+def test_commercial_only_blend_has_no_banner_and_loads(pool: pa.Table, tmp_path: Path) -> None:
+    from datasets import load_dataset
+
+    from crossthink_data.curation.blends import build_blend
+
+    result = build_blend(
+        _write_pool(pool, tmp_path / "pool"), "crossthink", tmp_path / "hub", commercial_only=True
+    )
+    header, body = _card(result.path)
+    licenses = header["license"] if isinstance(header["license"], list) else [header["license"]]
+    assert "cc-by-nc-4.0" not in licenses
+    assert "`natural_reasoning` |" not in body and "Not for commercial use" not in body
+    dataset = load_dataset(str(result.path), "default", split="train")
+    assert dataset.num_rows == result.rows
+    counts = Counter(dataset["domain"])
+    assert abs(counts["gpr"] - 2 * counts["math"]) <= 1
+    assert {"prompt", "ground_truth", "template", "kind"} <= set(dataset.column_names)

@@ -289,56 +289,50 @@ def composition_chart(counts: dict, path: Path, title: str) -> Path:
     return path
 
 
-NC_BANNER = (
-    "> **Non-commercial use only.** This blend includes {sources}, licensed {licenses}, which "
-    "forbids commercial use. Build it with `--commercial-only` for a blend without them."
-)
-
-
 def blend_card(spec: BlendSpec, table: pa.Table, chart: str, commercial_only: bool):
-    """The SubsetCard of ``blend-<name>``: licenses of every source, composition, NC banner."""
+    """The SubsetCard of ``blend-<name>``.
+
+    The card template (``dataset_cards/blend.md``) already renders the composition tables, the
+    license of every source (from the rows' provenance) and, when ``non_commercial_sources`` is
+    set, the non-commercial banner at the top; we add the recipe and the composition chart.
+    """
     from crossthink_data.hub import SubsetCard
 
     sources = sorted(set(table.column("source").to_pylist()))
     licenses = source_licenses(sources, table)
     nc = non_commercial_sources(sources, table)
-    counts = composition(table)
     hub_ids = sorted({a.hub_id for s in sources if (a := _adapter(s)) is not None and a.hub_id})
     citations = [
         a.citation for s in sources if (a := _adapter(s)) is not None and getattr(a, "citation", None)
     ]
-    ratio = (
-        "the pool's own proportions"
-        if spec.ratio == "natural"
-        else ":".join(f"{w:g}" for w in spec.ratio.values()) + f" ({' : '.join(spec.ratio)})"
+    if spec.ratio == "natural":
+        ratio = "the pool's own proportions"
+    else:
+        ratio = " : ".join(f"{w:g} {g}" for g, w in spec.ratio.items()) or "equal"
+        if spec.default_weight:
+            ratio += f" (other values: {spec.default_weight:g} each)"
+    rebuild = f"crossthink-data blend {spec.name}{' --commercial-only' if commercial_only else ''} --input POOL --output DIR"
+    recipe = "\n".join(
+        [
+            *([spec.paper, ""] if spec.paper else []),
+            f"- ratio over `{spec.by}`: {ratio}",
+            f"- filters: {spec.where or 'none'}",
+            f"- rows: {table.num_rows:,} ({'as declared' if spec.total else 'the most the pool allows without reuse'}), "
+            f"seed {spec.seed}, {'with' if spec.upsample else 'without'} up-sampling",
+            f"- sources: {'commercial-use sources only' if commercial_only else 'all sources in the pool'}",
+            f"- rebuild: `{rebuild}`",
+        ]
     )
-    recipe = (
-        f"Ratio over `{spec.by}`: {ratio}. Filters: {spec.where or 'none'}. Seed {spec.seed}; "
-        f"{'with' if spec.upsample else 'without'} up-sampling; "
-        f"{'commercial-use sources only' if commercial_only else 'all sources'}. "
-        f"Rebuild with `crossthink-data blend {spec.name}"
-        f"{' --commercial-only' if commercial_only else ''} --input POOL --output DIR`."
-    )
-    license_table = "\n".join(
-        ["| source | license | commercial use |", "|---|---|---|"]
-        + [f"| {s} | {licenses[s]} | {'no' if s in nc else 'yes'} |" for s in sources]
-    )
+    counts = composition(table)
     sections = {
-        "Blend recipe": (spec.paper + "\n\n" if spec.paper else "") + recipe,
-        "Source licenses": license_table,
-        "Composition": composition_markdown(counts, table.num_rows) + f"\n![composition]({chart})",
+        "Blend recipe": recipe,
+        "Composition chart": composition_markdown(counts, table.num_rows) + f"\n![composition]({chart})",
     }
-    description = spec.description.strip()
-    if nc:
-        banner = NC_BANNER.format(
-            sources=", ".join(nc), licenses=", ".join(sorted({licenses[s] for s in nc}))
-        )
-        description = banner + "\n\n" + description
     return SubsetCard(
         name=f"blend-{spec.name}",
         pretty_name=spec.pretty_name or f"CrossThink blend: {spec.name}",
-        description=description,
-        licenses=sorted(set(licenses.values())),
+        description=spec.description.strip(),
+        licenses=sorted(set(licenses.values()) - {"unknown"}) or ["unknown"],
         source_datasets=hub_ids,
         citations=citations,
         task_categories=["question-answering", "text-generation"],
