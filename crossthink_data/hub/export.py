@@ -1,0 +1,436 @@
+"""Write one CrossThink subset as a Hub dataset-repo folder: parquet shards, card, charts.
+
+Layout (what `datasets.load_dataset(folder_or_repo, config)` and the Hub viewer expect)::
+
+    <output_dir>/README.md                                   card: YAML (configs, features, license) + body
+    <output_dir>/assets/*.png                                charts referenced from the card
+    <output_dir>/data/<config>/train-00000-of-00002.parquet  shards named the way the Hub names them
+
+Rows are streamed in batches and written with an explicit Arrow schema derived from
+:func:`crossthink_data.record.arrow_schema`, so a bad row fails at once with its config, index and
+column instead of surfacing as a schema mismatch at load time. Shards are first written to a
+staging folder and swapped in only when every config succeeded: a failed export leaves the
+previous one intact, and an exported folder can be resharded in place.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import re
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from crossthink_data.record import (
+    CATEGORIES,
+    DOMAINS,
+    KINDS,
+    RECORD_FIELDS,
+    TEMPLATED_FIELDS,
+    TEMPLATES,
+    QARecord,
+    arrow_schema,
+)
+
+from .cards import SubsetCard, write_card
+from .charts import render_charts
+from .stats import ConfigStats
+
+logger = logging.getLogger(__name__)
+
+SPLIT = "train"
+DATA_DIR = "data"
+ASSETS_DIR = "assets"
+BATCH_ROWS = 10_000
+SHARD_PATTERN = re.compile(r"^train-\d{5}-of-\d{5}\.parquet$")
+CONFIG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+REQUIRED_COLUMNS = ("id", "source", "domain", "category", "question", "answer")
+ALLOWED_VALUES = {"domain": DOMAINS, "category": CATEGORIES, "template": TEMPLATES, "kind": KINDS}
+
+ConfigInput = Iterable[dict[str, Any]] | list[Path] | Path | str | pa.Table
+
+
+class ExportError(ValueError):
+    """Input that cannot become a Hub subset; the message names the config, row and column."""
+
+
+def shard_name(index: int, total: int) -> str:
+    """Hub shard file name: ``train-00000-of-00003.parquet``."""
+    return f"{SPLIT}-{index:05d}-of-{total:05d}.parquet"
+
+
+def export_subset(
+    output_dir: Path,
+    configs: dict[str, ConfigInput],
+    card: SubsetCard,
+    templated: dict[str, bool] | None = None,
+    rows_per_shard: int = 100_000,
+) -> Path:
+    """Writes ``output_dir`` as a Hub dataset repo (shards per config, README.md card, charts).
+
+    ``configs`` maps a config name to its rows: an iterable of row dicts (``QARecord.to_dict()``,
+    ``templates.render()``; QARecords are accepted too), a ``pyarrow.Table``, or existing parquet
+    files (a list, a file or a folder) to reshard. ``templated[config]`` says whether rows carry the template columns; when
+    absent it is read from the first row. Columns beyond the record schema (curation's
+    ``pass_rate``...) are kept with the type of their first batch. Returns ``output_dir``.
+    """
+    output_dir = Path(output_dir)
+    templated = dict(templated or {})
+    if not configs:
+        raise ExportError("no configs to export: give at least one config name -> rows")
+    unknown = sorted(set(templated) - set(configs))
+    if unknown:
+        raise ExportError(f"templated names config(s) {unknown} that are not in configs {sorted(configs)}")
+    bad_names = [name for name in configs if not isinstance(name, str) or not CONFIG_NAME.match(name)]
+    if bad_names:
+        raise ExportError(f"invalid config name(s) {bad_names}: use letters, digits, '_', '-', '.'")
+    if not isinstance(rows_per_shard, int) or rows_per_shard < 1:
+        raise ExportError(f"rows_per_shard must be a positive integer, got {rows_per_shard!r}")
+
+    data_dir = output_dir / DATA_DIR
+    staging = data_dir / ".staging"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    stats: dict[str, ConfigStats] = {}
+    try:
+        for name, rows in configs.items():
+            stats[name] = _write_config(name, rows, templated.get(name), staging / name, rows_per_shard)
+        _swap_in(staging, data_dir, stats)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _warn_stale_configs(data_dir, stats)
+
+    charts = render_charts(stats, output_dir, ASSETS_DIR)
+    write_card(output_dir, card, stats, charts)
+    total = sum(s.rows for s in stats.values())
+    logger.info("exported %s: %d rows in %d config(s) to %s", card.name, total, len(stats), output_dir)
+    return output_dir
+
+
+# ---- one config ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Schema:
+    arrow: pa.Schema  # with the `huggingface` features metadata, as `datasets` writes it
+    templated: bool
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return REQUIRED_COLUMNS + (TEMPLATED_FIELDS if self.templated else ())
+
+
+def _write_config(
+    name: str, rows: ConfigInput, templated: bool | None, staging: Path, rows_per_shard: int
+) -> ConfigStats:
+    tables = _tables(name, rows, templated)
+    first = next(tables, None)
+    if first is None:
+        raise ExportError(f"config {name!r} has no rows: a Hub config needs at least one row")
+    schema, first_table = first
+    stats = ConfigStats(name=name, templated=schema.templated)
+    stats.features = _features(schema.arrow)
+    staging.mkdir(parents=True)
+    written: list[Path] = []
+    writer: pq.ParquetWriter | None = None
+    in_shard = 0
+    done = 0
+    try:
+        for table in itertools.chain([first_table], (t for _, t in tables)):
+            stats.update(table)
+            start = 0
+            while start < table.num_rows:
+                if writer is None:
+                    written.append(staging / f"part-{len(written):05d}.parquet")
+                    writer = pq.ParquetWriter(written[-1], schema.arrow)
+                    in_shard = 0
+                take = min(rows_per_shard - in_shard, table.num_rows - start)
+                writer.write_table(table.slice(start, take))
+                start += take
+                in_shard += take
+                done += take
+                if in_shard == rows_per_shard:
+                    writer.close()
+                    writer = None
+                    logger.info(
+                        "config %s: shard %d written (%d rows so far)", name, len(written), stats.rows
+                    )
+    finally:
+        if writer is not None:
+            writer.close()
+    for index, path in enumerate(written):
+        final = path.with_name(shard_name(index, len(written)))
+        path.rename(final)
+        stats.shards.append(final.name)
+        stats.download_size += final.stat().st_size
+    logger.info("config %s: %d rows in %d shard(s)", name, stats.rows, len(written))
+    return stats
+
+
+def _features(schema: pa.Schema):
+    from datasets import Features
+
+    return Features.from_arrow_schema(schema)
+
+
+def _tables(name: str, rows: ConfigInput, templated: bool | None) -> Iterator[tuple[_Schema, pa.Table]]:
+    """Batches of one config conformed to its schema, each with that schema."""
+    if isinstance(rows, pa.Table):
+        yield from _tables_from_arrow(name, [(None, rows.schema, rows.to_batches(BATCH_ROWS))], templated)
+        return
+    files = _parquet_inputs(name, rows)
+    if files is not None:
+        yield from _tables_from_arrow(name, _parquet_sources(name, files), templated)
+    else:
+        yield from _tables_from_rows(name, rows, templated)  # type: ignore[arg-type]
+
+
+def _parquet_inputs(name: str, rows: ConfigInput) -> list[Path] | None:
+    """The parquet files a config is given as, or None when it is given as rows."""
+    if isinstance(rows, (str, os.PathLike)):
+        candidates = [Path(rows)]
+    elif isinstance(rows, (list, tuple)) and rows and all(isinstance(r, (str, os.PathLike)) for r in rows):
+        candidates = [Path(r) for r in rows]
+    else:
+        return None
+    files: list[Path] = []
+    for path in candidates:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*.parquet") if ".staging" not in p.parts)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ExportError(f"config {name!r}: input file {path} does not exist")
+    if not files:
+        raise ExportError(f"config {name!r}: no parquet files under {', '.join(map(str, candidates))}")
+    return files
+
+
+def _base_schema(templated: bool, extras: list[pa.Field]) -> _Schema:
+    fields = list(arrow_schema(templated)) + extras
+    return _Schema(arrow=_features(pa.schema(fields)).arrow_schema, templated=templated)
+
+
+def _check_template_columns(name: str, columns: Iterable[str], templated: bool | None) -> bool:
+    present = [c for c in TEMPLATED_FIELDS if c in set(columns)]
+    if templated is None:
+        return bool(present)
+    if not templated and present:
+        raise ExportError(
+            f"config {name!r} is declared not templated but its rows carry template column(s) {present}"
+        )
+    return templated
+
+
+def _extras(name: str, columns: Iterable[str], templated: bool) -> list[str]:
+    known = set(RECORD_FIELDS) | set(TEMPLATED_FIELDS if templated else ())
+    return [c for c in columns if c not in known and not c.startswith("__")]
+
+
+# ---- rows given as dicts -------------------------------------------------------------------------
+
+
+def _tables_from_rows(
+    name: str, rows: Iterable[dict[str, Any]], templated: bool | None
+) -> Iterator[tuple[_Schema, pa.Table]]:
+    schema: _Schema | None = None
+    offset = 0
+    for batch in _chunks(rows, BATCH_ROWS):
+        batch = [_as_row(name, row, offset + i) for i, row in enumerate(batch)]
+        keys = list(dict.fromkeys(k for row in batch for k in row))
+        if schema is None:
+            is_templated = _check_template_columns(name, keys, templated)
+            extras = [_infer_field(name, column, batch) for column in _extras(name, keys, is_templated)]
+            schema = _base_schema(is_templated, extras)
+        else:
+            new = [k for k in keys if k not in schema.arrow.names and not k.startswith("__")]
+            if new:
+                raise ExportError(
+                    f"config {name!r}: column(s) {new} first appear after row {offset}; every row of a config "
+                    "must have the same columns"
+                )
+        table = _table_from_rows(name, batch, schema.arrow, offset)
+        _check_values(name, table, schema, offset)
+        yield schema, table
+        offset += len(batch)
+
+
+def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _as_row(name: str, row: Any, index: int) -> dict[str, Any]:
+    if isinstance(row, QARecord):
+        return row.to_dict()
+    if not isinstance(row, dict):
+        raise ExportError(f"config {name!r}: row {index} is a {type(row).__name__}, expected a dict")
+    return row
+
+
+def _infer_field(name: str, column: str, batch: list[dict[str, Any]]) -> pa.Field:
+    known = _curation_types().get(column)
+    if known is not None:
+        return pa.field(column, known)
+    try:
+        array = pa.array([row.get(column) for row in batch])
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+        raise ExportError(f"config {name!r}: extra column {column!r} has mixed types: {err}") from None
+    if pa.types.is_null(array.type):
+        raise ExportError(
+            f"config {name!r}: extra column {column!r} is null in every row of the first batch, so its type "
+            "is unknown; drop it or fill it"
+        )
+    return pa.field(column, array.type)
+
+
+def _curation_types() -> dict[str, pa.DataType]:
+    """Types of the columns curation adds (pass_rate...), so all-null first batches still type them."""
+    try:
+        from crossthink_data.curation.rows import CURATION_FIELDS
+    except ImportError:  # curation is optional for exporting plain subsets
+        return {}
+    return dict(CURATION_FIELDS)
+
+
+def _table_from_rows(name: str, batch: list[dict[str, Any]], schema: pa.Schema, offset: int) -> pa.Table:
+    try:
+        return pa.Table.from_pylist(batch, schema=schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        pass
+    # Find the first failing (row, column) to say exactly what is wrong.
+    for index, row in enumerate(batch):
+        for field in schema:
+            try:
+                pa.array([row.get(field.name)], type=field.type)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as err:
+                raise ExportError(
+                    f"config {name!r}: row {offset + index} (id {row.get('id')!r}) column {field.name!r} "
+                    f"= {_short(row.get(field.name))} does not fit type {field.type}: {err}"
+                ) from None
+    raise ExportError(f"config {name!r}: rows {offset}-{offset + len(batch) - 1} do not fit the schema")
+
+
+# ---- rows given as parquet files -------------------------------------------------------------
+
+
+def _parquet_sources(
+    name: str, files: list[Path]
+) -> Iterator[tuple[Path, pa.Schema, Iterable[pa.RecordBatch]]]:
+    for path in files:
+        try:
+            parquet = pq.ParquetFile(path)
+        except (pa.ArrowInvalid, OSError) as err:
+            raise ExportError(f"config {name!r}: {path} is not a readable parquet file: {err}") from None
+        yield path, parquet.schema_arrow, parquet.iter_batches(batch_size=BATCH_ROWS)
+
+
+def _tables_from_arrow(
+    name: str,
+    sources: Iterable[tuple[Path | None, pa.Schema, Iterable[pa.RecordBatch]]],
+    templated: bool | None,
+) -> Iterator[tuple[_Schema, pa.Table]]:
+    """Arrow input (parquet files or an in-memory table): extras keep their own Arrow types."""
+    schema: _Schema | None = None
+    offset = 0
+    for path, arrow_schema_, batches in sources:
+        if schema is None:
+            is_templated = _check_template_columns(name, arrow_schema_.names, templated)
+            extras = [arrow_schema_.field(c) for c in _extras(name, arrow_schema_.names, is_templated)]
+            schema = _base_schema(is_templated, extras)
+        for batch in batches:
+            table = _conform(name, pa.Table.from_batches([batch]), schema, path)
+            _check_values(name, table, schema, offset, origin=path)
+            yield schema, table
+            offset += table.num_rows
+
+
+def _conform(name: str, table: pa.Table, schema: _Schema, path: Path | None) -> pa.Table:
+    path = path or "the input table"
+    unexpected = [c for c in table.column_names if c not in schema.arrow.names and not c.startswith("__")]
+    if unexpected:
+        raise ExportError(f"config {name!r}: {path} has column(s) {unexpected} the config's first file lacks")
+    missing_required = [c for c in schema.required if c not in table.column_names]
+    if missing_required:
+        raise ExportError(f"config {name!r}: {path} lacks required column(s) {missing_required}")
+    for field in schema.arrow:
+        if field.name not in table.column_names:  # optional record field (subject, options, ...): null
+            table = table.append_column(field.name, pa.nulls(table.num_rows, field.type))
+    try:
+        return table.select(schema.arrow.names).cast(schema.arrow)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+        raise ExportError(f"config {name!r}: {path} does not fit the export schema: {err}") from None
+
+
+# ---- value checks ---------------------------------------------------------------------------------
+
+
+def _check_values(
+    name: str, table: pa.Table, schema: _Schema, offset: int, origin: Path | None = None
+) -> None:
+    """Required columns non-empty and enum columns valid, checked per batch with pyarrow compute."""
+    where = f" of {origin}" if origin else ""
+    for column in schema.required:
+        values = table[column]
+        if pa.types.is_string(values.type):
+            bad = pc.or_kleene(pc.is_null(values), pc.equal(pc.utf8_trim_whitespace(values), ""))
+        else:  # prompt: a non-empty list of messages
+            bad = pc.or_kleene(pc.is_null(values), pc.equal(pc.list_value_length(values), 0))
+        _raise_first(name, table, bad.fill_null(True), column, "is empty or missing", offset, where)
+    for column, allowed in ALLOWED_VALUES.items():
+        if column in table.column_names:
+            bad = pc.invert(pc.is_in(table[column], value_set=pa.array(allowed)))
+            _raise_first(name, table, bad.fill_null(False), column, f"is not one of {allowed}", offset, where)
+
+
+def _raise_first(name, table, mask, column, problem, offset, where) -> None:
+    indices = pc.indices_nonzero(mask)
+    if len(indices):
+        index = indices[0].as_py()
+        row_id = table["id"][index].as_py()
+        value = table[column][index].as_py()
+        raise ExportError(
+            f"config {name!r}: row {offset + index}{where} (id {row_id!r}) column {column!r} = {_short(value)} "
+            f"{problem}"
+        )
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---- swapping staged shards in ----------------------------------------------------------------------
+
+
+def _swap_in(staging: Path, data_dir: Path, stats: dict[str, ConfigStats]) -> None:
+    """Replaces each config's old shards by the staged ones (only after every config succeeded)."""
+    for name in stats:
+        target = data_dir / name
+        if target.is_dir():
+            for old in target.glob("*.parquet"):
+                old.unlink()
+        target.mkdir(parents=True, exist_ok=True)
+        for shard in sorted((staging / name).glob("*.parquet")):
+            shard.rename(target / shard.name)
+
+
+def _warn_stale_configs(data_dir: Path, stats: dict[str, ConfigStats]) -> None:
+    for folder in sorted(p for p in data_dir.iterdir() if p.is_dir() and p.name not in stats):
+        if not folder.name.startswith("."):
+            logger.warning(
+                "%s is not one of the exported configs %s: the card ignores it but push would upload it; "
+                "remove it if it is left over from an earlier export",
+                folder,
+                sorted(stats),
+            )
