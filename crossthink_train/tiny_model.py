@@ -16,7 +16,10 @@ CHAT_TEMPLATE = (
     "{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
-SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>"]
+SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+# Ordinary (non-special) added tokens: TRL decodes completions with skip_special_tokens=True, and
+# the reward must still see the think tags.
+THINK_TOKENS = ["<think>", "</think>"]
 
 _BASE_CORPUS = [
     "<think> Let me reason step by step. </think> The answer is \\boxed{A}.",
@@ -52,6 +55,7 @@ def build_tokenizer(corpus: Iterable[str] = (), vocab_size: int = 512):
         bos_token=None,
         unk_token=None,
     )
+    fast.add_tokens(THINK_TOKENS, special_tokens=False)
     fast.chat_template = CHAT_TEMPLATE
     return fast
 

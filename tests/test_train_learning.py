@@ -10,7 +10,6 @@ steps against the first ones, and an independent sampled evaluation before and a
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
@@ -43,20 +42,6 @@ def gold_at_c(row: dict) -> dict:
     return render(moved, "mcq")
 
 
-def keep_think_tags_when_decoding(model_dir: Path) -> None:
-    """Mark <think>/</think> as ordinary added tokens, as in real reasoning tokenizers.
-
-    tiny_model.py registers them as *special* tokens, and GRPOTrainer decodes completions with
-    skip_special_tokens=True, so the tags would vanish before the reward sees them.
-    """
-    path = model_dir / "tokenizer.json"
-    tokenizer = json.loads(path.read_text())
-    for token in tokenizer["added_tokens"]:
-        if token["content"] in ("<think>", "</think>"):
-            token["special"] = False
-    path.write_text(json.dumps(tokenizer))
-
-
 @pytest.fixture(scope="module")
 def one_thread():
     threads = torch.get_num_threads()
@@ -87,7 +72,6 @@ def primed_model(task, tmp_path_factory, one_thread):
     root = tmp_path_factory.mktemp("primed")
     corpus = [row["prompt"][0]["content"] for row in rows]
     base = build_tiny_model(root / "base", corpus=corpus * 3, vocab_size=1024)
-    keep_think_tags_when_decoding(base)
     rng = random.Random(0)
     sft_rows = [
         {
