@@ -12,6 +12,7 @@ Every folder it writes loads with ``datasets.load_dataset(folder, config)``; it 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import time
@@ -24,13 +25,18 @@ from crossthink_data.subsets import build_source_subset, summary_table
 console = Console()
 
 
-def _quiet_datatrove() -> None:
-    """datatrove logs every step of every task; the demo prints its own summary instead."""
+@contextlib.contextmanager
+def _datatrove_logs_to(log_path: Path):
+    """datatrove logs every step of every task to stderr; the demo sends that to a file and prints
+    its own summary (datatrove re-adds ``sys.stderr`` per task, so redirecting it is what works)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("datasets").setLevel(logging.ERROR)
     from loguru import logger
 
-    logger.remove()
-    logger.add(lambda message: None, level="WARNING")
-    logging.getLogger("datasets").setLevel(logging.ERROR)
+    with open(log_path, "a") as log_file, contextlib.redirect_stderr(log_file):
+        logger.remove()
+        logger.add(log_file, level="INFO")
+        yield
 
 
 def build_sources(output_dir: Path, work_dir: Path) -> list:
@@ -40,7 +46,9 @@ def build_sources(output_dir: Path, work_dir: Path) -> list:
     for name, from_dir in DEMO_SOURCES.items():
         start = time.perf_counter()
         summaries += build_source_subset(name, output_dir, work_dir, from_dir=from_dir)
-        console.print(f"  built [bold]{name}[/bold] in {time.perf_counter() - start:.1f} s -> {output_dir / name}")
+        console.print(
+            f"  built [bold]{name}[/bold] in {time.perf_counter() - start:.1f} s -> {output_dir / name}"
+        )
     return summaries
 
 
@@ -64,7 +72,9 @@ def show_load_call(output_dir: Path, subset: str, config: str) -> None:
     folder = output_dir / subset
     dataset = load_dataset(str(folder), config, split="train")
     console.rule("Load it")
-    console.print(f'from datasets import load_dataset\nds = load_dataset("{folder}", "{config}", split="train")')
+    console.print(
+        f'from datasets import load_dataset\nds = load_dataset("{folder}", "{config}", split="train")'
+    )
     console.print(f"-> {dataset.num_rows:,} rows, columns: {', '.join(dataset.column_names)}")
     row = dataset[0]
     console.print(f"prompt[0]: {row['prompt'][0]['content'][:300]!r}...")
@@ -72,20 +82,28 @@ def show_load_call(output_dir: Path, subset: str, config: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--output", type=Path, default=Path("demo_output"), help="where the Hub folders go")
-    parser.add_argument("--work-dir", type=Path, default=None, help="intermediate files (default OUTPUT/_work)")
+    parser.add_argument(
+        "--work-dir", type=Path, default=None, help="intermediate files (default OUTPUT/_work)"
+    )
     args = parser.parse_args(argv)
     output_dir, work_dir = args.output, args.work_dir or args.output / "_work"
-    _quiet_datatrove()
     start = time.perf_counter()
-
-    console.rule("1. Open QA sources -> filter H -> templates -> Hub folders")
-    summaries = build_sources(output_dir, work_dir)
-    console.print(summary_table(summaries))
-
-    _optional_stage("crossthink_data.mining.demo", "2. Common Crawl mining (real WARC records)", output_dir)
-    blend = _optional_stage("crossthink_data.curation.demo", "3. Curation: the headline CrossThink blend", output_dir)
+    log_path = work_dir / "demo.log"
+    console.print(f"datatrove's per-task logs go to {log_path}")
+    with _datatrove_logs_to(log_path):
+        console.rule("1. Open QA sources -> filter H -> templates -> Hub folders")
+        summaries = build_sources(output_dir, work_dir)
+        console.print(summary_table(summaries))
+        _optional_stage(
+            "crossthink_data.mining.demo", "2. Common Crawl mining (real WARC records)", output_dir
+        )
+        blend = _optional_stage(
+            "crossthink_data.curation.demo", "3. Curation: the headline CrossThink blend", output_dir
+        )
 
     if blend:
         show_load_call(output_dir, Path(blend).name, "default")
