@@ -88,6 +88,81 @@ def sources(
 
 
 # --- hub export (crossthink_data.hub) ---
+
+
+@app.command("export")
+def export(
+    output: Annotated[Path, typer.Argument(help="Folder to write in the Hub dataset-repo layout.")],
+    config: Annotated[
+        list[str],
+        typer.Option(help="NAME=PATH: a config and its parquet file or folder (repeat for each config)."),
+    ],
+    name: Annotated[str, typer.Option(help="Subset name, e.g. arc_challenge or blend-crossthink.")],
+    license: Annotated[list[str], typer.Option(help="Hub license id of a source (repeat for each).")],
+    pretty_name: Annotated[str | None, typer.Option(help="Card title (default: the name).")] = None,
+    description: Annotated[str, typer.Option(help="Markdown paragraph for the card.")] = "",
+    source_dataset: Annotated[list[str] | None, typer.Option(help="Upstream Hub id (repeatable).")] = None,
+    citation_file: Annotated[
+        list[Path] | None, typer.Option(help="A .bib file of a source to cite (repeatable).")
+    ] = None,
+    non_commercial_source: Annotated[
+        list[str] | None, typer.Option(help="Source with a non-commercial license (repeatable).")
+    ] = None,
+    rows_per_shard: Annotated[int, typer.Option(help="Rows per parquet shard.")] = 100_000,
+) -> None:
+    """Write (or reshard) parquet rows as a Hub-ready folder: data/<config>/ shards, README.md card, charts.
+
+    Example: crossthink-data export out/arc --config mcq=work/arc/parquet/mcq --name arc --license cc-by-sa-4.0
+    """
+    from crossthink_data.hub import ExportError, SubsetCard, export_subset
+
+    configs: dict[str, Path] = {}
+    for item in config:
+        key, sep, path = item.partition("=")
+        if not sep or not key or not path:
+            raise typer.BadParameter(f"--config expects NAME=PATH, got {item!r}")
+        configs[key] = Path(path)
+    try:
+        card = SubsetCard(
+            name=name,
+            pretty_name=pretty_name or name,
+            description=description,
+            licenses=list(license),
+            source_datasets=list(source_dataset or []),
+            citations=[p.read_text(encoding="utf-8") for p in citation_file or []],
+            non_commercial_sources=list(non_commercial_source or []),
+        )
+        folder = export_subset(output, configs, card, rows_per_shard=rows_per_shard)
+    except (ExportError, ValueError, FileNotFoundError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    first = next(iter(configs))
+    typer.echo(f"wrote {folder}\nload it with: load_dataset({str(folder)!r}, {first!r})")
+
+
+@app.command("push")
+def push(
+    folder: Annotated[Path, typer.Argument(help="An exported folder (README.md card + data/).")],
+    repo_id: Annotated[str, typer.Argument(help="Dataset repo on the Hub, e.g. my-org/crossthink-arc.")],
+    private: Annotated[bool, typer.Option(help="Create the repo private (a new repo only).")] = False,
+    revision: Annotated[str | None, typer.Option(help="Branch to commit to (created if missing).")] = None,
+    commit_message: Annotated[str | None, typer.Option(help="Commit title.")] = None,
+) -> None:
+    """Upload an exported folder to a Hub dataset repo in one commit. The token is read from HF_TOKEN
+    (or a saved `hf auth login`) and never printed.
+
+    Example: HF_TOKEN=hf_... crossthink-data push demo_output/arc_challenge my-org/crossthink-arc --private
+    """
+    from crossthink_data.hub import PushError, push_folder
+
+    try:
+        url = push_folder(folder, repo_id, private=private, revision=revision, commit_message=commit_message)
+    except PushError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"pushed {folder} -> {url}")
+
+
 # --- mining (crossthink_data.mining) ---
 
 

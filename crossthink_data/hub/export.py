@@ -304,6 +304,15 @@ def _curation_types() -> dict[str, pa.DataType]:
 
 
 def _table_from_rows(name: str, batch: list[dict[str, Any]], schema: pa.Schema, offset: int) -> pa.Table:
+    # pyarrow turns a string given for a list column into a list of its characters: refuse it.
+    for field in schema:
+        if pa.types.is_list(field.type):
+            for index, row in enumerate(batch):
+                if isinstance(row.get(field.name), (str, bytes)):
+                    raise ExportError(
+                        f"config {name!r}: row {offset + index} (id {row.get('id')!r}) column {field.name!r} "
+                        f"= {_short(row[field.name])} does not fit type {field.type}: a string, not a list"
+                    )
     try:
         return pa.Table.from_pylist(batch, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
