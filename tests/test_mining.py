@@ -6,6 +6,7 @@ and genuine Common Crawl / wget WARC files under tests/data/common_crawl (see it
 
 from __future__ import annotations
 
+import gzip
 import os
 import signal
 import subprocess
@@ -272,3 +273,45 @@ def test_exclusions_say_why_each_document_was_dropped(tmp_path):
     for name, rows in after_extraction.items():
         if name != "language":  # datatrove's LanguageFilter gives no reason; the others do
             assert all(row["metadata"]["filter_reason"] for row in rows), name
+
+
+def test_cli_mines_a_shard_range_of_a_common_crawl_snapshot_layout(tmp_path):
+    """`mine --snapshot --shards` on a local mirror laid out like data.commoncrawl.org."""
+    from typer.testing import CliRunner
+
+    from crossthink_data.cli import app
+
+    snapshot = "CC-MAIN-2019-47"
+    parts = split_warc(
+        DEMO_WARC, tmp_path / "mirror" / "crawl-data" / snapshot / "segments" / "1" / "warc", 4
+    )
+    listing = "\n".join(str(p.relative_to(tmp_path / "mirror")) for p in parts) + "\n"
+    with gzip.open(tmp_path / "mirror" / "crawl-data" / snapshot / "warc.paths.gz", "wt") as f:
+        f.write(listing)
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "mine",
+            "-i",
+            str(tmp_path / "mirror"),
+            "-o",
+            str(out),
+            "--snapshot",
+            snapshot,
+            "--shards",
+            "1:2",
+            "--until",
+            "extract",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "warc.paths").read_text().split() == listing.split()[1:3]
+    expected = sorted(r.rec_headers["WARC-Record-ID"] for p in parts[1:3] for r, _ in warc_records(p))
+    assert [doc_id for doc_id, _, _ in documents(out / "extract")] == expected
+    bad = CliRunner().invoke(
+        app,
+        ["mine", "-i", str(tmp_path / "mirror"), "-o", str(out), "--snapshot", snapshot, "--shards", "3:9"],
+    )
+    assert bad.exit_code != 0 and "outside it" in str(bad.exception)

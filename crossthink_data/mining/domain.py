@@ -160,11 +160,35 @@ class DomainClassifier:
         return correct / len(rows), len(rows)
 
 
+def _train_file(train_file: str, output: str, quantize: bool) -> None:
+    import fasttext
+
+    params = dict(TRAIN_PARAMS)
+    for _ in range(4):
+        try:
+            model = fasttext.train_supervised(input=train_file, verbose=0, **params)
+            break
+        except RuntimeError as err:  # "Encountered NaN": lr too high for a small training set
+            if "NaN" not in str(err):
+                raise
+            params["lr"] /= 2
+    else:
+        raise RuntimeError(f"fastText diverged even at lr={params['lr']}")
+    if quantize:
+        model.quantize(input=train_file, **QUANTIZE_PARAMS)
+    model.save_model(output)
+
+
 def train_domain_classifier(
     train_rows: list[LabelledText], output: str | Path, quantize: bool = True
 ) -> DomainClassifier:
-    """Train (and by default quantize to ``.ftz``) a classifier; returns it loaded from ``output``."""
-    import fasttext
+    """Train (and by default quantize to ``.ftz``) a classifier; returns it loaded from ``output``.
+
+    Training runs in a fresh process: libraries loaded earlier in a long-lived process (e.g. by
+    the extraction stack) can change floating-point state and with it fastText's result.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     if not train_rows:
         raise ValueError("no training rows")
@@ -176,20 +200,8 @@ def train_domain_classifier(
             "".join(f"__label__{row.category} {normalise(row.text)}\n" for row in train_rows),
             encoding="utf-8",
         )
-        params = dict(TRAIN_PARAMS)
-        for _ in range(4):
-            try:
-                model = fasttext.train_supervised(input=str(train_file), verbose=0, **params)
-                break
-            except RuntimeError as err:  # "Encountered NaN": lr too high for a small training set
-                if "NaN" not in str(err):
-                    raise
-                params["lr"] /= 2
-        else:
-            raise RuntimeError(f"fastText diverged even at lr={params['lr']}")
-        if quantize:
-            model.quantize(input=str(train_file), **QUANTIZE_PARAMS)
-        model.save_model(str(output))
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            pool.submit(_train_file, str(train_file), str(output), quantize).result()
     return DomainClassifier(output)
 
 
