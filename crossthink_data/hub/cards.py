@@ -13,6 +13,10 @@ License field (decided here, stated in every card's Licenses section):
 Licenses recorded in the rows' provenance are added to the declared ones, so a card never lists
 fewer licenses than its rows carry. A non-commercial license (declared or found in the rows) puts
 a warning banner at the top of the card even when ``non_commercial_sources`` was left empty.
+
+``size_categories`` counts the largest config, not the sum: a source's configs (records, mcq, open)
+are views of the same questions. The first config is marked ``default`` so ``load_dataset(repo)``
+works without a config name.
 """
 
 from __future__ import annotations

@@ -85,7 +85,10 @@ def push_folder(
     endpoint: str | None = None,
 ) -> str:
     """Creates the dataset repo if needed (``private`` applies to a new repo only) and the
-    ``revision`` branch, then uploads ``folder`` in one commit. Returns the commit URL."""
+    ``revision`` branch, then uploads ``folder`` in one commit. Returns the commit URL.
+
+    The card's load snippet names ``<your-hf-username>/<name>`` until the repo is known: it is
+    rewritten to ``repo_id`` in the folder's README.md before the upload, so local and Hub agree."""
     from huggingface_hub import HfApi, constants
 
     folder = Path(folder)
