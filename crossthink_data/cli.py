@@ -316,6 +316,10 @@ def decontaminate(
     normalise_numbers: Annotated[
         bool, typer.Option(help="Map every number to 0 before matching (datatrove's default; off for math).")
     ] = False,
+    custom_tasks: Annotated[
+        Path | None,
+        typer.Option(help="lighteval custom tasks file for task names (e.g. eval/crossthink_tasks.py)."),
+    ] = None,
     tasks: Annotated[int, typer.Option(help="datatrove tasks.")] = 1,
     workers: Annotated[int, typer.Option(help="Tasks run at once.")] = 1,
 ) -> None:
@@ -328,7 +332,16 @@ def decontaminate(
 
     settings = DecontSettings(n_grams=n_grams, min_overlap=min_overlap, keep_numbers=not normalise_numbers)
     subset = [b.strip() for b in only.split(",")] if only else None
-    report = run(input, output, benchmarks, settings, only=subset, tasks=tasks, workers=workers)
+    report = run(
+        input,
+        output,
+        benchmarks,
+        settings,
+        only=subset,
+        tasks=tasks,
+        workers=workers,
+        custom_tasks=custom_tasks,
+    )
     summary = {b: v["hits"] for b, v in report.per_benchmark.items()}
     _print_json(
         "decontamination",

@@ -181,3 +181,28 @@ def test_benchmark_loader_reads_jsonl_json_and_headerless_csv(test_data: Path, t
 def test_bad_settings_fail_clearly(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="n_grams must be at least 3"):
         DecontSettings(n_grams=2).datatrove_config()
+
+
+@pytest.mark.slow
+def test_index_from_lighteval_task_names(test_data: Path, tmp_path: Path, monkeypatch) -> None:
+    """The repository's lighteval custom tasks, reading the same benchmark rows from local files."""
+    monkeypatch.setenv("CROSSTHINK_EVAL_DATA_DIR", str(test_data / "curation" / "benchmarks"))
+    custom_tasks = Path(__file__).resolve().parent.parent / "eval" / "crossthink_tasks.py"
+    math500 = _bench(test_data, "math500/test.jsonl")
+    gsm = next(iter(get_source("gsm8k").records(from_dir=test_data / "curation" / "gsm8k")))
+    rows = [
+        render(QARecord("numina_math", "math", "math", r["problem"], r["answer"]), "open")
+        for r in math500[:5]
+    ]
+    rows.append(render(gsm, "open"))
+    folder = tmp_path / "rows"
+    folder.mkdir()
+    (folder / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = decontaminate(
+        folder, tmp_path / "out", "crossthink_math_500,crossthink_agieval", custom_tasks=custom_tasks
+    )
+    kept = [r["question"] for r in iter_rows(tmp_path / "out" / "data")]
+    long_enough = [r["problem"] for r in math500[:5] if len(r["problem"].split()) >= 12]
+    assert gsm.question in kept
+    assert not set(long_enough) & set(kept)
+    assert set(report.per_benchmark) == {"crossthink_math_500"}

@@ -24,6 +24,7 @@ Recipe YAML (everything but ``sources`` has a default)::
       - {name: natural_reasoning, from_dir: /data/natural_reasoning, limit: null}
     templates: [mcq, open]
     decontaminate: {benchmarks: ../shared/data/benchmarks, only: null, n_grams: 12, min_overlap: 0.5}
+    # or lighteval task names: {benchmarks: "math_500,mmlu_pro", custom_tasks: eval/crossthink_tasks.py}
     dedup: {trust_order: null, near: true}
     difficulty: {model: Qwen/Qwen2.5-7B-Instruct, endpoint_url: "http://localhost:8000/v1",
                  samples: 8, max_pass_rate: 0.0}
@@ -204,10 +205,12 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         opts = dict(config.decontaminate)
         benchmarks = opts.pop("benchmarks")
         only = opts.pop("only", None)
+        custom_tasks = opts.pop("custom_tasks", None)
         if not _fresh(stage, current, config.decontaminate):
             console.print(f"[bold]decontaminate[/bold] against {benchmarks}")
+            settings = DecontSettings(**opts)
             decontaminate(
-                current, stage, benchmarks, DecontSettings(**opts), only, config.tasks, config.workers
+                current, stage, benchmarks, settings, only, config.tasks, config.workers, 20, custom_tasks
             )
         summary["decontaminate"] = json.loads((stage / "report.json").read_text())
         current = stage / "data"

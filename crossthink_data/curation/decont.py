@@ -12,8 +12,9 @@ changes to datatrove's filter, because benchmark *questions* are short and formu
 * numbers are kept and words split on whitespace (see :mod:`crossthink_data.curation.text`).
 
 The index comes from local benchmark files laid out as ``<root>/<benchmark>/<file>`` (jsonl,
-json arrays or csv, as in ``../shared/data/benchmarks``) or from lighteval task names, which
-datatrove's indexer loads through lighteval (needs the Hub). Output: the kept rows as parquet,
+json arrays or csv, as in ``../shared/data/benchmarks``) or from lighteval task names (built-in
+tasks need the Hub; the repository's ``eval/crossthink_tasks.py`` custom tasks also read local
+files), loaded through lighteval's current API (see :func:`lighteval_items`). Output: the kept rows as parquet,
 every removed row under ``removed/``, and ``report.json`` with the hits per benchmark and the
 matching n-gram of each.
 """
@@ -155,41 +156,56 @@ def _to_item(row: dict[str, Any] | list[str], benchmark: str, task: str) -> Benc
     return BenchmarkItem(benchmark, task, question, query, gold, content)
 
 
+def lighteval_items(tasks: list[str], custom_tasks: str | Path | None = None) -> Iterator[BenchmarkItem]:
+    """Every evaluation doc of lighteval tasks (``math_500``, ``mmlu_pro|0``, or custom tasks such
+    as ``crossthink_agieval`` with ``custom_tasks="eval/crossthink_tasks.py"``).
+
+    datatrove 0.10.1's indexer calls ``Registry(cache_dir=...)``, which lighteval 0.13 removed,
+    so we load the docs through lighteval's current API and index them like local files. The
+    query (the task's full prompt, options included) is indexed; the gold is the gold choice.
+    """
+    from lighteval.tasks.lighteval_task import LightevalTask
+    from lighteval.tasks.registry import Registry
+
+    specs = ",".join(t if "|" in t else f"{t}|0" for t in tasks)
+    loaded = Registry(tasks=specs, custom_tasks=str(custom_tasks) if custom_tasks else None).load_tasks()
+    LightevalTask.load_datasets(loaded)
+    for name, task in loaded.items():
+        task_name = name.split("|")[0]
+        benchmark = task_name.split(":")[0]
+        for doc in task.eval_docs():
+            golds = [str(g) for g in doc.get_golds()]
+            yield BenchmarkItem(
+                benchmark, task_name, doc.query, doc.query, golds[0] if golds else "", doc.query
+            )
+
+
 # ---------------------------------------------------------------- datatrove steps
 
 
 class BenchmarkIndexer(NGramsDecontIndexer):
-    """datatrove's n-gram indexer, fed with local benchmark items (lighteval only for task names).
+    """datatrove's n-gram indexer fed with benchmark items (from local files or lighteval).
 
-    Writes the same ``<task>.index.hashes`` files as datatrove, plus the whole-text hash of each
-    question shorter than n words.
+    Writes the same ``<task>.index.hashes`` files datatrove's filter loads, plus the whole-text
+    hash of each question shorter than n words.
     """
 
     _requires_dependencies: list[str] = []
 
     def __init__(
-        self,
-        output_folder: str,
-        items: list[BenchmarkItem] | None = None,
-        lighteval_tasks: list[str] | None = None,
-        settings: DecontSettings | None = None,
+        self, output_folder: str, items: list[BenchmarkItem], settings: DecontSettings | None = None
     ) -> None:
         self.settings = settings or DecontSettings()
         super().__init__(
             output_folder,
-            lighteval_tasks=lighteval_tasks,
             config=self.settings.datatrove_config(),
             language=word_tokenizer(self.settings.tokenizer),
         )
-        self.items = items or []
+        if not items:
+            raise ValueError("no benchmark questions to index")
+        self.items = items
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> None:
-        if self.lighteval_tasks:  # datatrove loads the tasks through lighteval (Hub access needed)
-            data = (
-                Document(text=i.gold, id=str(n), metadata={"query": i.query, "task": i.task})
-                for n, i in enumerate(self.items)
-            )
-            return super().run(data, rank, world_size)
         hashes: dict[str, set[int]] = defaultdict(set)
         for item in self.items:
             label = item.gold if self.settings.index_answers else ""
@@ -252,13 +268,16 @@ class QuestionDecontFilter(NGramsDecontFilter):
         norm, n = self.config.norm_config, self.config.n_grams
         question = words_of(doc.text, norm, self.tokenizer)
         content = question + [w for o in options_of(doc.metadata) for w in words_of(o, norm, self.tokenizer)]
+        # n-grams of the content once; the question's n-grams are its first ones
+        grams = [" ".join(words) for words in ngrams(content, n)]
+        tasks = [index.get(hash_func(gram)) for gram in grams]
+        in_question = max(len(question) - n + 1, 0)
         matches: list[tuple[str, str]] = []
         overlap = 0.0
-        for words in (question, content) if len(content) > len(question) else (question,):
-            grams = [" ".join(g) for g in ngrams(words, n)]
-            found = [(gram, task) for gram in grams if (task := index.get(hash_func(gram))) is not None]
-            if grams and len(found) / len(grams) > overlap:
-                matches, overlap = found, len(found) / len(grams)
+        for size in (in_question, len(grams)) if len(grams) > in_question else (in_question,):
+            found = [(gram, task) for gram, task in zip(grams[:size], tasks[:size]) if task is not None]
+            if size and len(found) / size > overlap:
+                matches, overlap = found, len(found) / size
         if self.settings.whole_short_questions and 0 < len(question) < n:
             # the MCQ's question + options, or the open question alone
             whole = SHORT_QUESTION_PREFIX + " ".join(content)
@@ -298,6 +317,7 @@ def build_index(
     index_dir: Path,
     settings: DecontSettings | None = None,
     only: Iterable[str] | None = None,
+    custom_tasks: str | Path | None = None,
 ) -> Path:
     """Index from a benchmark folder, or from lighteval task names (a list, or comma-separated)."""
     from crossthink_data.pipeline import make_executor
@@ -305,16 +325,14 @@ def build_index(
     settings = settings or DecontSettings()
     index_dir = Path(index_dir)
     if isinstance(benchmarks, (str, Path)) and Path(benchmarks).is_dir():
-        indexer = BenchmarkIndexer(
-            str(index_dir / "hashes"), items=list(load_benchmark_dir(benchmarks, only)), settings=settings
-        )
+        items = list(load_benchmark_dir(benchmarks, only))
     else:
         tasks = benchmarks.split(",") if isinstance(benchmarks, str) else [str(t) for t in benchmarks]
         tasks = [t.strip() for t in tasks if t.strip()]
         if not tasks:
             raise ValueError(f"{benchmarks!r} is neither a benchmark folder nor lighteval task names")
-        indexer = BenchmarkIndexer(str(index_dir / "hashes"), lighteval_tasks=tasks, settings=settings)
-    make_executor([indexer], index_dir / "logs").run()
+        items = list(lighteval_items(tasks, custom_tasks))
+    make_executor([BenchmarkIndexer(str(index_dir / "hashes"), items, settings)], index_dir / "logs").run()
     return index_dir / "hashes"
 
 
@@ -327,6 +345,7 @@ def decontaminate(
     tasks: int = 1,
     workers: int = 1,
     max_examples: int = 20,
+    custom_tasks: str | Path | None = None,
 ) -> DecontReport:
     """Drops rows that overlap a benchmark; writes kept rows, ``removed/`` and ``report.json``."""
     from datatrove.pipeline.writers import JsonlWriter
@@ -335,7 +354,7 @@ def decontaminate(
 
     settings = settings or DecontSettings()
     output_dir = Path(output_dir)
-    index = build_index(benchmarks, output_dir / "index", settings, only)
+    index = build_index(benchmarks, output_dir / "index", settings, only, custom_tasks)
     removed_writer = JsonlWriter(
         str(output_dir / "removed"), output_filename="${rank}.jsonl", compression=None
     )
@@ -397,6 +416,7 @@ __all__ = [
     "QuestionDecontFilter",
     "build_index",
     "decontaminate",
+    "lighteval_items",
     "load_benchmark_dir",
     "summarize",
 ]
