@@ -344,3 +344,13 @@ def test_demo_labels_pages_then_generates_when_an_endpoint_is_set(tmp_path, monk
     assert summary["records_rows"] == 20
     assert pq.read_table(summary["records_path"]).num_rows == 20
     assert pq.read_table(summary["templated_paths"]["open"]).num_rows == 19
+
+    # make demo folds the generated Syn-QA into the demo datasets as a Hub folder.
+    from datasets import load_dataset
+
+    from crossthink_data.demo import export_syn_qa
+
+    folder = export_syn_qa(tmp_path, summary)
+    mcq = load_dataset(str(folder), "mcq", split="train")
+    assert set(mcq["source"]) == {"syn_qa"} and set(mcq["kind"]) == {"mcq"}
+    assert load_dataset(str(folder), "open", split="train").num_rows == 19
