@@ -137,3 +137,22 @@ def test_similar_math_questions_with_the_same_answer_are_not_duplicates(tmp_path
     dedup(_write(tmp_path / "in", [render(r, "open") for r in records]), tmp_path / "out")
     kept = sorted(r["question"] for r in iter_rows(tmp_path / "out" / "data"))
     assert kept == sorted([rows[0][0], rows[1][0], rows[2][0]])
+
+
+@pytest.mark.parametrize("precision", [64, 32])
+def test_minhash_signature_and_shingles_equal_datatrove(precision: int, arc_and_mmlu) -> None:
+    """Our faster signature and shingling must give datatrove's exact values (same LSH buckets)."""
+    from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignature
+    from datatrove.utils.hashing import HashConfig
+
+    from crossthink_data.curation.dedup import ContentMinhashSignature
+    from crossthink_data.curation.text import DEFAULT_NORM
+
+    config = MinhashConfig(norm_config=DEFAULT_NORM, hash_config=HashConfig(precision=precision))
+    theirs = MinhashDedupSignature("/nonexistent", config)
+    ours = ContentMinhashSignature("/nonexistent", config)
+    arc, mmlu = arc_and_mmlu
+    for record in arc[:10] + mmlu[:10]:
+        shingles = theirs.get_shingles(record.question)
+        assert (ours.get_shingles(record.question) == shingles).all()
+        assert ours.get_signature(shingles) == theirs.get_signature(shingles)
