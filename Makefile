@@ -27,7 +27,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow" tests
 
 demo: $(STAMP)
-	$(PY) -m crossthink_data.demo --output demo_output
+	$(VENV)/bin/crossthink-data demo --output demo_output
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

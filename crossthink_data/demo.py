@@ -11,7 +11,6 @@ Every folder it writes loads with ``datasets.load_dataset(folder, config)``; it 
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib
 import logging
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from crossthink_data.subsets import build_source_subset, summary_table
+from crossthink_data.sources.subsets import build_source_subset, summary_table
 
 console = Console()
 
@@ -106,22 +105,24 @@ def show_load_call(output_dir: Path, subset: str, config: str) -> None:
     console.print(f"ground_truth: {row['ground_truth']!r}  kind: {row['kind']!r}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--output", type=Path, default=Path("demo_output"), help="where the Hub folders go")
-    parser.add_argument(
-        "--work-dir", type=Path, default=None, help="intermediate files (default OUTPUT/_work)"
-    )
-    args = parser.parse_args(argv)
-    output_dir, work_dir = args.output, args.work_dir or args.output / "_work"
+def run_demo(output: str = "demo_output", work_dir: str | None = None, only: str | None = None) -> None:
+    """The whole demo (``only=None``), or its ``mining`` or ``curation`` part on its own."""
+    output_dir = Path(output)
+    work = Path(work_dir) if work_dir else output_dir / "_work"
+    if only == "mining":
+        _optional_stage("crossthink_data.mining.demo", "Common Crawl mining (real WARC records)", output_dir)
+        return
+    if only == "curation":
+        _optional_stage(
+            "crossthink_data.curation.demo", "Curation: the headline CrossThink blend", output_dir
+        )
+        return
     start = time.perf_counter()
-    log_path = work_dir / "demo.log"
+    log_path = work / "demo.log"
     console.print(f"datatrove's per-task logs go to {log_path}")
     with _datatrove_logs_to(log_path):
         console.rule("1. Open QA sources -> filter H -> templates -> Hub folders")
-        summaries = build_sources(output_dir, work_dir)
+        summaries = build_sources(output_dir, work)
         console.print(summary_table(summaries))
         _optional_stage(
             "crossthink_data.mining.demo", "2. Common Crawl mining (real WARC records)", output_dir
@@ -135,8 +136,3 @@ def main(argv: list[str] | None = None) -> int:
     else:
         show_load_call(output_dir, "arc_challenge", "mcq")
     console.print(f"\ndemo finished in {time.perf_counter() - start:.0f} s; Hub folders under {output_dir}/")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

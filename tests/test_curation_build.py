@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from crossthink_data.curation.build import BuildConfig, run_build, slurm_script
-from crossthink_data.curation.rows import iter_rows
+from crossthink_data.rows import iter_rows
 from tests.openai_server import message_text, start_openai_server
 
 
@@ -107,7 +107,7 @@ def test_headline_blend_fails_clearly_without_math_rows(test_data: Path, tmp_pat
 def test_recipe_errors_and_slurm_script(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least one entry under 'sources'"):
         BuildConfig.from_dict({"blends": ["crossthink"]})
-    with pytest.raises(ValueError, match="unknown recipe key"):
+    with pytest.raises(ValueError, match=r"recipe: unknown key\(s\) \[.blend.\]"):
         BuildConfig.from_dict({"sources": ["gsm8k"], "blend": ["crossthink"]})
     path = tmp_path / "recipe.yaml"
     path.write_text(

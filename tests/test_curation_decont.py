@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from crossthink_data.curation.decont import DecontSettings, decontaminate, load_benchmark_dir
-from crossthink_data.curation.rows import iter_rows
 from crossthink_data.record import QARecord
+from crossthink_data.rows import iter_rows
 from crossthink_data.sources import get_source
 from crossthink_data.templates import render
 

@@ -15,7 +15,7 @@ def test_demo_builds_the_headline_blend_from_the_demo_subsets(tmp_path: Path) ->
 
     from crossthink_data.curation.demo import run
     from crossthink_data.sources import DEMO_SOURCES
-    from crossthink_data.subsets import build_source_subset
+    from crossthink_data.sources.subsets import build_source_subset
 
     for name, from_dir in DEMO_SOURCES.items():
         build_source_subset(name, tmp_path, tmp_path / "_work", from_dir=from_dir)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
-from crossthink_data.curation.rows import iter_rows
 from crossthink_data.record import QARecord
+from crossthink_data.rows import iter_rows
 from crossthink_data.sources import get_source
 from crossthink_data.templates import render
 from tests.openai_server import Reply, message_text, start_openai_server

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 from datasets import Features, load_dataset
+from typer.testing import CliRunner
 
-from crossthink_data import demo
+from crossthink_data.cli import app
 from crossthink_data.record import features
 
 pytestmark = pytest.mark.slow
@@ -26,9 +27,10 @@ def demo_output(tmp_path_factory) -> tuple[Path, str]:
     return output
 
 
-def test_demo_builds_every_subset_and_they_load(demo_output, capsys):
-    assert demo.main(["--output", str(demo_output)]) == 0
-    printed = capsys.readouterr().out
+def test_demo_builds_every_subset_and_they_load(demo_output):
+    result = CliRunner().invoke(app, ["demo", "--output", str(demo_output)])
+    assert result.exit_code == 0, result.output
+    printed = result.output
     assert "load_dataset(" in printed
 
     folders = sorted(p for p in demo_output.iterdir() if (p / "README.md").exists())

@@ -551,7 +551,7 @@ def test_export_cli_reshards_parquet_into_a_new_folder(exported, rows, tmp_path)
     from crossthink_data.cli import app
 
     out = tmp_path / "cli_out"
-    args = ["export", str(out), "--config", f"mcq={exported / 'data' / 'mcq'}", "--name", "arc_mcq"]
+    args = ["export", str(out), "--data", f"mcq={exported / 'data' / 'mcq'}", "--name", "arc_mcq"]
     args += ["--license", "cc-by-sa-4.0", "--non-commercial-source", "arc_challenge", "--rows-per-shard", "7"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -559,5 +559,5 @@ def test_export_cli_reshards_parquet_into_a_new_folder(exported, rows, tmp_path)
     total = math.ceil(len(rows["mcq"]) / 7)
     assert len(list((out / "data" / "mcq").glob(f"train-*-of-{total:05d}.parquet"))) == total
     assert front_matter(out / "README.md")[1].lstrip().startswith("> [!WARNING]")
-    bad = CliRunner().invoke(app, ["export", str(out), "--config", "mcq", "--name", "x", "--license", "mit"])
+    bad = CliRunner().invoke(app, ["export", str(out), "--data", "mcq", "--name", "x", "--license", "mit"])
     assert bad.exit_code != 0 and "NAME=PATH" in bad.output

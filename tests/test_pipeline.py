@@ -9,14 +9,14 @@ import pyarrow.parquet as pq
 import pytest
 from datatrove.pipeline.base import PipelineStep
 
-from crossthink_data.pipeline import (
-    make_executor,
+from crossthink_data.executors import make_executor
+from crossthink_data.sources import DEMO_SOURCES
+from crossthink_data.sources.pipeline import (
     parquet_files,
     run_source,
     source_pipeline,
     summarize_stats,
 )
-from crossthink_data.sources import DEMO_SOURCES
 
 ARC = DEMO_SOURCES["arc_challenge"]
 

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
+
+from crossthink_data.config import ConfigError, check_keys, field_names, load_yaml
 
 BLENDS_DIR = Path(__file__).resolve().parent / "blends"
 PAPER_BLENDS = (
@@ -36,20 +37,6 @@ PAPER_BLENDS = (
     "math_only",
     "general_only",
 )
-SPEC_KEYS = {
-    "name",
-    "pretty_name",
-    "description",
-    "by",
-    "ratio",
-    "where",
-    "total",
-    "seed",
-    "upsample",
-    "paper",
-    "default_weight",
-    "missing",
-}
 
 
 class BlendError(ValueError):
@@ -106,10 +93,11 @@ class BlendSpec:
         if not path.exists():
             known = ", ".join(PAPER_BLENDS)
             raise BlendError(f"no blend {name_or_path!r}: give a YAML path or one of {known}")
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        unknown = sorted(set(data) - SPEC_KEYS)
-        if unknown:
-            raise BlendError(f"{path}: unknown key(s) {unknown}; allowed: {sorted(SPEC_KEYS)}")
+        try:
+            data = load_yaml(path)
+            check_keys(data, field_names(cls), str(path))
+        except ConfigError as err:
+            raise BlendError(str(err)) from None
         missing = [k for k in ("name", "by", "ratio") if k not in data]
         if missing:
             raise BlendError(f"{path}: missing key(s) {missing}")
@@ -361,8 +349,8 @@ def build_blend(
     seed: int | None = None,
 ) -> BlendResult:
     """Samples ``spec`` from the rows under ``pool_dir`` and writes the ``blend-<name>`` Hub folder."""
-    from crossthink_data.curation.rows import read_table
     from crossthink_data.hub import export_subset
+    from crossthink_data.rows import read_table
 
     spec = spec if isinstance(spec, BlendSpec) else BlendSpec.load(spec)
     if total is not None:

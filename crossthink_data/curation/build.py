@@ -1,6 +1,6 @@
 """`crossthink-data build RECIPE`: the whole data recipe in one resumable command.
 
-    sources -> filter H -> T_MCQ / T_Open      (crossthink_data.subsets: one Hub folder per source)
+    sources -> filter H -> T_MCQ / T_Open      (crossthink_data.sources.subsets: one Hub folder per source)
       -> decontaminate -> dedup -> difficulty  (this package; difficulty only when a model is set)
       -> blends                                (one Hub folder ``blend-<name>`` per blend)
 
@@ -42,22 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-RECIPE_KEYS = {
-    "output",
-    "executor",
-    "tasks",
-    "workers",
-    "slurm",
-    "sources",
-    "templates",
-    "decontaminate",
-    "dedup",
-    "difficulty",
-    "blends",
-    "commercial_only",
-}
+from crossthink_data import storage
+from crossthink_data.config import check_keys, field_names, from_dict, load_yaml
 
 
 @dataclass
@@ -88,22 +74,20 @@ class BuildConfig:
     @classmethod
     def load(cls, path: Path | str) -> BuildConfig:
         path = Path(path)
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls.from_dict(data, base=path.parent, path=path)
+        return cls.from_dict(load_yaml(path), base=path.parent, path=path)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], base: Path = Path("."), path: Path | None = None) -> BuildConfig:
-        unknown = sorted(set(data) - RECIPE_KEYS)
-        if unknown:
-            raise ValueError(f"unknown recipe key(s) {unknown}; allowed: {sorted(RECIPE_KEYS)}")
+        where = f"recipe {path}" if path else "recipe"
+        check_keys(data, [name for name in field_names(cls) if name != "path"], where)
         if not data.get("sources"):
             raise ValueError("the recipe needs at least one entry under 'sources'")
         sources = []
-        for entry in data["sources"]:
+        for index, entry in enumerate(data["sources"]):
             entry = {"name": entry} if isinstance(entry, str) else dict(entry)
             if entry.get("from_dir"):
                 entry["from_dir"] = _resolve(entry["from_dir"], base)
-            sources.append(SourceSpec(**entry))
+            sources.append(from_dict(SourceSpec, entry, f"{where}: sources[{index}]"))
         values = {k: v for k, v in data.items() if k != "sources"}
         if "output" in values:
             values["output"] = _resolve(values["output"], base)
@@ -153,7 +137,7 @@ def link_pool(parquet_files: list[Path], pool_dir: Path) -> Path:
     pool_dir.mkdir(parents=True, exist_ok=True)
     for old in pool_dir.glob("*.parquet"):
         old.unlink()
-    for i, file in enumerate(parquet_files):
+    for i, file in enumerate(Path(storage.local_path(f)) for f in parquet_files):
         (pool_dir / f"{i:05d}_{file.parent.parent.parent.name}_{file.parent.name}_{file.name}").symlink_to(
             file.resolve()
         )
@@ -166,8 +150,8 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         return {"slurm_job": submit_slurm(config)}
     from rich.console import Console
 
-    from crossthink_data.pipeline import parquet_files
-    from crossthink_data.subsets import build_source_subset, summary_table
+    from crossthink_data.sources.pipeline import parquet_files
+    from crossthink_data.sources.subsets import build_source_subset, summary_table
 
     console = Console()
     out = Path(config.output)

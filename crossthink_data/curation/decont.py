@@ -35,8 +35,8 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.decont import NGramsDecontConfig, NGramsDecontFilter, NGramsDecontIndexer
 from datatrove.utils.text import ngrams
 
-from crossthink_data.curation.rows import input_schema, make_reader, make_writer, options_of
 from crossthink_data.curation.text import DEFAULT_NORM, make_norm_config, word_tokenizer, words_of
+from crossthink_data.rows import input_schema, make_reader, make_writer, options_of
 
 # The paper's evaluation suite (lighteval names where lighteval has the task built in).
 PAPER_BENCHMARKS = ("math500", "amc23", "aime24", "aime25", "mmlu", "mmlu_pro", "gpqa_diamond", "agieval_v1")
@@ -320,7 +320,7 @@ def build_index(
     custom_tasks: str | Path | None = None,
 ) -> Path:
     """Index from a benchmark folder, or from lighteval task names (a list, or comma-separated)."""
-    from crossthink_data.pipeline import make_executor
+    from crossthink_data.executors import make_executor
 
     settings = settings or DecontSettings()
     index_dir = Path(index_dir)
@@ -350,7 +350,7 @@ def decontaminate(
     """Drops rows that overlap a benchmark; writes kept rows, ``removed/`` and ``report.json``."""
     from datatrove.pipeline.writers import JsonlWriter
 
-    from crossthink_data.pipeline import make_executor
+    from crossthink_data.executors import make_executor
 
     settings = settings or DecontSettings()
     output_dir = Path(output_dir)

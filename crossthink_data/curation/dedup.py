@@ -45,8 +45,8 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.utils.binaryio import read_tuples_from_file
 from datatrove.utils.text import ngrams
 
-from crossthink_data.curation.rows import content_text, input_schema, make_reader, make_writer, options_of
 from crossthink_data.curation.text import DEFAULT_NORM, word_tokenizer, words_of
+from crossthink_data.rows import content_text, input_schema, make_reader, make_writer, options_of
 
 # Most trusted first. Human-written exams with human gold answers, then curated sets whose
 # answers were parsed from human or verified solutions, then LLM-written references, then our
@@ -285,7 +285,7 @@ def dedup(
     """Exact then near deduplication; writes ``data/``, ``removed/{exact,near}/`` and ``report.json``."""
     from datatrove.pipeline.writers import JsonlWriter
 
-    from crossthink_data.pipeline import make_executor
+    from crossthink_data.executors import make_executor
 
     settings = settings or DedupSettings()
     out = Path(output_dir)

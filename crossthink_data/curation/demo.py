@@ -10,7 +10,6 @@ the demo, so there is no difficulty filter. Stage outputs and reports go to
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -58,15 +57,3 @@ def run(output_dir: Path, blend: str = HEADLINE_BLEND) -> Path:
         f"blend-{result.name}: {result.rows:,} rows {json.dumps(result.counts['domain'])} -> {result.path}"
     )
     return result.path
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=Path("demo_output"))
-    parser.add_argument("--blend", default=HEADLINE_BLEND)
-    args = parser.parse_args()
-    run(args.output, args.blend)
-
-
-if __name__ == "__main__":
-    main()

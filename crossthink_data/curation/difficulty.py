@@ -27,7 +27,7 @@ from typing import Any
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
-from crossthink_data.curation.rows import (
+from crossthink_data.rows import (
     CURATION_FIELDS,
     document_row,
     input_schema,
@@ -183,8 +183,8 @@ def score_difficulty(
     """Samples, scores and filters every row under ``input_dir``; writes ``data/`` and ``report.json``."""
     from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
+    from crossthink_data.executors import make_executor
     from crossthink_data.inference import make_inference_runner
-    from crossthink_data.pipeline import make_executor
 
     out = Path(output_dir)
     schema = input_schema(input_dir, CURATION_FIELDS)
@@ -232,7 +232,7 @@ def score_difficulty(
 
 
 def _report(out: Path, settings: DifficultySettings) -> DifficultyReport:
-    from crossthink_data.curation.rows import read_table
+    from crossthink_data.rows import read_table
 
     report = DifficultyReport(settings.model, settings.samples, settings.max_pass_rate)
     scored = read_table(out / "scored")

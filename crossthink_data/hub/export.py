@@ -297,7 +297,7 @@ def _infer_field(name: str, column: str, batch: list[dict[str, Any]]) -> pa.Fiel
 def _curation_types() -> dict[str, pa.DataType]:
     """Types of the columns curation adds (pass_rate...), so all-null first batches still type them."""
     try:
-        from crossthink_data.curation.rows import CURATION_FIELDS
+        from crossthink_data.rows import CURATION_FIELDS
     except ImportError:  # curation is optional for exporting plain subsets
         return {}
     return dict(CURATION_FIELDS)

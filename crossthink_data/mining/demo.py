@@ -8,7 +8,6 @@ through generation and parsing, and returns where the Syn-QA records and templat
 
 from __future__ import annotations
 
-import argparse
 import os
 from pathlib import Path
 from typing import Any
@@ -50,13 +49,3 @@ def run(output_dir: Path) -> dict[str, Any]:
     else:
         print(ENABLE_HINT)
     return summary
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--output", type=Path, default=Path("demo_output"))
-    run(parser.parse_args().output)
-
-
-if __name__ == "__main__":
-    main()

@@ -34,6 +34,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
+from crossthink_data.executors import make_executor, stage_counts
 from crossthink_data.mining.domain import DEFAULT_MODEL, WEB_CATEGORIES, CategoryBudget, DomainLabeller
 from crossthink_data.mining.generation import DEFAULT_QUESTIONS_PER_DOC, generate_questions
 from crossthink_data.mining.parse import ParseGenerations
@@ -195,8 +196,9 @@ def _check_chunking(checkpoints: Path, records_per_chunk: int) -> None:
 
 def parse_pipeline(cfg: MinerConfig, config: str) -> list[PipelineStep]:
     """Generated replies -> records (``records``), or filter H + template (``mcq``/``open``) -> parquet."""
-    from crossthink_data.pipeline import FilterH, TemplateRenderer, document_row
     from crossthink_data.record import arrow_schema
+    from crossthink_data.rows import document_row
+    from crossthink_data.steps import FilterH, TemplateRenderer
 
     if config not in PARSE_CONFIGS:
         raise ValueError(f"unknown parse config {config!r}; expected one of {PARSE_CONFIGS}")
@@ -223,10 +225,8 @@ def parse_pipeline(cfg: MinerConfig, config: str) -> list[PipelineStep]:
 
 
 def _executor(steps, cfg: MinerConfig, stage: str, executor: str, tasks: int, workers: int, **slurm):
-    from crossthink_data.pipeline import make_executor
-
     return make_executor(
-        steps, Path(cfg.path("logs", stage)), executor, tasks, workers, job_name=f"mine_{stage}", **slurm
+        steps, cfg.path("logs", stage), executor, tasks, workers, job_name=f"mine_{stage}", **slurm
     )
 
 
@@ -294,14 +294,7 @@ def read_jsonl_folder(folder: str | Path) -> list[dict[str, Any]]:
 
 def stage_stats(cfg: MinerConfig, stage: str = "cpu") -> dict[str, int]:
     """All counters of one stage's tasks, summed (``skipped_non_html``, ``dropped_low_confidence``...)."""
-    totals: Counter[str] = Counter()
-    for stats_file in sorted(Path(cfg.path("logs", stage, "stats")).glob("*.json")):
-        for step in json.loads(stats_file.read_text()):
-            for key, value in step.get("stats", {}).items():
-                count = value.get("total", 0) if isinstance(value, dict) else value
-                if isinstance(count, int | float) and key not in ("doc_len",):
-                    totals[f"{step['name']}/{key}"] += int(count)
-    return dict(totals)
+    return dict(stage_counts(cfg.path("logs", stage)))
 
 
 def summarize(cfg: MinerConfig, until: str) -> dict[str, Any]:

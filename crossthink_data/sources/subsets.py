@@ -1,7 +1,7 @@
 """One Hub subset per open QA source: run its pipeline configs, then export folder + card.
 
 ``build_source_subset`` is what ``crossthink-data sources`` and ``make demo`` call: the datatrove
-pipeline (:mod:`crossthink_data.pipeline`) writes parquet per config under ``work_dir``; the
+pipeline (:mod:`crossthink_data.sources.pipeline`) writes parquet per config under ``work_dir``; the
 finished shards become ``output_dir/<source>/`` in the Hub dataset-repo layout, with a card built
 from the adapter's license, citation and description.
 """
@@ -9,9 +9,9 @@ from the adapter's license, citation and description.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 
-from crossthink_data.pipeline import CONFIGS, TEMPLATED, ConfigSummary, parquet_files, run_source
+from crossthink_data import storage
+from crossthink_data.sources.pipeline import CONFIGS, TEMPLATED, ConfigSummary, parquet_files, run_source
 
 CONFIG_DESCRIPTIONS = {
     "records": "the validated QA records (question, options, gold) before templating",
@@ -55,9 +55,9 @@ def subset_card(source: str, summaries: list[ConfigSummary]):
 
 def build_source_subset(
     source: str,
-    output_dir: Path,
-    work_dir: Path,
-    from_dir: Path | None = None,
+    output_dir: str,
+    work_dir: str,
+    from_dir: str | None = None,
     limit: int | None = None,
     configs: Iterable[str] = CONFIGS,
     tasks: int = 1,
@@ -72,7 +72,7 @@ def build_source_subset(
     if not non_empty:
         raise RuntimeError(f"source {source!r} produced no rows in any config; see rejects under {work_dir}")
     export_subset(
-        Path(output_dir) / source,
+        storage.join(output_dir, source),
         {s.config: parquet_files(work_dir, source, s.config) for s in non_empty},
         subset_card(source, summaries),
         templated={s.config: TEMPLATED[s.config] for s in non_empty},

@@ -1,0 +1,3 @@
+from crossthink_data.cli import main
+
+main()

@@ -1,0 +1,41 @@
+"""``dedup``: exact and MinHash near duplicates across sources; the most trusted source's copy stays."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crossthink_data.cli.common import ConfigFile, Tasks, Workers, print_panel, split_list
+
+
+def dedup(
+    input: Annotated[str, typer.Option("--input", "-i", help="Folder of (templated) record rows.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Kept rows in data/, removed/, report.json.")],
+    trust_order: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated sources, most trusted first (default: the documented order)."),
+    ] = None,
+    near: Annotated[bool, typer.Option(help="Also remove MinHash near-duplicates.")] = True,
+    tasks: Tasks = 1,
+    workers: Workers = 1,
+    config: ConfigFile = None,
+) -> None:
+    """Remove exact and near duplicates across sources, keeping the most trusted source's copy.
+
+    Example: crossthink-data dedup -i decont/data -o dedup/
+    """
+    from crossthink_data.curation.dedup import DEFAULT_TRUST_ORDER, DedupSettings
+    from crossthink_data.curation.dedup import dedup as run
+
+    order = tuple(split_list(trust_order)) or DEFAULT_TRUST_ORDER
+    report = run(input, output, DedupSettings(trust_order=order, near=near), tasks=tasks, workers=workers)
+    print_panel(
+        "deduplication",
+        f"rows in {report.rows_in:,}, kept {report.kept:,}\nexact duplicates removed: {report.exact_removed}\n"
+        f"near duplicates removed: {report.near_removed}",
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dedup")(dedup)

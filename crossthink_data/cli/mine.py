@@ -1,0 +1,135 @@
+"""``mine`` and ``train-domain-classifier``: Common Crawl WARC -> ... -> Syn-QA records."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crossthink_data.cli.common import ConfigFile, Workers, split_list
+
+
+def mine(
+    input: Annotated[
+        str,
+        typer.Option(
+            "--input", "-i", help="WARC folder, single WARC file or glob (local path or storage URL)."
+        ),
+    ],
+    output: Annotated[
+        str,
+        typer.Option("--output", "-o", help="Stages write DIR/<stage>/ (any storage URL); rerun resumes."),
+    ],
+    until: Annotated[
+        str, typer.Option(help="Last stage: extract, filter, domain, generate or parse.")
+    ] = "domain",
+    glob: Annotated[str, typer.Option(help="WARC files under an --input folder.")] = "**/*.warc.gz",
+    snapshot: Annotated[
+        str | None, typer.Option(help="Common Crawl snapshot, e.g. CC-MAIN-2024-22 (with --shards).")
+    ] = None,
+    shards: Annotated[str, typer.Option(help="WARC file range FIRST:LAST of the snapshot.")] = "0:0",
+    limit: Annotated[int, typer.Option(help="Records per task, for trials (-1: all).")] = -1,
+    lid_model: Annotated[str | None, typer.Option(help="Local lid.176 fastText model.")] = None,
+    domain_model: Annotated[str | None, typer.Option(help="Domain classifier (.ftz).")] = None,
+    categories: Annotated[
+        str, typer.Option(help="Categories to keep.")
+    ] = "stem,humanities,social_sciences,other",
+    budget: Annotated[int | None, typer.Option(help="Documents per category, whole run.")] = None,
+    min_confidence: Annotated[float, typer.Option(help="Minimum domain confidence.")] = 0.5,
+    model: Annotated[str, typer.Option(help="Generator model name.")] = "Qwen/Qwen2.5-72B-Instruct",
+    server_type: Annotated[
+        str, typer.Option(help="endpoint (any OpenAI-compatible URL) or vllm.")
+    ] = "endpoint",
+    endpoint: Annotated[
+        str | None,
+        typer.Option(envvar="CROSSTHINK_ENDPOINT", help="OpenAI base URL, e.g. http://host:8000/v1."),
+    ] = None,
+    api_key: Annotated[str | None, typer.Option(envvar="CROSSTHINK_API_KEY", help="Bearer token.")] = None,
+    questions_per_doc: Annotated[int, typer.Option(help="Questions asked per document.")] = 3,
+    max_tokens: Annotated[int, typer.Option(help="Reply token cap.")] = 2048,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.6,
+    max_concurrent: Annotated[int, typer.Option(help="Requests in flight per task.")] = 64,
+    request_timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 600.0,
+    max_attempts: Annotated[int, typer.Option(help="Tries per request before recording a failure.")] = 4,
+    tp: Annotated[int, typer.Option(help="vLLM tensor parallel size.")] = 1,
+    executor: Annotated[str, typer.Option(help="local or slurm.")] = "local",
+    tasks: Annotated[int, typer.Option(help="CPU tasks (WARC files are dealt to tasks).")] = 1,
+    workers: Workers = 1,
+    gpu_tasks: Annotated[int, typer.Option(help="Generation tasks (one server each).")] = 1,
+    partition: Annotated[str, typer.Option(help="Slurm partition of the CPU job.")] = "cpu",
+    gpu_partition: Annotated[str, typer.Option(help="Slurm partition of the generation job.")] = "gpu",
+    time: Annotated[str, typer.Option(help="Slurm time limit per task.")] = "04:00:00",
+    gpus_per_task: Annotated[int, typer.Option(help="GPUs per generation task (= tp for vllm).")] = 8,
+    venv_path: Annotated[str | None, typer.Option(help="venv activate script for the jobs.")] = None,
+    config: ConfigFile = None,
+) -> None:
+    """Mine Common Crawl: WARC -> extract -> filter -> domain -> generate -> parse (datatrove).
+
+    Example: crossthink-data mine -i crossthink_data/demo_data/common_crawl -o out/mine --until domain
+    """
+    from rich.console import Console
+
+    from crossthink_data import storage
+    from crossthink_data.mining.pipeline import MinerConfig, common_crawl_paths, run_miner
+
+    kwargs = {"input": input, "glob": glob}
+    if snapshot:
+        first, _, last = shards.partition(":")
+        paths = common_crawl_paths(
+            snapshot, int(first), int(last or first), storage.join(output, "warc.paths"), root=input
+        )
+        kwargs = {"input": input, "glob": None, "paths_file": str(paths)}
+    cfg = MinerConfig(
+        **kwargs,
+        output=output,
+        limit=limit,
+        lid_model=lid_model,
+        categories=tuple(split_list(categories)),
+        budget=budget,
+        min_confidence=min_confidence,
+        model=model,
+        server_type=server_type,
+        endpoint_url=endpoint,
+        api_key=api_key,
+        questions_per_doc=questions_per_doc,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        max_concurrent=max_concurrent,
+        request_timeout_s=request_timeout,
+        max_attempts=max_attempts,
+        tp=tp,
+    )
+    if domain_model:
+        cfg.domain_model = domain_model
+    common = {"time": time, **({"venv_path": venv_path} if venv_path else {})}
+    result = run_miner(
+        cfg,
+        until,
+        executor,
+        tasks=tasks,
+        workers=workers,
+        gpu_tasks=gpu_tasks,
+        cpu_slurm={"partition": partition, **common},
+        gpu_slurm={"partition": gpu_partition, "gpus_per_task": gpus_per_task, "cpus_per_task": 8, **common},
+    )
+    Console().print(result)
+
+
+def train_domain_classifier(
+    mmlu_dir: Annotated[str, typer.Option(help="MMLU folder with test/, dev/, val/ CSV files per subject.")],
+    output: Annotated[str | None, typer.Option(help="Model path (default: the packaged model).")] = None,
+    agieval_dir: Annotated[
+        str | None, typer.Option(help="AGIEval v1 jsonl folder, for a second check.")
+    ] = None,
+) -> None:
+    """Train the fastText domain classifier on MMLU test+dev; report accuracy on held-out val (and AGIEval)."""
+    from crossthink_data.mining.domain import DEFAULT_MODEL, train_from_mmlu
+
+    report = train_from_mmlu(mmlu_dir, output or DEFAULT_MODEL, agieval_dir)
+    for line in report.lines():
+        typer.echo(line)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("mine")(mine)
+    app.command("train-domain-classifier")(train_domain_classifier)

@@ -1,0 +1,99 @@
+"""Executors and stage counts: how every stage runs its datatrove steps and reads back what they did.
+
+``make_executor`` is the one place that builds a datatrove executor (local processes or a Slurm
+job array); ``stage_stats`` reads the per-task stats datatrove saved under a logging folder with
+datatrove's own :class:`~datatrove.utils.stats.PipelineStats`, so a resumed run (whose finished tasks
+were skipped) still reports every task, and a logging folder on remote storage reads the same.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from crossthink_data import storage
+
+EXECUTORS = ("local", "slurm")
+
+
+def make_executor(
+    pipeline: list,
+    logging_dir: str,
+    executor: str = "local",
+    tasks: int = 1,
+    workers: int = 1,
+    job_name: str = "crossthink",
+    **slurm_kwargs,
+):
+    """A datatrove executor for ``pipeline``: local processes, or a Slurm job array.
+
+    Args:
+        logging_dir: any storage URL; completion markers, logs and stats go there (rerun = resume).
+        workers: tasks running at once (local); ``-1`` means all.
+        slurm_kwargs: passed to ``SlurmPipelineExecutor`` (``partition``, ``time``, ``depends``...).
+    """
+    logging_dir = storage.as_url(logging_dir)
+    if executor == "local":
+        from datatrove.executor import LocalPipelineExecutor
+
+        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir)
+    if executor == "slurm":
+        from datatrove.executor import SlurmPipelineExecutor
+
+        slurm_kwargs.setdefault("qos", "")
+        slurm_kwargs.setdefault("time", "04:00:00")
+        return SlurmPipelineExecutor(
+            pipeline=pipeline,
+            tasks=tasks,
+            workers=workers,
+            logging_dir=logging_dir,
+            job_name=job_name,
+            **slurm_kwargs,
+        )
+    raise ValueError(f"unknown executor {executor!r}; expected one of {EXECUTORS}")
+
+
+def stage_stats(logging_dir: str):
+    """The summed stats of every task that finished under ``logging_dir`` (a ``PipelineStats``)."""
+    from datatrove.utils.stats import PipelineStats
+
+    total = PipelineStats()
+    for stats_file in storage.list_files(storage.join(logging_dir, "stats"), (".json",)):
+        total += _pipeline_stats(storage.read_json(stats_file))
+    return total
+
+
+def _pipeline_stats(data: list[dict]):
+    """``PipelineStats.from_json`` with every counter as a ``MetricStats``.
+
+    datatrove 0.10.1's ``Stats.from_dict`` keeps the saved values raw (ints and dicts), so their sums
+    and ``.total`` fail; ``MetricStatsDict.from_dict`` rebuilds them.
+    """
+    from datatrove.utils.stats import MetricStatsDict, PipelineStats
+
+    stats = PipelineStats.from_json(data)
+    for step, saved in zip(stats.stats, data, strict=True):
+        step.stats = MetricStatsDict.from_dict(saved.get("stats", {}))
+    return stats
+
+
+def stage_counts(logging_dir: str) -> Counter:
+    """Every counter of a stage as ``"<step name>/<counter>" -> total`` (timings and lengths left out)."""
+    counts: Counter = Counter()
+    for step in stage_stats(logging_dir).stats:
+        for key, metric in step.stats.items():
+            if key != "doc_len":
+                counts[f"{step.name}/{key}"] += int(metric.total)
+    return counts
+
+
+def step_counts(logging_dir: str, step_index: int = -1) -> Counter:
+    """The counters of one step (by position; the last one, the writer, by default)."""
+    steps = stage_stats(logging_dir).stats
+    if not steps:
+        return Counter()
+    return Counter({key: int(metric.total) for key, metric in steps[step_index].stats.items()})
+
+
+def completed_tasks(logging_dir: str) -> int:
+    """How many tasks datatrove marked complete under ``logging_dir``."""
+    return len(storage.list_files(storage.join(logging_dir, "completions")))

@@ -1,0 +1,148 @@
+"""Storage by URL: every input, output and work folder is whatever datatrove's ``DataFolder`` takes.
+
+A local path, ``file://``, ``s3://``, ``hf://``, ``memory://`` or any other fsspec URL. Stage code
+never builds paths with :mod:`pathlib` (which turns ``s3://b`` into ``s3:/b``); it joins with
+:func:`join` and opens, lists and removes through the folder's filesystem, so the same pipeline runs
+on a laptop folder and on a bucket.
+
+Remote credentials and endpoints come from fsspec's usual configuration (for S3: the AWS
+environment variables, ``AWS_ENDPOINT_URL`` for an S3-compatible server).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+from typing import Any
+
+from fsspec.core import url_to_fs
+from fsspec.implementations.local import LocalFileSystem
+
+URL = str
+
+
+def as_url(location: str | os.PathLike) -> URL:
+    """A location as a string URL (a ``Path`` becomes its string; URLs are kept as written)."""
+    return os.fspath(location)
+
+
+def join(base: str | os.PathLike, *parts: str) -> URL:
+    """``base/part/...`` with ``/``, keeping the scheme of a URL intact (``s3://b`` stays ``s3://b``)."""
+    url = as_url(base).rstrip("/") or "/"
+    for part in parts:
+        part = str(part).strip("/")
+        if part:
+            url = f"{url}/{part}" if url != "/" else f"/{part}"
+    return url
+
+
+def basename(location: str | os.PathLike) -> str:
+    """The last component of a path or URL."""
+    return posixpath.basename(as_url(location).rstrip("/"))
+
+
+def fs_and_path(location: str | os.PathLike) -> tuple[Any, str]:
+    """The fsspec filesystem of ``location`` and the path inside it."""
+    return url_to_fs(as_url(location))
+
+
+def is_local(location: str | os.PathLike) -> bool:
+    """True for a plain path or ``file://`` URL (the only storage where symlinks and renames are cheap)."""
+    fs, _ = fs_and_path(location)
+    return isinstance(fs, LocalFileSystem)
+
+
+def local_path(location: str | os.PathLike) -> str:
+    """The filesystem path of a local location (``file:///a`` -> ``/a``); raises for remote storage."""
+    fs, path = fs_and_path(location)
+    if not isinstance(fs, LocalFileSystem):
+        raise ValueError(f"{as_url(location)} is not on the local filesystem")
+    return path
+
+
+def exists(location: str | os.PathLike) -> bool:
+    fs, path = fs_and_path(location)
+    return fs.exists(path)
+
+
+def is_dir(location: str | os.PathLike) -> bool:
+    fs, path = fs_and_path(location)
+    return fs.isdir(path)
+
+
+def is_file(location: str | os.PathLike) -> bool:
+    fs, path = fs_and_path(location)
+    return fs.isfile(path)
+
+
+def open_url(location: str | os.PathLike, mode: str = "rb", **kwargs):
+    """Opens a file at any URL; parent folders are created when writing."""
+    fs, path = fs_and_path(location)
+    if "w" in mode or "a" in mode:
+        fs.makedirs(fs._parent(path), exist_ok=True)
+    return fs.open(path, mode, **kwargs)
+
+
+def read_text(location: str | os.PathLike) -> str:
+    with open_url(location, "rt", encoding="utf-8") as handle:
+        return handle.read()
+
+
+def write_text(location: str | os.PathLike, text: str) -> None:
+    with open_url(location, "wt", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def read_json(location: str | os.PathLike) -> Any:
+    return json.loads(read_text(location))
+
+
+def write_json(location: str | os.PathLike, value: Any) -> None:
+    write_text(location, json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def makedirs(location: str | os.PathLike) -> None:
+    fs, path = fs_and_path(location)
+    fs.makedirs(path, exist_ok=True)
+
+
+def remove(location: str | os.PathLike) -> None:
+    """Removes a file or a folder tree; a missing location is not an error."""
+    fs, path = fs_and_path(location)
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+
+
+def list_files(
+    location: str | os.PathLike, suffixes: tuple[str, ...] = (), recursive: bool = True
+) -> list[URL]:
+    """Files under a folder (sorted full URLs), optionally only those whose name ends with a suffix."""
+    fs, path = fs_and_path(location)
+    if not fs.isdir(path):
+        return []
+    names = fs.find(path, maxdepth=None if recursive else 1)
+    root = path.rstrip("/")
+    found = []
+    for name in sorted(names):
+        if suffixes and not name.endswith(suffixes):
+            continue
+        found.append(join(location, name[len(root) :].lstrip("/")))
+    return found
+
+
+def file_size(location: str | os.PathLike) -> int:
+    fs, path = fs_and_path(location)
+    return int(fs.size(path))
+
+
+def upload_folder(local_folder: str, destination: str | os.PathLike) -> None:
+    """Copies a local folder's content to ``destination`` (any URL), replacing same-named files."""
+    fs, path = fs_and_path(destination)
+    for root, _dirs, files in os.walk(local_folder):
+        for name in files:
+            source = os.path.join(root, name)
+            relative = os.path.relpath(source, local_folder).replace(os.sep, "/")
+            target = f"{path.rstrip('/')}/{relative}"
+            fs.makedirs(fs._parent(target), exist_ok=True)
+            fs.put_file(source, target)
