@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from crossthink_data.sources.subsets import build_source_subset, summary_table
+from crossthink_data.sources import build_source_subset, summary_table
 
 console = Console()
 

@@ -73,7 +73,7 @@ def category_of(benchmark: str, subject: str | None) -> str | None:
     if not subject:
         return None
     if benchmark == "mmlu":
-        from crossthink_data.sources.mmlu_categories import mmlu_category
+        from crossthink_data.categories import mmlu_category
 
         return mmlu_category(subject)
     return subject if benchmark in ("mmlu_pro", "supergpqa", "gpqa_diamond") else None

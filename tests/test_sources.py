@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from crossthink_data.categories import MMLU_SUBJECT_CATEGORY, mmlu_category
 from crossthink_data.record import CATEGORIES, DOMAINS, QARecord, RecordError
 from crossthink_data.sources import DEMO_SOURCES, SOURCES, SourceAdapter, TableAdapter, get_source, last_boxed
-from crossthink_data.sources.mmlu_categories import MMLU_SUBJECT_CATEGORY, mmlu_category
 
 DATA = Path(__file__).resolve().parent / "data" / "sources"
 

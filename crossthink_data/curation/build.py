@@ -150,8 +150,7 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         return {"slurm_job": submit_slurm(config)}
     from rich.console import Console
 
-    from crossthink_data.sources.pipeline import parquet_files
-    from crossthink_data.sources.subsets import build_source_subset, summary_table
+    from crossthink_data.sources import build_source_subset, parquet_files, summary_table
 
     console = Console()
     out = Path(config.output)

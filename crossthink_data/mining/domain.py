@@ -28,7 +28,7 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from crossthink_data.sources.mmlu_categories import MMLU_SUBJECT_CATEGORY
+from crossthink_data.categories import MMLU_SUBJECT_CATEGORY
 
 WEB_CATEGORIES = ("stem", "humanities", "social_sciences", "other")
 DEFAULT_MODEL = Path(__file__).parent / "models" / "domain_mmlu.ftz"

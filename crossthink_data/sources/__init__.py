@@ -42,6 +42,25 @@ DEMO_SOURCES: dict[str, Path] = {
 }
 
 
+# The pipeline API other stages use (datatrove-backed, so imported on first use, not with the registry).
+_PIPELINE_API = {
+    "CONFIGS": "crossthink_data.sources.pipeline",
+    "ConfigSummary": "crossthink_data.sources.pipeline",
+    "parquet_files": "crossthink_data.sources.pipeline",
+    "run_source": "crossthink_data.sources.pipeline",
+    "build_source_subset": "crossthink_data.sources.subsets",
+    "summary_table": "crossthink_data.sources.subsets",
+}
+
+
+def __getattr__(name: str):
+    if name in _PIPELINE_API:
+        import importlib
+
+        return getattr(importlib.import_module(_PIPELINE_API[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def get_source(name: str) -> SourceAdapter:
     """The registered adapter called ``name``; KeyError listing the known names otherwise."""
     try:
@@ -51,6 +70,12 @@ def get_source(name: str) -> SourceAdapter:
 
 
 __all__ = [
+    "CONFIGS",
+    "ConfigSummary",
+    "build_source_subset",
+    "parquet_files",
+    "run_source",
+    "summary_table",
     "DEMO_SOURCES",
     "SOURCES",
     "ColumnMapping",

@@ -25,10 +25,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from crossthink_data.categories import mmlu_category
 from crossthink_data.record import QARecord, RecordError, label_index
 
 from .base import SourceAdapter, gold_from_index, required_text
-from .mmlu_categories import mmlu_category
 
 MMLU_CITATION = """@article{hendryckstest2021,
   title={Measuring Massive Multitask Language Understanding},
