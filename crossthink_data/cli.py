@@ -318,7 +318,7 @@ def decontaminate(
     ] = False,
     custom_tasks: Annotated[
         Path | None,
-        typer.Option(help="lighteval custom tasks file for task names (a module such as crossthink_eval.crossthink_tasks, or a file)."),
+        typer.Option(help="lighteval custom tasks: a module (crossthink_eval.crossthink_tasks) or a file."),
     ] = None,
     tasks: Annotated[int, typer.Option(help="datatrove tasks.")] = 1,
     workers: Annotated[int, typer.Option(help="Tasks run at once.")] = 1,
