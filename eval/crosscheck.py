@@ -1,7 +1,7 @@
 """Score one run's generations with lighteval's built-in metrics too, and list where they disagree.
 
-    python -m eval.crosscheck eval_results            # the latest run under eval_results/runs/
-    python -m eval.crosscheck eval_results/runs/<id>  # one run
+    python -m crossthink_eval.crosscheck eval_results            # the latest run under eval_results/runs/
+    python -m crossthink_eval.crosscheck eval_results/runs/<id>  # one run
 
 Our verdict here is the answer alone (``boxed_accuracy``: lighteval's metrics check no format),
 on the raw response; lighteval's metric gets the response with the <think> block removed, as its
@@ -32,8 +32,8 @@ from lighteval.tasks.requests import Doc
 from lighteval.utils.utils import remove_reasoning_tags
 
 from crossthink_data.answers import extract_answer
-from eval.metrics import doc_answer_score
-from eval.results import benchmark_of_task
+from crossthink_eval.metrics import doc_answer_score
+from crossthink_eval.results import benchmark_of_task
 
 REASONING_TAGS = [("<think>", "</think>")]
 STAND_IN_NOTES = {
@@ -180,7 +180,9 @@ def latest_run(path: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.crosscheck", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m crossthink_eval.crosscheck", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("path", help="an eval output dir (latest run) or one run dir")
     args = parser.parse_args(argv)
     run_dir = latest_run(Path(args.path))

@@ -1,7 +1,7 @@
 """lighteval custom tasks: the seven benchmarks of Nemotron-CrossThink with the training prompts.
 
     lighteval accelerate "model_name=PATH,device=cpu" "crossthink_math_500|0,crossthink_agieval|0" \\
-        --custom-tasks eval/crossthink_tasks.py
+        --custom-tasks crossthink_eval.crossthink_tasks
 
 Tasks: crossthink_math_500, crossthink_amc23, crossthink_mmlu, crossthink_mmlu_pro,
 crossthink_gpqa_diamond, crossthink_agieval (one subtask per subset, crossthink_agieval:<subset>;
@@ -17,27 +17,20 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
-from pathlib import Path
 
-# lighteval imports this file by path; make the repository's `eval` package importable from it.
-_REPO_ROOT = str(Path(__file__).resolve().parent.parent)
-if _REPO_ROOT not in sys.path:
-    sys.path.insert(0, _REPO_ROOT)
+from lighteval.tasks.lighteval_task import LightevalTaskConfig
+from lighteval.tasks.requests import Doc
 
-from lighteval.tasks.lighteval_task import LightevalTaskConfig  # noqa: E402
-from lighteval.tasks.requests import Doc  # noqa: E402
-
-from crossthink_data.record import OPTION_LABELS  # noqa: E402
-from crossthink_data.templates import mcq_prompt_text, open_prompt_text  # noqa: E402
-from eval.benchmarks import BENCHMARKS, Benchmark, EvalItem, data_sources, local_data_dir  # noqa: E402
-from eval.metrics import avg_at_k_metric, crossthink_score_metric  # noqa: E402
+from crossthink_data.record import OPTION_LABELS
+from crossthink_data.templates import mcq_prompt_text, open_prompt_text
+from crossthink_eval.benchmarks import BENCHMARKS, Benchmark, EvalItem, data_sources, local_data_dir
+from crossthink_eval.metrics import avg_at_k_metric, crossthink_score_metric
 
 logger = logging.getLogger(__name__)
 
 # Greedy decoding; the paper trains with a 5000-token context. lighteval's transformers backend
 # takes the task's generation size over `generation_parameters={max_new_tokens:...}`, so the
-# length is set here, from the environment (`eval.run --max-new-tokens` sets it).
+# length is set here, from the environment (`crossthink_eval.run --max-new-tokens` sets it).
 MAX_NEW_TOKENS_ENV = "CROSSTHINK_EVAL_MAX_NEW_TOKENS"
 GENERATION_SIZE = int(os.environ.get(MAX_NEW_TOKENS_ENV, "4096"))
 TASK_VERSION = 1
@@ -48,7 +41,7 @@ def item_to_doc(item: EvalItem, task_name: str) -> Doc:
 
     ``specific`` carries what our metric scores against (gold, kind, options). ``choices`` and
     ``gold_index`` are the gold written the way lighteval's own metrics read it (option letters,
-    or the math answer in $...$), so ``eval.crosscheck`` can score the same generations with them.
+    or the math answer in $...$), so ``crossthink_eval.crosscheck`` can score the same generations with them.
     """
     if item.kind == "mcq":
         query = mcq_prompt_text(item.question, item.options)

@@ -6,7 +6,7 @@ without network every ``lighteval`` command fails before reaching our tasks. The
 read by the tinyBenchmarks metrics (which we never run, and which read it from another path
 anyway), so an empty placeholder is enough. ``make venv`` and ``eval.run`` call this; by hand:
 
-    .venv/bin/python -m eval.lighteval_setup
+    .venv/bin/python -m crossthink_eval.lighteval_setup
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ def _tokenizer(name: str):
 def response_tokens(model_response: ModelResponse, index: int = 0) -> int | None:
     """Length of one response in tokens.
 
-    With ``CROSSTHINK_EVAL_TOKENIZER`` (``eval.run`` sets it to the model) the text is re-tokenized,
+    With ``CROSSTHINK_EVAL_TOKENIZER`` (``crossthink_eval.run`` sets it to the model) the text is re-tokenized,
     which is exact for every backend. Otherwise the backend's token ids are counted: exact for vLLM,
     but lighteval's padded transformers batches also count the padding after EOS, and API backends
     return no ids (None).

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.benchmarks import BENCHMARKS, TASK_PREFIX
-from eval.metrics import ACCURACY, AVG_AT_K, BOXED_ACCURACY, CORRECT_TOKENS, FORMAT_OK
+from crossthink_eval.benchmarks import BENCHMARKS, TASK_PREFIX
+from crossthink_eval.metrics import ACCURACY, AVG_AT_K, BOXED_ACCURACY, CORRECT_TOKENS, FORMAT_OK
 
 PAPER_RESULTS = Path(__file__).with_name("paper_results.json")
 CATEGORY_KEY = "_category"  # per-sample group for the category breakdown (not a metric)

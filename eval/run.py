@@ -1,6 +1,6 @@
 """Run the CrossThink benchmarks through the lighteval CLI and write results.md / results.json / a chart.
 
-    python -m eval.run --model Qwen/Qwen2.5-7B --tasks math_500,agieval --output-dir eval_results
+    python -m crossthink_eval.run --model Qwen/Qwen2.5-7B --tasks math_500,agieval --output-dir eval_results
     make eval MODEL=path/to/checkpoint TASKS=math_500,mmlu_pro MAX_SAMPLES=50
 
 Backends: ``accelerate`` (transformers, default), ``vllm`` (needs an environment where lighteval's
@@ -26,12 +26,18 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.benchmarks import DATA_DIR_ENV, VIEW_DIR_ENV, data_sources, local_data_dir, resolve_benchmark
-from eval.lighteval_setup import ensure_offline_ready
-from eval.metrics import TOKENIZER_ENV
+from crossthink_eval.benchmarks import (
+    DATA_DIR_ENV,
+    VIEW_DIR_ENV,
+    data_sources,
+    local_data_dir,
+    resolve_benchmark,
+)
+from crossthink_eval.lighteval_setup import ensure_offline_ready
+from crossthink_eval.metrics import TOKENIZER_ENV
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CUSTOM_TASKS = REPO_ROOT / "eval" / "crossthink_tasks.py"
+# A module name: lighteval imports it, so it works from any directory once the project is installed.
+CUSTOM_TASKS = "crossthink_eval.crossthink_tasks"
 MAX_NEW_TOKENS_ENV = "CROSSTHINK_EVAL_MAX_NEW_TOKENS"
 BACKENDS = ("accelerate", "vllm", "endpoint")
 
@@ -165,7 +171,7 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
     command += [
         ",".join(specs),
         "--custom-tasks",
-        str(CUSTOM_TASKS),
+        CUSTOM_TASKS,
         "--output-dir",
         str(lighteval_output),
         "--save-details",
@@ -223,7 +229,9 @@ def execute(plan: RunPlan) -> Path:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m eval.run", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m crossthink_eval.run", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument(
         "--model", required=True, help="local checkpoint folder or Hub id (endpoint: served name)"
     )
@@ -250,7 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from eval.results import build_results, load_paper_results, read_details, summarize, write_results
+    from crossthink_eval.results import (
+        build_results,
+        load_paper_results,
+        read_details,
+        summarize,
+        write_results,
+    )
 
     args = build_parser().parse_args(argv)
     try:

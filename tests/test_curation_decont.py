@@ -187,7 +187,7 @@ def test_bad_settings_fail_clearly(tmp_path: Path) -> None:
 def test_index_from_lighteval_task_names(test_data: Path, tmp_path: Path, monkeypatch) -> None:
     """The repository's lighteval custom tasks, reading the same benchmark rows from local files."""
     monkeypatch.setenv("CROSSTHINK_EVAL_DATA_DIR", str(test_data / "curation" / "benchmarks"))
-    custom_tasks = Path(__file__).resolve().parent.parent / "eval" / "crossthink_tasks.py"
+    custom_tasks = "crossthink_eval.crossthink_tasks"  # a module name, as lighteval's --custom-tasks takes
     math500 = _bench(test_data, "math500/test.jsonl")
     gsm = next(iter(get_source("gsm8k").records(from_dir=test_data / "curation" / "gsm8k")))
     rows = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.benchmarks import (
+from crossthink_eval.benchmarks import (
     AGIEVAL_SUBSETS,
     BENCHMARKS,
     DATA_DIR_ENV,
@@ -61,8 +61,8 @@ def test_task_names_do_not_clash_with_lighteval_builtins():
     """lighteval refuses custom tasks named like a built-in; the registry would raise."""
     from lighteval.tasks.registry import Registry
 
-    from eval import crossthink_tasks
-    from eval.lighteval_setup import ensure_offline_ready
+    from crossthink_eval import crossthink_tasks
+    from crossthink_eval.lighteval_setup import ensure_offline_ready
 
     ensure_offline_ready()  # lighteval's registry otherwise downloads tinyBenchmarks.pkl
     builtins = Registry.load_all_task_configs()

@@ -1,4 +1,4 @@
-"""End to end: `python -m eval.run` drives the lighteval CLI (accelerate backend, CPU, offline) with
+"""End to end: `python -m crossthink_eval.run` drives the lighteval CLI (accelerate backend, CPU, offline) with
 the tiny local model on real benchmark rows read through CROSSTHINK_EVAL_DATA_DIR.
 
 The tiny model answers nothing right, so scores are not asserted here (test_eval_metrics.py does
@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from crossthink_data.templates import mcq_prompt_text
-from eval.crosscheck import main as crosscheck_main
+from crossthink_eval.crosscheck import main as crosscheck_main
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "tests" / "data" / "benchmarks"
@@ -27,7 +27,7 @@ METRICS = {"accuracy", "boxed_accuracy", "format_ok", "correct_response_tokens",
 
 def eval_run(model: Path, output: Path, tasks: str, tmp_path: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, HF_DATASETS_CACHE=str(tmp_path / "datasets_cache"), HF_HUB_OFFLINE="1")
-    command = [sys.executable, "-m", "eval.run", "--model", str(model), "--tasks", tasks]
+    command = [sys.executable, "-m", "crossthink_eval.run", "--model", str(model), "--tasks", tasks]
     command += ["--data-dir", str(BENCH), "--output-dir", str(output), "--device", "cpu"]
     command += ["--max-samples", "1", "--max-new-tokens", "8", "--batch-size", "4"]
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)

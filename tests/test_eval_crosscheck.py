@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.benchmarks import BENCHMARKS
-from eval.crosscheck import builtin_metric, crosscheck, render_markdown
-from eval.crossthink_tasks import item_to_doc
+from crossthink_eval.benchmarks import BENCHMARKS
+from crossthink_eval.crosscheck import builtin_metric, crosscheck, render_markdown
+from crossthink_eval.crossthink_tasks import item_to_doc
 
 BENCH = Path(__file__).parent / "data" / "benchmarks"
 THINK = "<think>Compare every option with the question before answering.</think>\n"

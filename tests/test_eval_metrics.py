@@ -14,9 +14,9 @@ import pytest
 from lighteval.models.model_output import ModelResponse
 
 from crossthink_data.record import OPTION_LABELS
-from eval.benchmarks import BENCHMARKS
-from eval.crossthink_tasks import item_to_doc
-from eval.metrics import (
+from crossthink_eval.benchmarks import BENCHMARKS
+from crossthink_eval.crossthink_tasks import item_to_doc
+from crossthink_eval.metrics import (
     ACCURACY,
     BOXED_ACCURACY,
     CORRECT_TOKENS,

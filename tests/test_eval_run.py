@@ -1,4 +1,4 @@
-"""eval.run planning (task mapping, per-run cache, commands) and the results files."""
+"""crossthink_eval.run planning (task mapping, per-run cache, commands) and the results files."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from eval import run
-from eval.benchmarks import AGIEVAL_SUBSETS, DATA_DIR_ENV
-from eval.results import (
+from crossthink_eval import run
+from crossthink_eval.benchmarks import AGIEVAL_SUBSETS, DATA_DIR_ENV
+from crossthink_eval.results import (
     build_results,
     category_of,
     load_paper_results,

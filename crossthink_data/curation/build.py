@@ -24,7 +24,7 @@ Recipe YAML (everything but ``sources`` has a default)::
       - {name: natural_reasoning, from_dir: /data/natural_reasoning, limit: null}
     templates: [mcq, open]
     decontaminate: {benchmarks: ../shared/data/benchmarks, only: null, n_grams: 12, min_overlap: 0.5}
-    # or lighteval task names: {benchmarks: "math_500,mmlu_pro", custom_tasks: eval/crossthink_tasks.py}
+    # or lighteval task names: {benchmarks: "math_500,mmlu_pro", custom_tasks: crossthink_eval.crossthink_tasks}
     dedup: {trust_order: null, near: true}
     difficulty: {model: Qwen/Qwen2.5-7B-Instruct, endpoint_url: "http://localhost:8000/v1",
                  samples: 8, max_pass_rate: 0.0}

@@ -13,7 +13,7 @@ changes to datatrove's filter, because benchmark *questions* are short and formu
 
 The index comes from local benchmark files laid out as ``<root>/<benchmark>/<file>`` (jsonl,
 json arrays or csv, as in ``../shared/data/benchmarks``) or from lighteval task names (built-in
-tasks need the Hub; the repository's ``eval/crossthink_tasks.py`` custom tasks also read local
+tasks need the Hub; the ``crossthink_eval.crossthink_tasks`` custom tasks also read local
 files), loaded through lighteval's current API (see :func:`lighteval_items`). Output: the kept rows as parquet,
 every removed row under ``removed/``, and ``report.json`` with the hits per benchmark and the
 matching n-gram of each.
@@ -158,7 +158,7 @@ def _to_item(row: dict[str, Any] | list[str], benchmark: str, task: str) -> Benc
 
 def lighteval_items(tasks: list[str], custom_tasks: str | Path | None = None) -> Iterator[BenchmarkItem]:
     """Every evaluation doc of lighteval tasks (``math_500``, ``mmlu_pro|0``, or custom tasks such
-    as ``crossthink_agieval`` with ``custom_tasks="eval/crossthink_tasks.py"``).
+    as ``crossthink_agieval`` with ``custom_tasks="crossthink_eval.crossthink_tasks"``).
 
     datatrove 0.10.1's indexer calls ``Registry(cache_dir=...)``, which lighteval 0.13 removed,
     so we load the docs through lighteval's current API and index them like local files. The

@@ -1,5 +1,8 @@
 """Dataset cards for exported subsets: YAML metadata via ``DatasetCardData``, body from ``dataset_cards/``.
 
+The body templates live in the repository's ``dataset_cards/``; an installed package carries them
+as ``crossthink_data/_cards/`` (mapped in ``setup.py``), so export works from any install.
+
 The YAML is built with the libraries that read it: ``huggingface_hub.DatasetCardData`` for the Hub
 fields, ``datasets``' ``MetadataConfigs`` (configs -> data_files) and ``DatasetInfosDict`` (features
 and split sizes), so ``load_dataset(folder, config)`` returns exactly the declared features.
@@ -22,20 +25,21 @@ works without a config name.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
     from .charts import Chart
     from .stats import ConfigStats
 
 logger = logging.getLogger(__name__)
 
-TEMPLATE_DIR_ENV = "CROSSTHINK_CARD_TEMPLATES"
 SUBSET_TEMPLATE = "subset.md"
 BLEND_TEMPLATE = "blend.md"
 BLEND_PREFIX = "blend-"
@@ -301,16 +305,21 @@ def all_licenses(card: SubsetCard, stats: dict[str, ConfigStats]) -> list[str]:
 # ---- body ----------------------------------------------------------------------------------------
 
 
-def card_template_dir() -> Path:
-    """``dataset_cards/`` of the checkout (or ``$CROSSTHINK_CARD_TEMPLATES``)."""
-    override = os.environ.get(TEMPLATE_DIR_ENV)
-    folder = Path(override) if override else Path(__file__).resolve().parents[2] / "dataset_cards"
-    if not (folder / SUBSET_TEMPLATE).is_file():
-        raise FileNotFoundError(
-            f"card templates not found in {folder}: run from a checkout of the repository or set "
-            f"{TEMPLATE_DIR_ENV} to a folder holding {SUBSET_TEMPLATE} and {BLEND_TEMPLATE}"
-        )
-    return folder
+def card_template_dir() -> Traversable:
+    """The card templates: ``crossthink_data/_cards/`` when installed, ``dataset_cards/`` in a checkout.
+
+    A wheel carries ``dataset_cards/`` as package data under ``_cards``; a checkout (editable install
+    or ``PYTHONPATH``) has no ``_cards`` and keeps the source folder beside the package.
+    """
+    installed = files("crossthink_data") / "_cards"
+    checkout = Path(__file__).resolve().parents[2] / "dataset_cards"
+    for folder in (installed, checkout):
+        if folder.joinpath(SUBSET_TEMPLATE).is_file():
+            return folder
+    raise FileNotFoundError(
+        f"card templates ({SUBSET_TEMPLATE}, {BLEND_TEMPLATE}) found neither in {installed} nor in "
+        f"{checkout}: reinstall crossthink (pip install .)"
+    )
 
 
 def render_card(card: SubsetCard, stats: dict[str, ConfigStats], charts: list[Chart]):
@@ -322,7 +331,7 @@ def render_card(card: SubsetCard, stats: dict[str, ConfigStats], charts: list[Ch
     first = next(iter(stats))
     return DatasetCard.from_template(
         card_data(card, stats),
-        template_path=str(template),
+        template_str=template.read_text(encoding="utf-8"),
         name=card.name,
         pretty_name=card.pretty_name,
         description=card.description.strip(),
