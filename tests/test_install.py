@@ -104,6 +104,38 @@ def test_leaf_layer_imports_and_scores_without_the_data_stack(tmp_path: Path) ->
     assert result.stdout.splitlines() == ["[1.0, 0.0, 1.0]", "1.0", "datatrove blocked"]
 
 
+MISSING_DATATROVE = """
+import sys
+
+
+class _NoDatatrove:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "datatrove":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, _NoDatatrove())
+"""
+
+
+def test_a_data_command_without_the_data_extra_says_what_to_install(tmp_path: Path) -> None:
+    """On a training-only install a data command ends with one line naming the extra, not a traceback."""
+    (tmp_path / "sitecustomize.py").write_text(MISSING_DATATROVE)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(REPO_ROOT), env.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "crossthink_data.cli", "sources", "gsm8k", "-o", str(tmp_path / "o")]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: this command needs the data stack (datatrove is not installed): pip install 'crossthink[data]'"
+    ]
+    listing = subprocess.run(
+        [sys.executable, "-m", "crossthink_data.cli", "list-sources"], env=env, capture_output=True, text=True
+    )
+    assert listing.returncode == 0 and "gsm8k" in listing.stdout
+
+
 def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 

@@ -23,8 +23,25 @@ for module in (sources, mine, decontaminate, dedup, difficulty, blend, build, hu
     module.register(app)
 
 
+# Modules of the `data` extra: a command that needs them on an install without it says so in one line.
+DATA_EXTRA_MODULES = {"datatrove", "spacy", "trafilatura", "warcio", "fasttext", "magic", "tldextract"}
+
+
 def main() -> None:
-    app()
+    """The console script: the app, with a one-line answer when the `data` extra is missing."""
+    command = typer.main.get_command(app)
+    try:
+        command.main(prog_name="crossthink-data")
+    except ModuleNotFoundError as err:
+        missing = (err.name or "").split(".")[0]
+        if missing not in DATA_EXTRA_MODULES:
+            raise
+        typer.echo(
+            f"error: this command needs the data stack ({missing} is not installed): "
+            "pip install 'crossthink[data]'",
+            err=True,
+        )
+        raise SystemExit(1) from None
 
 
 __all__ = ["app", "main"]
