@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 
+from crossthink_data.answers.boxes import closing_brace
+
 # \text{X}, \textbf{X}, \mathrm{X}, ... -> X, nested braces included (\text{\frac{1}{2}}).
 _WRAPPER = re.compile(
-    r"\\(?:text|textbf|textit|textrm|textsf|texttt|mathrm|mathbf|mathit|mathsf|mathtt|"
+    r"\\(?:text|textnormal|textbf|textit|textrm|textsf|texttt|mathrm|mathbf|mathit|mathsf|mathtt|"
     r"mbox|hbox|boldsymbol|bm|operatorname|emph|boxed|fbox)\s*\{"
 )
 _MAX_UNWRAPS = 100
@@ -31,32 +33,13 @@ def unwrap_text(text: str) -> str:
         match = _WRAPPER.search(text, position)
         if not match:
             break
-        close = _closing_brace(text, match.end())
+        close = closing_brace(text, match.end() - 1)
         if close is None:  # unclosed: leave it, look further on
             position = match.end()
             continue
         text = text[: match.start()] + text[match.end() : close] + text[close + 1 :]
         position = match.start()
     return text
-
-
-def _closing_brace(text: str, start: int) -> int | None:
-    """Index of the ``}`` closing the group that starts at ``start`` (escaped braces skipped)."""
-    depth = 1
-    index = start
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return None
 
 
 def strip_presentation(text: str) -> str:

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from crossthink_data.answers.boxes import last_boxed
 from crossthink_data.record import CATEGORIES, DOMAINS, QARecord, RecordError, label_index
 
 from .base import SourceAdapter, gold_from_index, required_text
-from .boxed import last_boxed
 from .mmlu_categories import mmlu_category
 from .options import answer_label, label_of_text
 
