@@ -24,6 +24,25 @@ _SPACING = re.compile(r"\\(?:;|:|>|quad|qquad|enspace|thinspace|medspace|thicksp
 _DISPLAY = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle)(?![A-Za-z])")
 _FRAC = re.compile(r"\\[dt]frac(?![A-Za-z])")
 _MARKDOWN_BOLD = re.compile(r"\*\*|__")
+# `28 percent`, `28 pct`, `28\ \text{percent}` -> `28\%` (after a number; "3 percentage points" stays).
+_PERCENT_WORD = re.compile(
+    r"(?<=\d)(?:\s|\\[ ,;:!]|~)*"
+    r"(?:\\(?:text|textnormal|textrm|mathrm|mbox)\s*\{\s*(?:percent(?:age)?|pct)\.?\s*\}"
+    r"|(?:percent(?:age)?|pct)\.?(?![A-Za-z]))(?!\s*points?\b)"
+)
+_NOT_EQUAL = re.compile(r"!=|\u2260|\\ne(?![A-Za-z])")
+
+
+def normalize_notation(text: str) -> str:
+    """Spell the same answer one way: percent words as ``\\%``, ``!=``/``\\ne``/``\u2260`` as ``\\neq``.
+
+    Applied to both sides before any comparison (and before math-verify sees them).
+    """
+    if "!=" in text or "\u2260" in text or "\\ne" in text:
+        text = _NOT_EQUAL.sub(r"\\neq ", text)
+    if "p" in text:
+        text = _PERCENT_WORD.sub(r"\\%", text)
+    return text
 
 
 def unwrap_text(text: str) -> str:
@@ -44,6 +63,7 @@ def unwrap_text(text: str) -> str:
 
 def strip_presentation(text: str) -> str:
     """Remove LaTeX that changes how an answer looks but not what it says; keeps single spaces."""
+    text = normalize_notation(text)
     text = _MATH_DELIMS.sub(" ", text)
     text = _DISPLAY.sub(" ", text)
     text = _LEFT_RIGHT.sub("", text)
