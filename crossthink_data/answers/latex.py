@@ -24,11 +24,11 @@ _SPACING = re.compile(r"\\(?:;|:|>|quad|qquad|enspace|thinspace|medspace|thicksp
 _DISPLAY = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle)(?![A-Za-z])")
 _FRAC = re.compile(r"\\[dt]frac(?![A-Za-z])")
 _MARKDOWN_BOLD = re.compile(r"\*\*|__")
-# `28 percent`, `28 pct`, `28\ \text{percent}` -> `28\%` (after a number; "3 percentage points" stays).
+# `28 percent`, `28 pct`, `28 %`, `28\ \text{percent}` -> `28\%` (after a number; "3 percentage points" stays).
 _PERCENT_WORD = re.compile(
     r"(?<=\d)(?:\s|\\[ ,;:!]|~)*"
     r"(?:\\(?:text|textnormal|textrm|mathrm|mbox)\s*\{\s*(?:percent(?:age)?|pct)\.?\s*\}"
-    r"|(?:percent(?:age)?|pct)\.?(?![A-Za-z]))(?!\s*points?\b)"
+    r"|(?:percent(?:age)?|pct)\.?(?![A-Za-z])|(?<!\\)%)(?!\s*points?\b)"
 )
 _NOT_EQUAL = re.compile(r"!=|\u2260|\\ne(?![A-Za-z])")
 
@@ -40,7 +40,7 @@ def normalize_notation(text: str) -> str:
     """
     if "!=" in text or "\u2260" in text or "\\ne" in text:
         text = _NOT_EQUAL.sub(r"\\neq ", text)
-    if "p" in text:
+    if "p" in text or "%" in text:
         text = _PERCENT_WORD.sub(r"\\%", text)
     return text
 
@@ -61,15 +61,19 @@ def unwrap_text(text: str) -> str:
     return text
 
 
+def strip_math_delimiters(text: str) -> str:
+    """``$``, ``$$``, ``\\(``/``\\)`` and ``\\[``/``\\]`` replaced by a space."""
+    return _MATH_DELIMS.sub(" ", text)
+
+
 def strip_presentation(text: str) -> str:
     """Remove LaTeX that changes how an answer looks but not what it says; keeps single spaces."""
-    text = normalize_notation(text)
-    text = _MATH_DELIMS.sub(" ", text)
+    text = strip_math_delimiters(text)
     text = _DISPLAY.sub(" ", text)
     text = _LEFT_RIGHT.sub("", text)
     text = _THIN_SPACE.sub("", text)
     text = _SPACING.sub(" ", text)
     text = _FRAC.sub(r"\\frac", text)
-    text = unwrap_text(text)
+    text = normalize_notation(unwrap_text(text))  # `$\boxed{28}$ pct` -> `28 pct` -> `28\%`
     text = _MARKDOWN_BOLD.sub("", text)
     return " ".join(text.split())

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from crossthink_data.answers.choice import parse_label_only
 from crossthink_data.answers.closed_form import constant_value
-from crossthink_data.answers.latex import normalize_notation, strip_presentation
+from crossthink_data.answers.latex import normalize_notation, strip_math_delimiters, strip_presentation
 from crossthink_data.answers.numeric import parse_number
 from crossthink_data.answers.short_answer import normalize_text
 from crossthink_data.answers.verifier import VerifierTimeout, get_pool
@@ -150,9 +150,17 @@ class _VerdictCache:
 verdict_cache = _VerdictCache(VERDICT_CACHE_SIZE)
 
 
+def verifier_form(text: str) -> str:
+    """What math-verify is given: one notation (``28 pct`` -> ``28\\%``), no math delimiters.
+
+    Both sides are wrapped in ``\\boxed{}`` for math-verify, where a ``$`` would break its parse.
+    """
+    return strip_math_delimiters(normalize_notation(text)).strip()
+
+
 def needs_verifier(gold: str, answer: str) -> bool:
     """True when only math-verify can tell (the fast path and the guards could not)."""
-    gold, answer = normalize_notation(gold), normalize_notation(answer)
+    gold, answer = verifier_form(gold), verifier_form(answer)
     return fast_verdict(gold, answer) is None and not _rejected_by_guard(gold, answer)
 
 
@@ -164,7 +172,7 @@ def _rejected_by_guard(gold: str, answer: str) -> bool:
 
 def math_equivalent(gold: str, answer: str, timeout_s: float) -> bool:
     """Is ``answer`` the same mathematical object as ``gold``? Wrong on timeout."""
-    gold, answer = normalize_notation(gold), normalize_notation(answer)
+    gold, answer = verifier_form(gold), verifier_form(answer)
     verdict = fast_verdict(gold, answer)
     if verdict is not None:
         return verdict
