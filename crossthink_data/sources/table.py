@@ -27,11 +27,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from crossthink_data.answers.boxes import last_boxed
 from crossthink_data.categories import mmlu_category
 from crossthink_data.record import CATEGORIES, DOMAINS, QARecord, RecordError, label_index
 
 from .base import SourceAdapter, gold_from_index, required_text
-from .boxed import last_boxed
 from .options import answer_label, label_of_text
 
 ANSWER_FORMATS = ("letter", "index", "text", "boxed", "auto")
