@@ -26,8 +26,8 @@ Recipe YAML (everything but ``sources`` has a default)::
     decontaminate: {benchmarks: ../shared/data/benchmarks, only: null, n_grams: 12, min_overlap: 0.5}
     # or lighteval task names: {benchmarks: "math_500,mmlu_pro", custom_tasks: crossthink_eval.crossthink_tasks}
     dedup: {trust_order: null, near: true}
-    difficulty: {model: Qwen/Qwen2.5-7B-Instruct, endpoint_url: "http://localhost:8000/v1",
-                 samples: 8, max_pass_rate: 0.0}
+    difficulty: {samples: 8, max_pass_rate: 0.0,   # generation: the same keys as the --flags
+                 generation: {model: Qwen/Qwen2.5-7B-Instruct, endpoint_url: "http://localhost:8000/v1"}}
     blends: [crossthink, natural]
     commercial_only: false
 """
@@ -214,11 +214,10 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
 
         stage = work / "curation" / "3_difficulty"
+        settings = from_dict(DifficultySettings, config.difficulty, "recipe: difficulty")
         if not _fresh(stage, current, config.difficulty):
-            console.print(f"[bold]difficulty[/bold] with {config.difficulty.get('model')}")
-            score_difficulty(
-                current, stage, DifficultySettings(**config.difficulty), config.tasks, config.workers
-            )
+            console.print(f"[bold]difficulty[/bold] with {settings.model}")
+            score_difficulty(current, stage, settings, config.tasks, config.workers)
         summary["difficulty"] = json.loads((stage / "report.json").read_text())
         current = stage / "data"
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
+from crossthink_data.inference import GenerationSettings
 from crossthink_data.rows import (
     CURATION_FIELDS,
     document_row,
@@ -38,32 +38,29 @@ from crossthink_data.rows import (
 
 @dataclass
 class DifficultySettings:
-    """Which model answers, how often, and the cut-off. The API key is read from ``api_key_env``."""
+    """Which model answers and how (``generation``), how often (``samples``), and the cut-off.
 
-    model: str
+    As YAML (a build recipe's ``difficulty:``): ``{samples: 8, max_pass_rate: 0.0, generation:
+    {model: Qwen/Qwen2.5-7B-Instruct, endpoint_url: "http://localhost:8000/v1"}}``; the key comes
+    from ``CROSSTHINK_API_KEY`` (or ``generation.api_key_env``).
+    """
+
+    generation: GenerationSettings
     samples: int = 8
-    endpoint_url: str | None = None
-    server_type: str = "endpoint"
-    api_key_env: str = "OPENAI_API_KEY"
-    temperature: float = 1.0
-    max_tokens: int = 4096
     max_pass_rate: float | None = None
     template: str = "open"
-    max_concurrent: int = 64
     records_per_chunk: int = 500
-    request_timeout_s: float = 600.0
-    max_attempts: int = 4
-    backoff_s: float = 2.0
 
     def __post_init__(self) -> None:
         if self.samples < 1:
             raise ValueError(f"samples must be at least 1, got {self.samples}")
         if self.max_pass_rate is not None and not 0.0 <= self.max_pass_rate <= 1.0:
             raise ValueError(f"max_pass_rate must be within [0, 1], got {self.max_pass_rate}")
-        if self.server_type == "endpoint" and not self.endpoint_url:
-            raise ValueError(
-                "an endpoint model needs endpoint_url (an OpenAI base URL such as http://host:8000/v1)"
-            )
+        self.generation.check_server()
+
+    @property
+    def model(self) -> str:
+        return self.generation.model
 
 
 def prompt_and_gold(
@@ -197,22 +194,10 @@ def score_difficulty(
             schema=schema,
             max_file_size=-1,
         ),
-        model=settings.model,
-        server_type=settings.server_type,
-        endpoint_url=settings.endpoint_url,
-        api_key=os.environ.get(settings.api_key_env) or None,
+        settings.generation,
         checkpoints_dir=str(out / "checkpoints"),
         records_per_chunk=settings.records_per_chunk,
-        request_timeout_s=settings.request_timeout_s,
-        max_attempts=settings.max_attempts,
-        backoff_s=settings.backoff_s,
-        max_concurrent_generations=settings.max_concurrent,
-        shared_context={
-            "samples": settings.samples,
-            "generation_params": {"temperature": settings.temperature, "max_tokens": settings.max_tokens},
-            "model": settings.model,
-            "template": settings.template,
-        },
+        shared_context={"samples": settings.samples, "model": settings.model, "template": settings.template},
     )
     make_executor(
         [make_reader(input_dir), runner], out / "logs" / "1_sample", tasks=tasks, workers=workers
