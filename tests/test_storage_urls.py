@@ -40,8 +40,8 @@ def card_rows(folder: str) -> dict[str, int]:
     """``config -> num_examples`` from the YAML header of an exported folder's README.md."""
     header = yaml.safe_load(storage.read_text(storage.join(folder, "README.md")).split("---")[1])
     infos = header["dataset_info"]
-    infos = infos if isinstance(infos, list) else [infos]  # one config: a mapping, not a list
-    return {info["config_name"]: info["splits"][0]["num_examples"] for info in infos}
+    infos = infos if isinstance(infos, list) else [infos]  # a lone "default" config: one unnamed mapping
+    return {info.get("config_name", "default"): info["splits"][0]["num_examples"] for info in infos}
 
 
 def shard_rows(folder: str, config: str) -> int:
@@ -322,8 +322,11 @@ def test_build_recipe_on_memory_urls_matches_a_local_build_and_resumes(tmp_path:
             k: v for k, v in local["blends"]["crossthink"].items() if k != "path"
         }
         assert card_rows(path) == {"default": remote["blends"]["crossthink"]["rows"]}
+        local_pool = sorted((tmp_path / "local" / "_work" / "curation" / "0_pool").iterdir())
+        assert local_pool and all(p.is_symlink() for p in local_pool)  # local: linked
         pool = storage.list_files(storage.join(out, "_work", "curation", "0_pool"))
-        assert len(pool) == 2 * len(SOURCES) - 1  # mcq + open of every source (GSM8K has no mcq), copied
+        assert [storage.basename(f) for f in pool] == [p.name for p in local_pool]  # remote: copied
+        assert [storage.file_size(f) for f in pool] == [p.stat().st_size for p in local_pool]
         assert storage.read_json(storage.join(out, "build_summary.json"))["dedup"] == local["dedup"]
         # a rerun finds every curation stage fresh (same inputs and settings) and redoes none of them
         sentinel = storage.join(out, "_work", "curation", "2_dedup", "sentinel")

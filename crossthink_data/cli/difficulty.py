@@ -10,8 +10,11 @@ from crossthink_data.cli.common import ConfigFile, Tasks, print_panel
 
 
 def difficulty(
-    input: Annotated[str, typer.Option("--input", "-i", help="Folder of templated rows.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="scored/, data/, removed/, report.json.")],
+    input: Annotated[str, typer.Option("--input", "-i", help="Folder or storage URL of templated rows.")],
+    output: Annotated[
+        str,
+        typer.Option("--output", "-o", help="Folder or storage URL: scored/, data/, removed/, report.json."),
+    ],
     model: Annotated[str, typer.Option(help="Model that answers (the paper: Qwen/Qwen2.5-7B-Instruct).")],
     endpoint_url: Annotated[
         str | None, typer.Option(help="OpenAI-compatible base URL, e.g. http://localhost:8000/v1.")
