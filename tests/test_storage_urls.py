@@ -11,6 +11,8 @@ through the AWS environment variables a user sets (``tests/helpers/s3_server.py`
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -290,8 +292,12 @@ def test_difficulty_reads_and_writes_memory_urls(test_data: Path) -> None:
         assert report["histogram"] == {"0.0-0.1": 3, "0.9-1.0": 3}
         kept = ids(storage.join(root, "out", "data"))
         assert kept == sorted(r["id"] for r in rendered[1::2])
+        # datatrove's checkpoints must be local: a scratch folder named after the remote URL
+        scratch = storage.local_scratch(storage.join(root, "out"), "checkpoints")
+        assert scratch.startswith(tempfile.gettempdir()) and Path(scratch).is_dir()
     finally:
         storage.remove(root)
+        shutil.rmtree(Path(storage.local_scratch(storage.join(root, "out"), "checkpoints")).parent, True)
 
 
 @pytest.mark.slow
