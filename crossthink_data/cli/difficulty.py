@@ -11,8 +11,11 @@ from crossthink_data.cli.common import ConfigFile, Tasks, fail, print_panel
 
 
 def difficulty(
-    input: Annotated[str, typer.Option("--input", "-i", help="Folder of templated rows.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="scored/, data/, removed/, report.json.")],
+    input: Annotated[str, typer.Option("--input", "-i", help="Folder or storage URL of templated rows.")],
+    output: Annotated[
+        str,
+        typer.Option("--output", "-o", help="Folder or storage URL: scored/, data/, removed/, report.json."),
+    ],
     model: gen.Model,
     samples: Annotated[int, typer.Option("--samples", "-k", help="Answers sampled per question.")] = 8,
     max_pass_rate: Annotated[

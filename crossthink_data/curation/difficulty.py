@@ -20,12 +20,12 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
+from crossthink_data import storage
 from crossthink_data.inference import GenerationSettings
 from crossthink_data.rows import (
     CURATION_FIELDS,
@@ -171,56 +171,63 @@ class DifficultyReport:
 
 
 def score_difficulty(
-    input_dir: Path | str,
-    output_dir: Path | str,
+    input_dir: str,
+    output_dir: str,
     settings: DifficultySettings,
     tasks: int = 1,
     workers: int = 1,
 ) -> DifficultyReport:
-    """Samples, scores and filters every row under ``input_dir``; writes ``data/`` and ``report.json``."""
+    """Samples, scores and filters every row under ``input_dir``; writes ``data/`` and ``report.json``.
+
+    Both folders are storage URLs. datatrove's inference checkpoints must be local: they live in
+    ``output_dir/checkpoints`` for a local output, else in a local scratch folder keyed by the URL
+    (:func:`crossthink_data.storage.local_scratch`), so a rerun on the same machine resumes."""
     from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
     from crossthink_data.executors import make_executor
     from crossthink_data.inference import make_inference_runner
 
-    out = Path(output_dir)
+    input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
     schema = input_schema(input_dir, CURATION_FIELDS)
     runner = make_inference_runner(
         difficulty_rollout,
         ParquetWriter(
-            str(out / "scored"),
+            storage.join(out, "scored"),
             output_filename="${rank}_${chunk_index}.parquet",
             adapter=scored_row,
             schema=schema,
             max_file_size=-1,
         ),
         settings.generation,
-        checkpoints_dir=str(out / "checkpoints"),
+        checkpoints_dir=storage.local_scratch(out, "checkpoints"),
         records_per_chunk=settings.records_per_chunk,
         shared_context={"samples": settings.samples, "model": settings.model, "template": settings.template},
     )
     make_executor(
-        [make_reader(input_dir), runner], out / "logs" / "1_sample", tasks=tasks, workers=workers
+        [make_reader(input_dir), runner],
+        storage.join(out, "logs", "1_sample"),
+        tasks=tasks,
+        workers=workers,
     ).run()
-    removed = JsonlWriter(str(out / "removed"), output_filename="${rank}.jsonl", compression=None)
+    removed = JsonlWriter(storage.join(out, "removed"), output_filename="${rank}.jsonl", compression=None)
     make_executor(
         [
-            make_reader(out / "scored"),
+            make_reader(storage.join(out, "scored")),
             PassRateFilter(settings.max_pass_rate, removed),
-            make_writer(out / "data", schema),
+            make_writer(storage.join(out, "data"), schema),
         ],
-        out / "logs" / "2_filter",
+        storage.join(out, "logs", "2_filter"),
     ).run()
     report = _report(out, settings)
-    (out / "report.json").write_text(report.to_json(), encoding="utf-8")
+    storage.write_text(storage.join(out, "report.json"), report.to_json())
     return report
 
 
-def _report(out: Path, settings: DifficultySettings) -> DifficultyReport:
+def _report(out: str, settings: DifficultySettings) -> DifficultyReport:
     from crossthink_data.rows import read_table
 
     report = DifficultyReport(settings.model, settings.samples, settings.max_pass_rate)
-    scored = read_table(out / "scored")
+    scored = read_table(storage.join(out, "scored"))
     rates = scored.column("pass_rate").to_pylist()
     report.rows_in = len(rates)
     report.unscored = sum(r is None for r in rates)

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+from crossthink_data import storage
 from crossthink_data.categories import mmlu_category
 from crossthink_data.record import QARecord, RecordError, label_index
 
@@ -57,9 +57,10 @@ class MMLUAuxiliaryTrain(SourceAdapter):
         "comprehension: other)."
     )
 
-    def read_local_file(self, path: Path) -> Iterator[dict[str, Any]]:
+    def read_local_file(self, path: str) -> Iterator[dict[str, Any]]:
         """Headerless CSV rows (question, A, B, C, D, answer letter) in the Hub schema."""
-        with path.open(newline="", encoding="utf-8") as handle:
+        subject = storage.basename(path).rsplit(".", 1)[0]
+        with storage.open_url(path, "rt", newline="", encoding="utf-8") as handle:
             for fields in csv.reader(handle):
                 if not fields:
                     continue
@@ -68,7 +69,7 @@ class MMLUAuxiliaryTrain(SourceAdapter):
                     answer: Any = label_index(letter)
                 except RecordError:
                     answer = letter  # left for to_record to reject with its reason
-                yield {"question": question, "subject": path.stem, "choices": choices, "answer": answer}
+                yield {"question": question, "subject": subject, "choices": choices, "answer": answer}
 
     def to_record(self, row: dict[str, Any]) -> QARecord:
         if isinstance(row.get("train"), dict):  # parquet revisions nesting the row in a struct
