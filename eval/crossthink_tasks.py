@@ -28,7 +28,7 @@ if _REPO_ROOT not in sys.path:
 from lighteval.tasks.lighteval_task import LightevalTaskConfig  # noqa: E402
 from lighteval.tasks.requests import Doc  # noqa: E402
 
-from crossthink_data.record import OPTION_LABELS  # noqa: E402
+from crossthink_data.options import OPTION_LABELS  # noqa: E402
 from crossthink_data.templates import mcq_prompt_text, open_prompt_text  # noqa: E402
 from eval.benchmarks import BENCHMARKS, Benchmark, EvalItem, data_sources, local_data_dir  # noqa: E402
 from eval.metrics import avg_at_k_metric, crossthink_score_metric  # noqa: E402

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lighteval.models.model_output import ModelResponse
 
-from crossthink_data.record import OPTION_LABELS
+from crossthink_data.options import OPTION_LABELS
 from eval.benchmarks import BENCHMARKS
 from eval.crossthink_tasks import item_to_doc
 from eval.metrics import (

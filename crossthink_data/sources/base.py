@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from crossthink_data.record import QARecord, RecordError, option_label
+from crossthink_data.options import option_label
+from crossthink_data.record import QARecord, RecordError
 
 from .readers import find_files, read_rows
 

@@ -25,7 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from crossthink_data.record import QARecord, RecordError, label_index
+from crossthink_data.options import OptionLabelError, label_index
+from crossthink_data.record import QARecord, RecordError
 
 from .base import SourceAdapter, gold_from_index, required_text
 from .mmlu_categories import mmlu_category
@@ -66,7 +67,7 @@ class MMLUAuxiliaryTrain(SourceAdapter):
                 question, *choices, letter = fields if len(fields) >= 3 else (*fields, "")
                 try:
                     answer: Any = label_index(letter)
-                except RecordError:
+                except OptionLabelError:
                     answer = letter  # left for to_record to reject with its reason
                 yield {"question": question, "subject": path.stem, "choices": choices, "answer": answer}
 
