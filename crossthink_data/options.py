@@ -16,10 +16,12 @@ writing another regex.
 when their keys are equal. The rule:
 
 * case is ignored (``str.lower``; the columnar twin uses ``utf8_lower``, which agrees),
-* all whitespace is ignored, not only collapsed: ``x+1`` is ``x + 1``, so option ``"x + 1"`` and
-  gold ``"x+1"`` match; every other symbol is kept (``a+b`` is not ``a-b``, ``5!`` is not ``5``),
-* trailing ``. , ; : ?`` and quotes are ignored (``"Paris;"`` is ``"Paris"``), and leading
-  ``, ; : ?`` and quotes; a leading ``.`` is kept because it is part of a number (``.5`` is not ``5``).
+* runs of whitespace count as one space, and a space next to a symbol (anything but a letter,
+  digit or ``_``) does not count: ``x + 1`` is ``x+1``, but ``a ab`` is not ``aab`` (a real MMLU
+  row has both as options),
+* trailing ``. , ; :`` and leading ``, ; :`` are ignored (``"Paris;"`` is ``"Paris"``); every
+  other symbol is kept: ``a+b`` is not ``a-b``, ``5!`` is not ``5``, ``6'`` is not ``6`` (a real
+  MMLU row), and a leading ``.`` is part of a number (``.5`` is not ``5``).
 
 :func:`option_key_array` computes the same keys over a pyarrow array (tested equal on every
 Unicode whitespace and on real rows).
@@ -284,35 +286,41 @@ def split_options(text: str) -> SplitQuestion | None:
 
 # --- option texts -------------------------------------------------------------------------------
 
-LEADING_IGNORED = ",;:?'\"`"
-TRAILING_IGNORED = ".,;:?'\"`"
+LEADING_IGNORED = ",;:"
+TRAILING_IGNORED = ".,;:"
 # Python's str.split() whitespace (every character with str.isspace()), for the columnar twin.
 WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_RE2_OTHER_WHITESPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE if c != " ") + "]"
+_RE2_IRREGULAR_SPACE = "  |^ | $|[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE if c != " ") + "]"
+# A space next to a symbol (not a letter, digit or "_"); RE2 spells the class with \p{L}\p{N}.
+_SPACE_BY_SYMBOL = re.compile(r" ?([^\w ]) ?")
+_RE2_SPACE_BY_SYMBOL = r" ?([^\p{L}\p{N}_ ]) ?"
 
 
 def option_key(text: str) -> str:
     """The one comparison form of an option text (see the module docstring for the rule)."""
-    return "".join(text.lower().split()).lstrip(LEADING_IGNORED).rstrip(TRAILING_IGNORED)
+    collapsed = " ".join(text.lower().split())
+    return _SPACE_BY_SYMBOL.sub(r"\1", collapsed).lstrip(LEADING_IGNORED).rstrip(TRAILING_IGNORED)
 
 
 def option_key_array(texts):
     """:func:`option_key` of every string of a pyarrow array (nulls stay null).
 
-    Removing ASCII spaces is a plain substring replace; the regex for the other whitespace runs
-    only on the rows that have some, which keeps filter H at full speed on ordinary rows.
+    Collapsing whitespace splits strings into lists, so it runs only on the rows that have runs of
+    whitespace, edge spaces or non-ASCII spaces; the others only get the symbol-space regex.
     """
     import pyarrow.compute as pc
 
-    lowered = pc.replace_substring(pc.utf8_lower(texts), " ", "")
-    other = pc.match_substring_regex(lowered, _RE2_OTHER_WHITESPACE)
-    if pc.any(other).as_py():
-        cleaned = pc.replace_substring_regex(pc.filter(lowered, other), _RE2_OTHER_WHITESPACE, "")
-        lowered = pc.replace_with_mask(lowered, other.fill_null(False), cleaned)
-    return pc.utf8_rtrim(pc.utf8_ltrim(lowered, LEADING_IGNORED), TRAILING_IGNORED)
+    lowered = pc.utf8_lower(texts)
+    irregular = pc.match_substring_regex(lowered, _RE2_IRREGULAR_SPACE).fill_null(False)
+    if pc.any(irregular).as_py():
+        trimmed = pc.utf8_trim_whitespace(pc.filter(lowered, irregular))
+        collapsed = pc.binary_join(pc.utf8_split_whitespace(trimmed), " ")
+        lowered = pc.replace_with_mask(lowered, irregular, collapsed)
+    tight = pc.replace_substring_regex(lowered, _RE2_SPACE_BY_SYMBOL, r"\1")
+    return pc.utf8_rtrim(pc.utf8_ltrim(tight, LEADING_IGNORED), TRAILING_IGNORED)
 
 
 def label_of_text(answer: str, options: Sequence[str]) -> str | None:
