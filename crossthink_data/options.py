@@ -15,7 +15,8 @@ writing another regex.
 **Option texts.** :func:`option_key` is the one normaliser. Two option texts are the same option
 when their keys are equal. The rule:
 
-* case is ignored (``str.lower``; the columnar twin uses ``utf8_lower``, which agrees),
+* case is ignored (``str.lower``; the columnar twin's ``utf8_lower`` agrees on every character
+  but U+0130 and letters newer than Python's Unicode tables),
 * runs of whitespace count as one space, and a space next to a symbol (anything but a letter,
   digit or ``_``) does not count: ``x + 1`` is ``x+1``, but ``a ab`` is not ``aab`` (a real MMLU
   row has both as options),
@@ -51,14 +52,6 @@ def option_label(index: int) -> str:
     return OPTION_LABELS[index]
 
 
-def label_index(label: str) -> int:
-    """Index of an option label ("B" -> 1, " b " -> 1); raises OptionLabelError for anything else."""
-    label = label.strip().upper()
-    if len(label) != 1 or label not in OPTION_LABELS:
-        raise OptionLabelError(f"{label!r} is not an option label A-Z")
-    return OPTION_LABELS.index(label)
-
-
 def label_within(label: object, n_options: int) -> str | None:
     """``label`` upper-cased when it is one of the first ``n_options`` labels ("b", 3 -> "B"), else None."""
     if not isinstance(label, str):
@@ -67,6 +60,14 @@ def label_within(label: object, n_options: int) -> str | None:
     if len(label) != 1 or label not in OPTION_LABELS[:n_options]:
         return None
     return label
+
+
+def label_index(label: str) -> int:
+    """Index of an option label ("B" -> 1, " b " -> 1); raises OptionLabelError for anything else."""
+    found = label_within(label, len(OPTION_LABELS))
+    if found is None:
+        raise OptionLabelError(f"{label!r} is not an option label A-Z")
+    return OPTION_LABELS.index(found)
 
 
 # The one label syntax. A plain letter must not run on into a word ("Also" is no label "A").
