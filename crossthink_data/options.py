@@ -296,32 +296,39 @@ WHITESPACE = (
 )
 _RE2_IRREGULAR_SPACE = "  |^ | $|[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE if c != " ") + "]"
 # A space next to a symbol (not a letter, digit or "_"); RE2 spells the class with \p{L}\p{N}.
-_SPACE_BY_SYMBOL = re.compile(r" ?([^\w ]) ?")
-_RE2_SPACE_BY_SYMBOL = r" ?([^\p{L}\p{N}_ ]) ?"
+# Only matches that contain a space, so text without such spaces is left untouched (and fast).
+_SPACE_BY_SYMBOL = re.compile(r" ([^\w ]) ?|([^\w ]) ")
+_RE2_SYMBOL = r"[^\p{L}\p{N}_ ]"
+_RE2_SPACE_BY_SYMBOL = f" ({_RE2_SYMBOL}) ?|({_RE2_SYMBOL}) "
+_RE2_NEEDS_WORK = f"{_RE2_IRREGULAR_SPACE}| {_RE2_SYMBOL}|{_RE2_SYMBOL} "
 
 
 def option_key(text: str) -> str:
     """The one comparison form of an option text (see the module docstring for the rule)."""
     collapsed = " ".join(text.lower().split())
-    return _SPACE_BY_SYMBOL.sub(r"\1", collapsed).lstrip(LEADING_IGNORED).rstrip(TRAILING_IGNORED)
+    return _SPACE_BY_SYMBOL.sub(r"\1\2", collapsed).lstrip(LEADING_IGNORED).rstrip(TRAILING_IGNORED)
 
 
 def option_key_array(texts):
     """:func:`option_key` of every string of a pyarrow array (nulls stay null).
 
-    Collapsing whitespace splits strings into lists, so it runs only on the rows that have runs of
-    whitespace, edge spaces or non-ASCII spaces; the others only get the symbol-space regex.
+    One regex scan finds the rows with something to tidy (runs of whitespace, edge or non-ASCII
+    spaces, a space next to a symbol); only those are collapsed and rewritten, which keeps
+    filter H at full speed on ordinary option texts.
     """
     import pyarrow.compute as pc
 
     lowered = pc.utf8_lower(texts)
-    irregular = pc.match_substring_regex(lowered, _RE2_IRREGULAR_SPACE).fill_null(False)
-    if pc.any(irregular).as_py():
-        trimmed = pc.utf8_trim_whitespace(pc.filter(lowered, irregular))
-        collapsed = pc.binary_join(pc.utf8_split_whitespace(trimmed), " ")
-        lowered = pc.replace_with_mask(lowered, irregular, collapsed)
-    tight = pc.replace_substring_regex(lowered, _RE2_SPACE_BY_SYMBOL, r"\1")
-    return pc.utf8_rtrim(pc.utf8_ltrim(tight, LEADING_IGNORED), TRAILING_IGNORED)
+    needs_work = pc.match_substring_regex(lowered, _RE2_NEEDS_WORK).fill_null(False)
+    if pc.any(needs_work).as_py():
+        subset = pc.filter(lowered, needs_work)
+        irregular = pc.match_substring_regex(subset, _RE2_IRREGULAR_SPACE)
+        if pc.any(irregular).as_py():
+            collapsed = pc.binary_join(pc.utf8_split_whitespace(pc.utf8_trim_whitespace(subset)), " ")
+            subset = pc.if_else(irregular, collapsed, subset)
+        subset = pc.replace_substring_regex(subset, _RE2_SPACE_BY_SYMBOL, r"\1\2")
+        lowered = pc.replace_with_mask(lowered, needs_work, subset)
+    return pc.utf8_rtrim(pc.utf8_ltrim(lowered, LEADING_IGNORED), TRAILING_IGNORED)
 
 
 def label_of_text(answer: str, options: Sequence[str]) -> str | None:
