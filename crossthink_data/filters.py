@@ -24,9 +24,10 @@ from crossthink_data.options import (
     OPTION_LABELS,
     OptionLabelError,
     has_duplicate_options,
+    has_duplicate_options_array,
     label_index,
-    option_key,
-    option_key_array,
+    same_option,
+    same_option_array,
 )
 from crossthink_data.record import TEMPLATES, QARecord
 
@@ -192,7 +193,7 @@ def gold_among_options(record: QARecord, template: str) -> bool:
     if index >= len(record.options):
         return False
     gold_text = record.options[index]
-    return record.answer_text is None or option_key(record.answer_text) == option_key(gold_text)
+    return record.answer_text is None or same_option(record.answer_text, gold_text)
 
 
 def gold_among_options_table(columns: Columns, template: str) -> pa.Array:
@@ -200,9 +201,7 @@ def gold_among_options_table(columns: Columns, template: str) -> pa.Array:
     index = pc.index_in(label, value_set=_LABELS).fill_null(-1)
     gold_text = _option_texts_at(columns.options, index)
     answer_text = columns.answer_text
-    text_matches = pc.or_kleene(
-        pc.is_null(answer_text), pc.equal(option_key_array(answer_text), option_key_array(gold_text))
-    )
+    text_matches = pc.or_kleene(pc.is_null(answer_text), same_option_array(answer_text, gold_text))
     return pc.and_(pc.is_valid(gold_text), text_matches.fill_null(False))
 
 
@@ -212,15 +211,7 @@ def options_are_distinct(record: QARecord, template: str) -> bool:
 
 
 def options_are_distinct_table(columns: Columns, template: str) -> pa.Array:
-    """No two options of a row share a key (hash count over "row\\0key" strings)."""
-    options = columns.options
-    keys = pc.binary_join_element_wise(
-        pc.cast(pc.list_parent_indices(options), pa.string()), option_key_array(options.flatten()), "\x00"
-    )
-    counts = pc.value_counts(keys)
-    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1)).to_pylist()
-    rows = pa.array(sorted({int(key.split("\x00", 1)[0]) for key in repeated}), pa.int64())
-    return pc.invert(pc.is_in(pa.array(range(len(options)), pa.int64()), value_set=rows))
+    return pc.invert(has_duplicate_options_array(columns.options))
 
 
 # Every option-dependent pattern contains one of these words: a cheap test before the regex.

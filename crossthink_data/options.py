@@ -294,7 +294,8 @@ WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-_RE2_IRREGULAR_SPACE = "  |^ | $|[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE if c != " ") + "]"
+_RE2_OTHER_WHITESPACE = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE if c != " ") + "]"
+_RE2_IRREGULAR_SPACE = "  |^ | $|" + _RE2_OTHER_WHITESPACE
 # A space next to a symbol (not a letter, digit or "_"); RE2 spells the class with \p{L}\p{N}.
 # Only matches that contain a space, so text without such spaces is left untouched (and fast).
 _SPACE_BY_SYMBOL = re.compile(r" ([^\w ]) ?|([^\w ]) ")
@@ -338,7 +339,67 @@ def label_of_text(answer: str, options: Sequence[str]) -> str | None:
     return OPTION_LABELS[matches[0]] if len(matches) == 1 else None
 
 
+def same_option(a: str, b: str) -> bool:
+    """Do two texts name the same option (equal :func:`option_key`)?"""
+    return a == b or option_key(a) == option_key(b)
+
+
+def same_option_array(a, b):
+    """:func:`same_option` row by row over two pyarrow string arrays (null where either is null).
+
+    Keys are computed only where the raw texts differ: a record's ``answer_text`` is nearly
+    always its gold option's exact text.
+    """
+    import pyarrow.compute as pc
+
+    equal = pc.equal(a, b)
+    differ = pc.invert(equal).fill_null(False)
+    if pc.any(differ).as_py():
+        keys_equal = pc.equal(option_key_array(pc.filter(a, differ)), option_key_array(pc.filter(b, differ)))
+        equal = pc.replace_with_mask(equal, differ, keys_equal)
+    return equal
+
+
 def has_duplicate_options(options: Sequence[str]) -> bool:
     """Two options with the same key make a gold label ambiguous."""
     keys = [option_key(option) for option in options]
     return len(set(keys)) != len(keys)
+
+
+def has_duplicate_options_array(options):
+    """:func:`has_duplicate_options` of every row of a pyarrow list<string> array (False for null rows).
+
+    Exact keys are computed only for candidate rows: rows with two options equal once spaces are
+    removed (a coarser key: equal option keys are always equal there) and rows with whitespace
+    other than the ASCII space. On real MMLU rows that is a handful, so the check runs at the speed of a
+    lower-case and a trim.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    flat = options.flatten()
+    parents = pc.list_parent_indices(options)
+    lowered = pc.utf8_lower(flat)
+    coarse = pc.utf8_rtrim(
+        pc.utf8_ltrim(pc.replace_substring(lowered, " ", ""), LEADING_IGNORED), TRAILING_IGNORED
+    )
+    candidates = _rows_with_repeats(parents, coarse)
+    irregular = pc.match_substring_regex(lowered, _RE2_OTHER_WHITESPACE).fill_null(False)
+    candidates |= set(pc.filter(parents, irregular).to_pylist())
+    duplicated: set[int] = set()
+    if candidates:
+        chosen = pc.is_in(parents, value_set=pa.array(sorted(candidates), parents.type))
+        duplicated = _rows_with_repeats(pc.filter(parents, chosen), option_key_array(pc.filter(flat, chosen)))
+    rows = pa.array(sorted(duplicated), pa.int64())
+    return pc.is_in(pa.array(range(len(options)), pa.int64()), value_set=rows)
+
+
+def _rows_with_repeats(parents, keys) -> set[int]:
+    """Row numbers (``parents``) in which some key occurs twice (hash count over "row\0key")."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    joined = pc.binary_join_element_wise(pc.cast(parents, pa.string()), keys.fill_null(""), "\x00")
+    counts = pc.value_counts(joined)
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1)).to_pylist()
+    return {int(key.split("\x00", 1)[0]) for key in repeated}

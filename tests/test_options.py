@@ -24,6 +24,8 @@ from crossthink_data.options import (
     OptionLabelError,
     answer_label,
     bare_label,
+    has_duplicate_options,
+    has_duplicate_options_array,
     label_index,
     label_of_text,
     label_within,
@@ -31,6 +33,8 @@ from crossthink_data.options import (
     option_key_array,
     option_label,
     parse_label_prefix,
+    same_option,
+    same_option_array,
     split_options,
     strip_own_labels,
 )
@@ -201,6 +205,29 @@ def test_vectorised_key_agrees_on_real_mmlu_options(test_data):
             options += [row[f"choice{i}"] for row in csv.DictReader(handle) for i in range(4)]
     assert len(options) > 1000
     assert _vectorised(options) == [option_key(o) for o in options]
+
+
+def test_vectorised_duplicates_and_matches_agree_with_the_scalar_twins(test_data):
+    rows = []
+    for name in ("college_physics_test.csv", "nutrition_test.csv", "high_school_macroeconomics_test.csv"):
+        with open(test_data / "foundation" / name, newline="") as handle:
+            rows += [[row[f"choice{i}"] for i in range(4)] for row in csv.DictReader(handle)]
+    rows += [
+        ["Carbon dioxide", "Oxygen", "carbon  dioxide.", "Nitrogen"],  # duplicate by spacing and case
+        ["x + 1", "x+1"],  # duplicate by the space next to a symbol
+        ["a\tb", "a b", "c"],  # duplicate by non-ASCII-space whitespace only
+        ["Error", "aab", "ab", "a ab"],  # real MMLU row: no duplicate
+        ["6'", "6", "6''", "6#"],  # real MMLU row: no duplicate
+        None,
+    ]
+    expected = [r is not None and has_duplicate_options(r) for r in rows]
+    assert has_duplicate_options_array(pa.array(rows, pa.list_(pa.string()))).to_pylist() == expected
+    assert expected[-6:] == [True, True, True, False, False, False]
+    firsts = [r[0] for r in rows if r] + ["Paris;", None]
+    seconds = [r[0] if i % 2 else r[1] for i, r in enumerate(rows) if r] + ["paris", "Paris"]
+    expected_same = [same_option(a, b) for a, b in zip(firsts[:-1], seconds[:-1], strict=True)] + [None]
+    assert same_option_array(pa.array(firsts), pa.array(seconds)).to_pylist() == expected_same
+    assert expected_same[-2:] == [True, None]
 
 
 # --- every caller reads the same option from the same text -----------------------------------
