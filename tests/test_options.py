@@ -340,3 +340,16 @@ def test_unlabelled_options_keep_their_text():
     assert strip_own_labels(["(A)A and B", "(B)B and C", "(C)C and D"]) == ["A and B", "B and C", "C and D"]
     assert strip_own_labels(["A dog", "B cat"]) == ["dog", "cat"]  # every option: bare labels
     assert strip_own_labels(["A dog", "cat"]) == ["A dog", "cat"]
+
+
+def test_options_module_is_a_leaf():
+    """The answer checker, record and eval import it on training nodes: no pyarrow or datatrove."""
+    import subprocess
+
+    code = (
+        "import sys, crossthink_data.options, crossthink_data.record, crossthink_data.answers.choice\n"
+        "loaded = [m for m in ('pyarrow', 'datatrove', 'pandas') if m in sys.modules]\n"
+        "assert not loaded, loaded"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
