@@ -181,7 +181,7 @@ def never(record: QARecord, template: str) -> bool:
 
 
 def never_table(columns: Columns, template: str) -> pa.Array:
-    return pa.array([False] * columns.table.num_rows, pa.bool_())
+    return pa.repeat(pa.scalar(False), columns.table.num_rows)
 
 
 def gold_among_options(record: QARecord, template: str) -> bool:
