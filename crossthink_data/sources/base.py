@@ -13,7 +13,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from crossthink_data.record import QARecord, RecordError, option_label
+from crossthink_data.options import option_label
+from crossthink_data.record import QARecord, RecordError
 
 from .readers import find_files, read_rows
 

@@ -26,7 +26,8 @@ from typing import Any
 
 from crossthink_data import storage
 from crossthink_data.categories import mmlu_category
-from crossthink_data.record import QARecord, RecordError, label_index
+from crossthink_data.options import OptionLabelError, label_index
+from crossthink_data.record import QARecord, RecordError
 
 from .base import SourceAdapter, gold_from_index, required_text
 
@@ -67,7 +68,7 @@ class MMLUAuxiliaryTrain(SourceAdapter):
                 question, *choices, letter = fields if len(fields) >= 3 else (*fields, "")
                 try:
                     answer: Any = label_index(letter)
-                except RecordError:
+                except OptionLabelError:
                     answer = letter  # left for to_record to reject with its reason
                 yield {"question": question, "subject": subject, "choices": choices, "answer": answer}
 

@@ -22,10 +22,10 @@ import re
 from typing import Any
 
 from crossthink_data.answers.boxes import last_boxed
+from crossthink_data.options import split_options
 from crossthink_data.record import QARecord, RecordError
 
 from .base import SourceAdapter, required_text
-from .options import split_options
 
 _BARE_LETTER = re.compile(r"^\(?([A-Z])\)?$")
 _TEXT_WRAPPED = re.compile(r"^\\(?:text|textbf|mathrm)\{([A-Z])\}$")
