@@ -28,11 +28,13 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from crossthink_data import storage
 from crossthink_data.sources.mmlu_categories import MMLU_SUBJECT_CATEGORY
 
 WEB_CATEGORIES = ("stem", "humanities", "social_sciences", "other")
 DEFAULT_MODEL = Path(__file__).parent / "models" / "domain_mmlu.ftz"
 MAX_DOC_CHARS = 20_000  # the opening of a long page says what it is about; keeps prediction O(1)
+FASTTEXT_LOCAL = "fastText loads models from local files (a path or file:// URL)"
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
 # fastText settings: training is deterministic (one thread, fixed seed; quantization's k-means is
@@ -130,7 +132,7 @@ class DomainClassifier:
     """A trained fastText model mapping text to one of :data:`WEB_CATEGORIES` with a probability."""
 
     def __init__(self, model_path: str | Path = DEFAULT_MODEL) -> None:
-        self.model_path = str(model_path)
+        self.model_path = storage.local_path(model_path, FASTTEXT_LOCAL)
         self._model = None
 
     @property

@@ -1,0 +1,1 @@
+"""Shared test helpers (servers and fakes); test modules import these, never each other."""
