@@ -48,7 +48,13 @@ from crossthink_data.mining.quality import (
     quality_filters,
     url_filter,
 )
-from crossthink_data.mining.warc import DEFAULT_GLOB, DEFAULT_MAX_PAGE_BYTES, CountingWarcReader, warc_input
+from crossthink_data.mining.warc import (
+    DEFAULT_GLOB,
+    DEFAULT_MAX_PAGE_BYTES,
+    CountingWarcReader,
+    check_warc_input,
+    warc_input,
+)
 
 CPU_STAGES = ("extract", "filter", "domain")
 STAGES = (*CPU_STAGES, "generate", "parse")
@@ -294,6 +300,8 @@ def build_executors(
 
 def run_miner(cfg: MinerConfig, until: str = "domain", executor: str = "local", **kwargs) -> dict[str, Any]:
     """Run (local) or submit (slurm) every stage up to ``until``; returns a summary of the outputs."""
+    if not cfg.paths_file:
+        check_warc_input(cfg.input, cfg.glob)  # a wrong --input is one clear error, not a failed task
     chain = build_executors(cfg, until, executor, **kwargs)
     if executor == "slurm":
         chain[-1].run()  # launches its dependencies first, each as a job array

@@ -33,32 +33,42 @@ def warc_input(location: str, glob: str | None = DEFAULT_GLOB) -> tuple[str, str
     """Where a WARC reader finds ``location``: a (data folder, glob pattern) pair, on any storage.
 
     ``location`` is a folder (its files matching ``glob``), a single ``.warc``/``.warc.gz`` file, or
-    a glob over files (``dir/*.warc.gz``, ``s3://bucket/crawl/**/*.warc.gz``). Checked here, before
-    any task starts, so a wrong input is one clear error instead of a failed task.
+    a glob over files (``dir/*.warc.gz``, ``s3://bucket/crawl/**/*.warc.gz``), told apart by how it
+    is written (a wildcard: a glob; a WARC suffix: a file; else a folder), so building a pipeline
+    touches no storage. :func:`check_warc_input` checks that it names WARC files.
+    """
+    location = storage.as_url(location)
+    if storage.has_glob(location):
+        return storage.split_glob(location)
+    if location.endswith(WARC_SUFFIXES):
+        folder, _, name = location.rpartition("/")
+        return folder or ".", _exact_pattern(name)
+    return location, glob or DEFAULT_GLOB
+
+
+def check_warc_input(location: str, glob: str | None = DEFAULT_GLOB) -> list[str]:
+    """The WARC files ``location`` names (see :func:`warc_input`), checked before any task starts.
 
     Raises:
-        WarcInputError: the location does not exist, the glob or folder matches no WARC file, or a
-            file (or a file the glob matches) is not named like a WARC file.
+        WarcInputError: the location does not exist, the glob or folder matches no file, or a file
+            (or a file the glob matches) is not named like a WARC file; one line saying which.
     """
     location = storage.as_url(location)
     if storage.has_glob(location):
         files = storage.glob(location)
         if not files:
             raise WarcInputError(f"--input {location}: the glob matches no file")
-        _check_names(location, files)
-        return storage.split_glob(location)
-    if storage.is_file(location):
-        _check_names(location, [location])
-        folder, _, name = location.rpartition("/")
-        return folder or ".", _exact_pattern(name)
-    if storage.is_dir(location):
+    elif storage.is_file(location):
+        files = [location]
+    elif storage.is_dir(location):
         glob = glob or DEFAULT_GLOB
         files = storage.glob(storage.join(location, glob))
         if not files:
-            raise WarcInputError(f"--input {location}: no file matching {glob} in this folder")
-        _check_names(location, files)
-        return location, glob
-    raise WarcInputError(f"--input {location} does not exist; it takes {INPUT_FORMS}")
+            raise WarcInputError(f"--input {location}: no file matching {glob} in this folder (--glob)")
+    else:
+        raise WarcInputError(f"--input {location} does not exist; it takes {INPUT_FORMS}")
+    _check_names(location, files)
+    return files
 
 
 def _check_names(location: str, files: list[str]) -> None:
