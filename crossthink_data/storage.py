@@ -11,11 +11,12 @@ environment variables, ``AWS_ENDPOINT_URL`` for an S3-compatible server).
 
 from __future__ import annotations
 
+import glob as _glob
 import hashlib
 import json
 import os
 import posixpath
-import tempfile
+import re
 from typing import Any
 
 from fsspec.core import url_to_fs
@@ -55,11 +56,14 @@ def is_local(location: str | os.PathLike) -> bool:
     return isinstance(fs, LocalFileSystem)
 
 
-def local_path(location: str | os.PathLike) -> str:
-    """The filesystem path of a local location (``file:///a`` -> ``/a``); raises for remote storage."""
+def local_path(location: str | os.PathLike, why: str = "") -> str:
+    """The filesystem path of a local location (``file:///a`` -> ``/a``); raises for remote storage.
+
+    ``why`` (for example "fastText loads models from local files") ends the error message.
+    """
     fs, path = fs_and_path(location)
     if not isinstance(fs, LocalFileSystem):
-        raise ValueError(f"{as_url(location)} is not on the local filesystem")
+        raise ValueError(f"{as_url(location)} is not on the local filesystem" + (f": {why}" if why else ""))
     return path
 
 
@@ -190,13 +194,48 @@ def copy(source: str | os.PathLike, destination: str | os.PathLike) -> None:
 
 
 def local_scratch(location: str | os.PathLike, name: str) -> str:
-    """A local folder that belongs to ``location``: ``location/name`` itself when it is local, else a
-    stable folder under the system temp dir keyed by the URL (for what must be local, such as
-    datatrove's inference checkpoints, and survive a rerun on the same machine)."""
+    """A local folder that belongs to ``location``: ``location/name`` itself when it is local, else
+    ``~/.cache/crossthink_data/<slug>-<hash>/name`` (``XDG_CACHE_HOME`` moves the root).
+
+    For state a library insists on keeping on local disk (datatrove's inference checkpoints and
+    request cache) while the outputs live elsewhere: the same URL always maps to the same folder,
+    so a rerun on the same machine resumes.
+    """
     if is_local(location):
         return join(local_path(location), name)
-    key = hashlib.sha1(as_url(location).encode()).hexdigest()[:16]
-    return os.path.join(tempfile.gettempdir(), "crossthink-scratch", key, name)
+    url = as_url(location)
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", url).strip("_")[-80:]
+    digest = hashlib.sha1(url.encode()).hexdigest()[:10]
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(root, "crossthink_data", f"{slug}-{digest}", name)
+
+
+def has_glob(location: str | os.PathLike) -> bool:
+    """True when ``location`` holds a wildcard (``*``, ``?`` or ``[...]``): it names a set of files."""
+    return _glob.has_magic(as_url(location))
+
+
+def split_glob(location: str | os.PathLike) -> tuple[URL, str]:
+    """``dir/sub/*.gz`` -> (``dir/sub``, ``*.gz``): the folder before the first wildcard, and the rest.
+
+    This is the (data folder, glob pattern) pair datatrove readers take. A pattern without a folder
+    (``*.warc.gz``) is relative to the working directory.
+    """
+    url = as_url(location)
+    first = min(url.index(c) for c in "*?[" if c in url)
+    cut = url.rfind("/", 0, first)
+    if cut < 0:
+        return ".", url
+    folder = url[:cut]
+    if folder.endswith(":/"):  # "s3://*.gz": a wildcard in the bucket name
+        raise ValueError(f"{url}: a glob needs a folder before its first wildcard")
+    return folder or "/", url[cut + 1 :]
+
+
+def glob_url(location: str | os.PathLike) -> list[URL]:
+    """The files a glob URL (``s3://b/crawl/*/*.warc.gz``) matches, as sorted full URLs."""
+    folder, pattern = split_glob(location)
+    return glob(folder, pattern)
 
 
 def file_size(location: str | os.PathLike) -> int:

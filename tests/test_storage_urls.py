@@ -11,8 +11,8 @@ through the AWS environment variables a user sets (``tests/helpers/s3_server.py`
 from __future__ import annotations
 
 import json
+import os
 import shutil
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -262,8 +262,9 @@ def test_export_to_a_remote_folder_swaps_shards_only_when_every_config_succeeds(
         storage.remove(root)
 
 
-def test_difficulty_reads_and_writes_memory_urls(test_data: Path) -> None:
+def test_difficulty_reads_and_writes_memory_urls(test_data: Path, tmp_path: Path, monkeypatch) -> None:
     """Scripted loopback model: right on the even rows, wrong on the odd ones; easy rows are dropped."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     from crossthink_data.sources import get_source
     from crossthink_data.templates import render
 
@@ -294,7 +295,7 @@ def test_difficulty_reads_and_writes_memory_urls(test_data: Path) -> None:
         assert kept == sorted(r["id"] for r in rendered[1::2])
         # datatrove's checkpoints must be local: a scratch folder named after the remote URL
         scratch = storage.local_scratch(storage.join(root, "out"), "checkpoints")
-        assert scratch.startswith(tempfile.gettempdir()) and Path(scratch).is_dir()
+        assert scratch.startswith(os.environ["XDG_CACHE_HOME"]) and Path(scratch).is_dir()
     finally:
         storage.remove(root)
         shutil.rmtree(Path(storage.local_scratch(storage.join(root, "out"), "checkpoints")).parent, True)

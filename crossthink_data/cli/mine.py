@@ -7,24 +7,41 @@ from typing import Annotated
 import typer
 
 from crossthink_data.cli import generation_options as gen
-from crossthink_data.cli.common import ConfigFile, Workers, split_list
+from crossthink_data.cli.common import ConfigFile, Workers, fail, split_list
 
 
 def mine(
     input: Annotated[
         str,
         typer.Option(
-            "--input", "-i", help="WARC folder, single WARC file or glob (local path or storage URL)."
+            "--input",
+            "-i",
+            help="A WARC folder (files matching --glob), one .warc/.warc.gz file, or a glob such as "
+            "'DIR/*.warc.gz'; a local path or any storage URL (file://, s3://, hf://...). "
+            "With --snapshot: the Common Crawl root (a local mirror or https://data.commoncrawl.org).",
         ),
     ],
     output: Annotated[
         str,
-        typer.Option("--output", "-o", help="Stages write DIR/<stage>/ (any storage URL); rerun resumes."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Stages write DIR/<stage>/: a local path or any storage URL (file://, s3://...); rerun resumes.",
+        ),
     ],
+    checkpoints_dir: Annotated[
+        str | None,
+        typer.Option(
+            help="LOCAL folder for generation's checkpoints and request cache (datatrove keeps them on "
+            "local disk). Default: OUTPUT/checkpoints for a local --output; for a remote one, "
+            "~/.cache/crossthink_data/mine-checkpoints/<output URL> on this machine (on Slurm, pass a "
+            "shared folder so a resumed task on another node finds them)."
+        ),
+    ] = None,
     until: Annotated[
         str, typer.Option(help="Last stage: extract, filter, domain, generate or parse.")
     ] = "domain",
-    glob: Annotated[str, typer.Option(help="WARC files under an --input folder.")] = "**/*.warc.gz",
+    glob: Annotated[str, typer.Option(help="WARC files under an --input folder (a glob).")] = "**/*.warc.gz",
     snapshot: Annotated[
         str | None, typer.Option(help="Common Crawl snapshot, e.g. CC-MAIN-2024-22 (with --shards).")
     ] = None,
@@ -69,6 +86,7 @@ def mine(
 
     from crossthink_data import storage
     from crossthink_data.mining.pipeline import MinerConfig, common_crawl_paths, run_miner
+    from crossthink_data.mining.warc import WarcInputError
 
     kwargs = {"input": input, "glob": glob}
     if snapshot:
@@ -76,10 +94,11 @@ def mine(
         paths = common_crawl_paths(
             snapshot, int(first), int(last or first), storage.join(output, "warc.paths"), root=input
         )
-        kwargs = {"input": input, "glob": None, "paths_file": str(paths)}
+        kwargs = {"input": input, "glob": None, "paths_file": paths}
     cfg = MinerConfig(
         **kwargs,
         output=output,
+        checkpoints_dir=checkpoints_dir,
         limit=limit,
         lid_model=lid_model,
         categories=tuple(split_list(categories)),
@@ -102,17 +121,29 @@ def mine(
     )
     if domain_model:
         cfg.domain_model = domain_model
+    try:
+        cfg.checkpoints()
+    except ValueError as err:
+        fail(str(err))
     common = {"time": time, **({"venv_path": venv_path} if venv_path else {})}
-    result = run_miner(
-        cfg,
-        until,
-        executor,
-        tasks=tasks,
-        workers=workers,
-        gpu_tasks=gpu_tasks,
-        cpu_slurm={"partition": partition, **common},
-        gpu_slurm={"partition": gpu_partition, "gpus_per_task": gpus_per_task, "cpus_per_task": 8, **common},
-    )
+    try:
+        result = run_miner(
+            cfg,
+            until,
+            executor,
+            tasks=tasks,
+            workers=workers,
+            gpu_tasks=gpu_tasks,
+            cpu_slurm={"partition": partition, **common},
+            gpu_slurm={
+                "partition": gpu_partition,
+                "gpus_per_task": gpus_per_task,
+                "cpus_per_task": 8,
+                **common,
+            },
+        )
+    except WarcInputError as err:
+        fail(str(err))
     Console().print(result)
 
 

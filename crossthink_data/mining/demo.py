@@ -20,8 +20,9 @@ ENABLE_HINT = (
 )
 
 
-def run(output_dir: Path) -> dict[str, Any]:
-    """Mine the shipped WARC sample into ``output_dir/mining``; returns the run's summary."""
+def run(output_dir: str | os.PathLike) -> dict[str, Any]:
+    """Mine the shipped WARC sample into ``output_dir/mining`` (any storage URL); returns the run's summary."""
+    from crossthink_data import storage
     from crossthink_data.mining.pipeline import MinerConfig, run_miner
 
     endpoint = os.environ.get("CROSSTHINK_ENDPOINT")
@@ -30,8 +31,8 @@ def run(output_dir: Path) -> dict[str, Any]:
         raise SystemExit(
             "CROSSTHINK_ENDPOINT is set but CROSSTHINK_MODEL is not: name the model the server serves"
         )
-    out = Path(output_dir) / "mining"
-    cfg = MinerConfig(input=str(DEMO_WARC_DIR), output=str(out), glob="*.warc.gz")
+    out = storage.join(output_dir, "mining")
+    cfg = MinerConfig(input=str(DEMO_WARC_DIR), output=out, glob="*.warc.gz")
     if endpoint:  # the key, if any, is read from CROSSTHINK_API_KEY (GenerationSettings.api_key_env)
         cfg.generation = replace(cfg.generation, endpoint_url=endpoint, model=model)
     summary = run_miner(cfg, "parse" if endpoint else "domain")
@@ -42,8 +43,8 @@ def run(output_dir: Path) -> dict[str, Any]:
     for category, count in summary["categories"].items():
         print(f"  {category:<16} {count}")
     if endpoint:
-        summary["records_path"] = str(out / "parse" / "records")
-        summary["templated_paths"] = {t: str(out / "parse" / t) for t in ("mcq", "open")}
+        summary["records_path"] = storage.join(out, "parse", "records")
+        summary["templated_paths"] = {t: storage.join(out, "parse", t) for t in ("mcq", "open")}
         print(
             f"  Syn-QA records: {summary['records_rows']} -> {summary['records_path']}; rejects {summary['rejects']}"
         )

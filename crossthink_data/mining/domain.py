@@ -28,11 +28,13 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from crossthink_data import storage
 from crossthink_data.categories import MMLU_SUBJECT_CATEGORY
 
 WEB_CATEGORIES = ("stem", "humanities", "social_sciences", "other")
 DEFAULT_MODEL = Path(__file__).parent / "models" / "domain_mmlu.ftz"
 MAX_DOC_CHARS = 20_000  # the opening of a long page says what it is about; keeps prediction O(1)
+FASTTEXT_LOCAL = "fastText loads models from local files (a path or file:// URL)"
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
 # fastText settings: training is deterministic (one thread, fixed seed; quantization's k-means is
@@ -64,9 +66,9 @@ class LabelledText:
     subject: str = ""
 
 
-def _subject_of(path: Path) -> str:
+def _subject_of(path: str) -> str:
     # test/abstract_algebra_test.csv -> abstract_algebra
-    return path.stem.rsplit("_", 1)[0]
+    return storage.basename(path).removesuffix(".csv").rsplit("_", 1)[0]
 
 
 def read_mmlu_split(mmlu_dir: str | Path, split: str) -> list[LabelledText]:
@@ -74,16 +76,16 @@ def read_mmlu_split(mmlu_dir: str | Path, split: str) -> list[LabelledText]:
 
     test/dev files carry a header (question, choice0..3, answer); val files are headerless.
     """
-    folder = Path(mmlu_dir) / split
-    files = sorted(folder.glob(f"*_{split}.csv"))
+    folder = storage.join(mmlu_dir, split)
+    files = storage.list_files(folder, (f"_{split}.csv",), recursive=False)
     if not files:
         raise FileNotFoundError(f"no MMLU {split} files (*_{split}.csv) under {folder}")
     rows: list[LabelledText] = []
     for path in files:
         subject = _subject_of(path)
         if subject not in MMLU_SUBJECT_CATEGORY:
-            raise ValueError(f"{path.name}: {subject!r} is not an MMLU subject")
-        with path.open(newline="", encoding="utf-8") as f:
+            raise ValueError(f"{storage.basename(path)}: {subject!r} is not an MMLU subject")
+        with storage.open_url(path, "rt", newline="", encoding="utf-8") as f:
             reader = csv.reader(f)
             for index, row in enumerate(reader):
                 if index == 0 and row[:2] == ["question", "choice0"]:
@@ -110,10 +112,10 @@ def read_agieval(agieval_dir: str | Path) -> list[LabelledText]:
     """AGIEval rows of the subsets in :data:`AGIEVAL_CATEGORY`, labelled with that category."""
     rows: list[LabelledText] = []
     for name, category in AGIEVAL_CATEGORY.items():
-        path = Path(agieval_dir) / f"{name}.jsonl"
-        if not path.exists():
+        path = storage.join(agieval_dir, f"{name}.jsonl")
+        if not storage.exists(path):
             continue
-        for line in path.read_text(encoding="utf-8").splitlines():
+        for line in storage.read_text(path).splitlines():
             if not line.strip():
                 continue
             item = json.loads(line)
@@ -130,7 +132,7 @@ class DomainClassifier:
     """A trained fastText model mapping text to one of :data:`WEB_CATEGORIES` with a probability."""
 
     def __init__(self, model_path: str | Path = DEFAULT_MODEL) -> None:
-        self.model_path = str(model_path)
+        self.model_path = storage.local_path(model_path, FASTTEXT_LOCAL)
         self._model = None
 
     @property
@@ -182,7 +184,7 @@ def _train_file(train_file: str, output: str, quantize: bool) -> None:
 def train_domain_classifier(
     train_rows: list[LabelledText], output: str | Path, quantize: bool = True
 ) -> DomainClassifier:
-    """Train (and by default quantize to ``.ftz``) a classifier; returns it loaded from ``output``.
+    """Train (and by default quantize to ``.ftz``) a classifier; returns it loaded from ``output`` (local).
 
     Training runs in a fresh process: libraries loaded earlier in a long-lived process (e.g. by
     the extraction stack) can change floating-point state and with it fastText's result.
@@ -192,7 +194,7 @@ def train_domain_classifier(
 
     if not train_rows:
         raise ValueError("no training rows")
-    output = Path(output)
+    output = Path(storage.local_path(output, FASTTEXT_LOCAL))
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         train_file = Path(tmp) / "train.txt"

@@ -19,21 +19,24 @@ each with ``filter_reason``. Logs, stats and completion markers are under ``DIR/
 rerunning the same command skips finished tasks and redoes unfinished ones from their start
 (generation resumes from its local checkpoints and request cache), so a killed run, rerun,
 equals an uninterrupted one.
+
+``DIR`` and the input are storage URLs (a local path, ``file://``, ``s3://``, any fsspec URL): every
+folder is joined and read through :mod:`crossthink_data.storage`. Only generation's checkpoints
+stay on local disk (datatrove requires it): ``DIR/checkpoints`` for a local ``DIR``, otherwise a
+local cache folder named after ``DIR`` (see :meth:`MinerConfig.checkpoints`).
 """
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
+from crossthink_data import rows, storage
 from crossthink_data.executors import make_executor, stage_counts
 from crossthink_data.inference import GenerationSettings
 from crossthink_data.mining.domain import DEFAULT_MODEL, WEB_CATEGORIES, CategoryBudget, DomainLabeller
@@ -50,7 +53,13 @@ from crossthink_data.mining.quality import (
     quality_filters,
     url_filter,
 )
-from crossthink_data.mining.warc import DEFAULT_MAX_PAGE_BYTES, CountingWarcReader
+from crossthink_data.mining.warc import (
+    DEFAULT_GLOB,
+    DEFAULT_MAX_PAGE_BYTES,
+    CountingWarcReader,
+    check_warc_input,
+    warc_input,
+)
 
 CPU_STAGES = ("extract", "filter", "domain")
 STAGES = (*CPU_STAGES, "generate", "parse")
@@ -62,10 +71,11 @@ COMMON_CRAWL = "s3://commoncrawl"
 class MinerConfig:
     """Everything the miner needs; the CLI's `mine` options map one to one onto these fields."""
 
-    input: str  # a folder (with `glob`), or a paths file of WARC paths (see `common_crawl_paths`)
+    input: str  # a folder (with `glob`), a WARC file, a glob, or the root of `paths_file`'s paths
     output: str
-    glob: str | None = "**/*.warc.gz"
-    paths_file: str | None = None
+    glob: str | None = DEFAULT_GLOB
+    paths_file: str | None = None  # WARC paths relative to `input` (see `common_crawl_paths`)
+    checkpoints_dir: str | None = None  # local; default: see `checkpoints`
     limit: int = -1  # records per task, for trials
     max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
     extract_timeout_s: float = DEFAULT_EXTRACT_TIMEOUT_S
@@ -83,12 +93,28 @@ class MinerConfig:
 
     def path(self, *parts: str) -> str:
         """``output/part/...``; string joining keeps ``s3://`` and other URLs intact."""
-        return "/".join([self.output.rstrip("/"), *parts])
+        return storage.join(self.output, *parts)
+
+    def checkpoints(self, *parts: str) -> str:
+        """Local folder of generation's checkpoints and request cache (datatrove writes them with os).
+
+        ``checkpoints_dir`` when set (a path or ``file://`` URL); else ``OUTPUT/checkpoints`` when the
+        output is local; else a local cache folder derived from the output URL
+        (:func:`crossthink_data.storage.local_scratch`), so a rerun on the same machine resumes.
+        """
+        if self.checkpoints_dir:
+            if not storage.is_local(self.checkpoints_dir):
+                raise ValueError(
+                    f"--checkpoints-dir {self.checkpoints_dir} must be on local disk "
+                    "(datatrove's InferenceRunner writes its checkpoints with the os module)"
+                )
+            root = storage.local_path(self.checkpoints_dir)
+        else:
+            root = storage.local_scratch(self.output, "checkpoints")
+        return storage.join(root, *parts)
 
 
-def common_crawl_paths(
-    snapshot: str, first: int, last: int, dest: str | Path, root: str = COMMON_CRAWL
-) -> Path:
+def common_crawl_paths(snapshot: str, first: int, last: int, dest: str, root: str = COMMON_CRAWL) -> str:
     """Write the WARC paths ``first..last`` (inclusive) of a CC snapshot's ``warc.paths.gz`` to ``dest``.
 
     Use with ``MinerConfig(input=root, paths_file=dest, glob=None)``; ``root`` may be
@@ -100,10 +126,8 @@ def common_crawl_paths(
         paths = [line.strip() for line in f if line.strip()]
     if not 0 <= first <= last < len(paths):
         raise ValueError(f"{snapshot} has {len(paths)} WARC files; shard range {first}..{last} is outside it")
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text("\n".join(paths[first : last + 1]) + "\n")
-    return dest
+    storage.write_text(dest, "\n".join(paths[first : last + 1]) + "\n")
+    return storage.as_url(dest)
 
 
 def _jsonl(folder: str) -> JsonlWriter:
@@ -115,11 +139,12 @@ def cpu_pipeline(cfg: MinerConfig, until: str = "domain") -> list[PipelineStep]:
     if until not in CPU_STAGES:
         raise ValueError(f"the CPU job ends at one of {CPU_STAGES}, not {until!r}")
     exclusions = cfg.path("exclusions")
+    folder, glob = (cfg.input, None) if cfg.paths_file else warc_input(cfg.input, cfg.glob)
     steps: list[PipelineStep] = [
         CountingWarcReader(
-            cfg.input,
+            folder,
             paths_file=cfg.paths_file,
-            glob_pattern=None if cfg.paths_file else cfg.glob,
+            glob_pattern=glob,
             limit=cfg.limit,
             max_page_bytes=cfg.max_page_bytes,
         ),
@@ -149,13 +174,13 @@ def generation_pipeline(cfg: MinerConfig) -> list[PipelineStep]:
     """Labelled documents -> one generation request each -> DIR/generate (resumable by chunks)."""
     from crossthink_data.inference import make_inference_runner
 
-    _check_chunking(Path(cfg.path("checkpoints", "generate")), cfg.records_per_chunk)
+    _check_chunking(cfg.checkpoints("generate"), cfg.records_per_chunk)
     writer = JsonlWriter(cfg.path("generate"), output_filename="${rank}_chunk_${chunk_index}.jsonl.gz")
     runner = make_inference_runner(
         generate_questions,
         writer,
         cfg.generation,
-        checkpoints_dir=cfg.path("checkpoints", "generate"),
+        checkpoints_dir=cfg.checkpoints("generate"),
         records_per_chunk=cfg.records_per_chunk,
         shared_context={"questions_per_doc": cfg.questions_per_doc},
         server_log_folder=cfg.path("logs", "generate", "server"),
@@ -163,19 +188,18 @@ def generation_pipeline(cfg: MinerConfig) -> list[PipelineStep]:
     return [JsonlReader(cfg.path("domain")), runner]
 
 
-def _check_chunking(checkpoints: Path, records_per_chunk: int) -> None:
+def _check_chunking(checkpoints: str, records_per_chunk: int) -> None:
     """A resumed run skips ``finished_chunks * records_per_chunk`` documents: the size must not change."""
-    settings = checkpoints / "chunking.json"
-    if settings.exists():
-        previous = json.loads(settings.read_text())["records_per_chunk"]
+    settings = storage.join(checkpoints, "chunking.json")
+    if storage.exists(settings):
+        previous = storage.read_json(settings)["records_per_chunk"]
         if previous != records_per_chunk:
             raise ValueError(
                 f"{checkpoints} was written with records_per_chunk={previous}; resume with the same value "
                 f"(got {records_per_chunk}) or delete the folder to start generation over"
             )
     else:
-        checkpoints.mkdir(parents=True, exist_ok=True)
-        settings.write_text(json.dumps({"records_per_chunk": records_per_chunk}))
+        storage.write_json(settings, {"records_per_chunk": records_per_chunk})
 
 
 def parse_pipeline(cfg: MinerConfig, config: str) -> list[PipelineStep]:
@@ -258,6 +282,8 @@ def build_executors(
 
 def run_miner(cfg: MinerConfig, until: str = "domain", executor: str = "local", **kwargs) -> dict[str, Any]:
     """Run (local) or submit (slurm) every stage up to ``until``; returns a summary of the outputs."""
+    if not cfg.paths_file:
+        check_warc_input(cfg.input, cfg.glob)  # a wrong --input is one clear error, not a failed task
     chain = build_executors(cfg, until, executor, **kwargs)
     if executor == "slurm":
         chain[-1].run()  # launches its dependencies first, each as a job array
@@ -267,13 +293,12 @@ def run_miner(cfg: MinerConfig, until: str = "domain", executor: str = "local", 
     return summarize(cfg, until)
 
 
-def read_jsonl_folder(folder: str | Path) -> list[dict[str, Any]]:
-    """Every row of every ``*.jsonl.gz`` in ``folder``, files in name order."""
-    rows = []
-    for path in sorted(Path(folder).glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            rows += [json.loads(line) for line in f if line.strip()]
-    return rows
+def read_jsonl_folder(folder: str) -> list[dict[str, Any]]:
+    """Every row of a stage's ``*.jsonl.gz`` files (any storage), files in name order; none: ``[]``."""
+    try:
+        return list(rows.iter_rows(storage.as_url(folder)))
+    except FileNotFoundError:  # the stage wrote nothing (no document reached its writer)
+        return []
 
 
 def stage_stats(cfg: MinerConfig, stage: str = "cpu") -> dict[str, int]:
@@ -295,11 +320,8 @@ def summarize(cfg: MinerConfig, until: str) -> dict[str, Any]:
     if STAGES.index(until) >= STAGES.index("generate"):
         summary["generated_documents"] = len(read_jsonl_folder(cfg.path("generate")))
     if until == "parse":
-        import pyarrow.parquet as pq
-
         for config in PARSE_CONFIGS:
-            files = sorted(Path(cfg.path("parse", config)).glob("*.parquet"))
-            summary[f"{config}_rows"] = sum(pq.read_metadata(f).num_rows for f in files)
+            summary[f"{config}_rows"] = rows.count_rows(cfg.path("parse", config))
         summary["rejects"] = dict(
             sorted(
                 Counter(

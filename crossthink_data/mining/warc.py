@@ -10,13 +10,85 @@ is skipped before its body is read, and a broken file ends that file only.
 from __future__ import annotations
 
 import zlib
+from glob import escape
 
 from datatrove.pipeline.readers import WarcReader
 from datatrove.pipeline.readers.warc import process_record
 from datatrove.utils.logging import logger
 
+from crossthink_data import storage
+
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 DEFAULT_MAX_PAGE_BYTES = 5 * 1024 * 1024  # FineWeb-scale pages are ~100 kB; 5 MB pages are spam or dumps
+WARC_SUFFIXES = (".warc", ".warc.gz")
+DEFAULT_GLOB = "**/*.warc.gz"
+INPUT_FORMS = "a folder of WARC files, one .warc/.warc.gz file, or a glob such as DIR/*.warc.gz"
+
+
+class WarcInputError(ValueError):
+    """The miner's input names no WARC file; the message is one line saying what is wrong."""
+
+
+def warc_input(location: str, glob: str | None = DEFAULT_GLOB) -> tuple[str, str]:
+    """Where a WARC reader finds ``location``: a (data folder, glob pattern) pair, on any storage.
+
+    ``location`` is a folder (its files matching ``glob``), a single ``.warc``/``.warc.gz`` file, or
+    a glob over files (``dir/*.warc.gz``, ``s3://bucket/crawl/**/*.warc.gz``), told apart by how it
+    is written (a wildcard: a glob; a WARC suffix: a file; else a folder), so building a pipeline
+    touches no storage. :func:`check_warc_input` checks that it names WARC files.
+    """
+    location = storage.as_url(location)
+    if storage.has_glob(location):
+        return storage.split_glob(location)
+    if location.endswith(WARC_SUFFIXES):
+        folder, _, name = location.rpartition("/")
+        return folder or ".", _exact_pattern(name)
+    return location, glob or DEFAULT_GLOB
+
+
+def check_warc_input(location: str, glob: str | None = DEFAULT_GLOB) -> list[str]:
+    """The WARC files ``location`` names (see :func:`warc_input`), checked before any task starts.
+
+    Raises:
+        WarcInputError: the location does not exist, the glob or folder matches no file, or a file
+            (or a file the glob matches) is not named like a WARC file; one line saying which.
+    """
+    location = storage.as_url(location)
+    if storage.has_glob(location):
+        files = storage.glob_url(location)
+        if not files:
+            raise WarcInputError(f"--input {location}: the glob matches no file")
+    elif storage.is_file(location):
+        files = [location]
+    elif storage.is_dir(location):
+        glob = glob or DEFAULT_GLOB
+        files = storage.glob(location, glob)
+        if not files:
+            raise WarcInputError(f"--input {location}: no file matching {glob} in this folder (--glob)")
+    else:
+        raise WarcInputError(f"--input {location} does not exist; it takes {INPUT_FORMS}")
+    _check_names(location, files)
+    return files
+
+
+def _check_names(location: str, files: list[str]) -> None:
+    others = [f for f in files if not f.endswith(WARC_SUFFIXES)]
+    if others:
+        more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+        raise WarcInputError(
+            f"--input {location}: {storage.basename(others[0])}{more} is not a WARC file "
+            f"({'/'.join(WARC_SUFFIXES)}); it takes {INPUT_FORMS}"
+        )
+
+
+def _exact_pattern(name: str) -> str:
+    """A glob matching exactly ``name``.
+
+    datatrove prefixes a pattern without wildcards with ``*`` (``a.warc.gz`` would also match
+    ``ba.warc.gz``), so the last character (``c`` or ``z`` of a WARC suffix) becomes a one-letter class.
+    """
+    escaped = escape(name)
+    return f"{escaped[:-1]}[{escaped[-1]}]"
 
 
 class CountingWarcReader(WarcReader):

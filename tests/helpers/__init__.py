@@ -1,1 +1,1 @@
-"""Shared test helpers (loopback servers, fakes) used by several test modules."""
+"""Shared test helpers (servers and fakes); test modules import these, never each other."""
