@@ -31,7 +31,7 @@ from lighteval.tasks.requests import Doc
 from lighteval.utils.utils import remove_reasoning_tags
 
 from crossthink_data.answers import extract_answer
-from crossthink_eval.metrics import doc_answer_score
+from crossthink_eval.metrics import doc_answer_score, raw_texts
 from crossthink_eval.results import benchmark_of_task
 
 REASONING_TAGS = [("<think>", "</think>")]
@@ -120,7 +120,8 @@ def read_generations(run_dir: Path) -> list[tuple[str, Doc, str]]:
     for file in files:
         task = file.stem[len("details_") :].rsplit("_", 1)[0]
         for row in pq.read_table(file, columns=["doc", "model_response"]).to_pylist():
-            texts = row["model_response"]["text"] or [""]
+            response = row["model_response"]
+            texts = raw_texts(response.get("text"), response.get("reasonings")) or [""]
             samples.append((task, doc_from_details(task, row), texts[0]))
     return samples
 

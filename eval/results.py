@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from crossthink_eval.benchmarks import BENCHMARKS, TASK_PREFIX
-from crossthink_eval.metrics import ACCURACY, AVG_AT_K, BOXED_ACCURACY, CORRECT_TOKENS, FORMAT_OK
+from crossthink_eval.metrics import (
+    ACCURACY,
+    AVG_AT_K,
+    BOXED_ACCURACY,
+    CORRECT_TOKENS,
+    FORMAT_OK,
+    raw_texts,
+)
 
 PAPER_RESULTS = Path(__file__).with_name("paper_results.json")
 CATEGORY_KEY = "_category"  # per-sample group for the category breakdown (not a metric)
@@ -87,8 +94,8 @@ def category_of(benchmark: str, subject: str | None) -> str | None:
 
 def is_empty_response(model_response: dict[str, Any] | None) -> bool:
     """No text in any of the sample's responses (lighteval's answer to a request that failed)."""
-    texts = (model_response or {}).get("text") or []
-    return not any(texts)
+    response = model_response or {}
+    return not any(raw_texts(response.get("text"), response.get("reasonings")))
 
 
 def read_details(lighteval_output: Path) -> dict[str, list[dict[str, Any]]]:

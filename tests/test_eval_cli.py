@@ -201,3 +201,11 @@ def test_endpoint_requests_that_fail_make_the_run_fail_and_are_counted(tmp_path)
     assert chats and all(r.authorized for r in chats)
     assert {json.dumps(r.body["stop"]) for r in chats} == {'["<|im_end|>"]'}
     assert "sk-loopback-test" not in json.dumps(results)
+
+    # litellm split "<think>...</think>" off the replies; the scores above and the cross-check
+    # (reading lighteval's details back) see the reply as the server sent it.
+    checked = CliRunner().invoke(app, ["crosscheck", str(output)])
+    assert checked.exit_code == 0, checked.output
+    report = json.loads(next(output.glob("runs/*/crosscheck.json")).read_text())
+    assert report["tasks"]["crossthink_amc23|0"]["ours"] == 2.0
+    assert report["tasks"]["crossthink_math_500|0"]["ours"] == 0.0
