@@ -25,7 +25,9 @@ app = typer.Typer(
 
 
 def run(
-    model: Annotated[str, typer.Option(help="Local checkpoint folder or Hub id (endpoint: the served name).")],
+    model: Annotated[
+        str, typer.Option(help="Local checkpoint folder or Hub id (endpoint: the served name).")
+    ],
     tasks: Annotated[str, typer.Option(help="Benchmarks, comma-separated.")] = RunSettings.tasks,
     output_dir: Annotated[str, typer.Option(help="results.md/json/png here, each run under runs/<id>.")] = (
         RunSettings.output_dir

@@ -222,7 +222,9 @@ def render_markdown(results: dict[str, Any]) -> str:
 
 def _empty_warning(results: dict[str, Any]) -> list[str]:
     """A bold line above the table when responses came back empty: those scores are not the model's."""
-    empty = {name: row[EMPTY_RESPONSES] for name, row in results["benchmarks"].items() if row.get(EMPTY_RESPONSES)}
+    empty = {
+        name: row[EMPTY_RESPONSES] for name, row in results["benchmarks"].items() if row.get(EMPTY_RESPONSES)
+    }
     if not empty:
         return []
     failed = results["run"].get("failed_requests")

@@ -60,7 +60,12 @@ def test_run_options_keep_their_defaults(monkeypatch):
     (settings,) = seen
     assert settings.tasks == "math_500,amc23,mmlu,mmlu_pro,gpqa_diamond,agieval,supergpqa"
     assert (settings.output_dir, settings.backend, settings.device) == ("eval_results", "accelerate", None)
-    assert (settings.batch_size, settings.max_new_tokens, settings.temperature, settings.k) == (8, 4096, 0.0, 1)
+    assert (settings.batch_size, settings.max_new_tokens, settings.temperature, settings.k) == (
+        8,
+        4096,
+        0.0,
+        1,
+    )
     assert (settings.max_samples, settings.data_dir, settings.base_url, settings.tokenizer) == (None,) * 4
     assert (settings.api_key, settings.max_attempts, settings.max_concurrent) == (None, 8, 10)
     assert Path(settings.lighteval) == Path(sys.executable).with_name("lighteval")
@@ -104,7 +109,13 @@ def test_lighteval_cli_end_to_end_with_a_fresh_cache_per_run(tiny_model_dir, tmp
     assert results["benchmarks"]["agieval"]["n"] == 10  # one question from each of the 10 subsets
     assert results["run"]["failed_requests"] == 0
     for row in results["benchmarks"].values():
-        assert {"accuracy", "boxed_accuracy", "format_ok", "correct_response_tokens", "empty_responses"} <= set(row)
+        assert {
+            "accuracy",
+            "boxed_accuracy",
+            "format_ok",
+            "correct_response_tokens",
+            "empty_responses",
+        } <= set(row)
         assert 0.0 <= row["accuracy"] <= 100.0
     assert "| agieval | 10 | " in (output / "results.md").read_text()
     assert (output / "results.png").read_bytes()[:4] == b"\x89PNG"
@@ -186,7 +197,9 @@ def test_endpoint_requests_that_fail_make_the_run_fail_and_are_counted(tmp_path)
         requests = server.requests
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     (line,) = error_lines(done.stderr)
-    assert line.startswith(f"error: 2 request(s) to {server.base_url} failed and came back as 2 empty response(s) of 4")
+    assert line.startswith(
+        f"error: 2 request(s) to {server.base_url} failed and came back as 2 empty response(s) of 4"
+    )
     assert "last error: litellm.InternalServerError" in line and "injected HTTP 500" in line
 
     results = json.loads((output / "results.json").read_text())
@@ -194,7 +207,9 @@ def test_endpoint_requests_that_fail_make_the_run_fail_and_are_counted(tmp_path)
     math, amc = results["benchmarks"]["math_500"], results["benchmarks"]["amc23"]
     assert (math["n"], math["empty_responses"], math["accuracy"]) == (2, 2, 0.0)
     assert (amc["n"], amc["empty_responses"], amc["accuracy"]) == (2, 0, 100.0)
-    assert "**2 empty responses (scored 0; math_500 2); 2 requests failed" in (output / "results.md").read_text()
+    assert (
+        "**2 empty responses (scored 0; math_500 2); 2 requests failed" in (output / "results.md").read_text()
+    )
 
     # Every request carried the key and a non-empty stop list (`"stop": []` breaks transformers serve).
     chats = [r for r in requests if r.path.endswith("/chat/completions")]

@@ -208,4 +208,7 @@ def test_reasoning_split_off_by_the_backend_is_put_back():
     assert AverageAtK(k=2).compute(doc_for("math_500", row), samples) == 0.5
     # local backends return no reasonings; a reply without a think block has reasoning None
     assert raw_texts(["<think>x</think>\\boxed{1}"], []) == ["<think>x</think>\\boxed{1}"]
-    assert raw_texts(["\\boxed{1}", ""], [None, "only thinking"]) == ["\\boxed{1}", "<think>only thinking</think>"]
+    assert raw_texts(["\\boxed{1}", ""], [None, "only thinking"]) == [
+        "\\boxed{1}",
+        "<think>only thinking</think>",
+    ]

@@ -128,7 +128,9 @@ def test_endpoint_sends_a_stop_sequence_and_the_retry_settings(tmp_path):
         (None, None, "http://[::1]:8000/v1", run.LOOPBACK_API_KEY),
     ],
 )
-def test_endpoint_api_key_travels_in_the_environment_only(tmp_path, monkeypatch, api_key, env_key, base_url, sent):
+def test_endpoint_api_key_travels_in_the_environment_only(
+    tmp_path, monkeypatch, api_key, env_key, base_url, sent
+):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     if env_key:
         monkeypatch.setenv("OPENAI_API_KEY", env_key)
@@ -140,7 +142,9 @@ def test_endpoint_api_key_travels_in_the_environment_only(tmp_path, monkeypatch,
 
 def test_a_remote_endpoint_without_a_key_is_refused(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    with pytest.raises(run.EvalConfigError, match=r"https://10.0.0.5:8000/v1 needs an API key: pass --api-key"):
+    with pytest.raises(
+        run.EvalConfigError, match=r"https://10.0.0.5:8000/v1 needs an API key: pass --api-key"
+    ):
         run.plan_run(args(tmp_path, backend="endpoint", model="m", base_url="https://10.0.0.5:8000/v1"))
 
 
@@ -166,7 +170,9 @@ def test_empty_responses_fail_the_endpoint_backend_only(tmp_path):
     none = run.RequestFailures(0, "")
     line = run.failure_line(run.request_failures(FAILED_LOG), 2, 5, endpoint)
     assert line is not None and "\n" not in line
-    assert line.startswith("2 request(s) to http://localhost:1/v1 failed and came back as 2 empty response(s) of 5")
+    assert line.startswith(
+        "2 request(s) to http://localhost:1/v1 failed and came back as 2 empty response(s) of 5"
+    )
     assert "last error: litellm.APIConnectionError: Connection refused" in line
     assert line.endswith(f"see {endpoint.run_dir / 'lighteval.log'}")
     # every response empty: nothing came back even if the log said nothing
