@@ -10,6 +10,7 @@ benchmark's prompts: the run must fail, and say so, instead of scoring the failu
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -20,6 +21,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the dev extra installs tomli
+    import tomli as tomllib
 
 from crossthink_data.templates import mcq_prompt_text
 from crossthink_eval import run as run_module
@@ -46,10 +52,15 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("error:")]
 
 
-def test_the_app_has_the_run_and_crosscheck_commands():
-    result = CliRunner().invoke(app, ["--help"])
-    assert result.exit_code == 0
-    assert "run" in result.output and "crosscheck" in result.output
+def test_the_console_script_is_the_app_with_run_and_crosscheck(monkeypatch, capsys):
+    target = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]["crossthink-eval"]
+    module, _, name = target.partition(":")
+    monkeypatch.setattr(sys, "argv", ["crossthink-eval", "--help"])
+    with pytest.raises(SystemExit) as exit_info:
+        getattr(importlib.import_module(module), name)()
+    assert exit_info.value.code == 0
+    commands = capsys.readouterr().out.split("Commands")[1]
+    assert "run " in commands and "crosscheck " in commands
 
 
 def test_run_options_keep_their_defaults(monkeypatch):

@@ -92,7 +92,7 @@ def test_backends_build_their_lighteval_commands(tmp_path):
     assert "model_name=openai/Qwen/ckpt" in endpoint.command[3]  # litellm's OpenAI-compatible route
 
 
-def test_endpoint_sends_a_stop_sequence_and_the_retry_settings(tmp_path):
+def test_endpoint_sends_a_stop_sequence_and_the_retry_settings(tmp_path, monkeypatch):
     """lighteval sends our tasks' empty stop list as `"stop": []` (transformers serve: HTTP 500);
     its generation parameters override that key with a non-empty list."""
     plan = run.plan_run(
@@ -109,6 +109,7 @@ def test_endpoint_sends_a_stop_sequence_and_the_retry_settings(tmp_path):
     model_args = plan.command[3]
     assert 'stop_tokens:["<|im_end|>"]' in model_args
     assert "api_max_retry=3,concurrent_requests=4,timeout=90.0," in model_args
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # as run sets it: no fetch at import
     from lighteval.models.endpoints.litellm_model import LiteLLMModelConfig
 
     config = LiteLLMModelConfig.from_args(model_args)  # lighteval's own parser reads it back
