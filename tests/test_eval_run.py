@@ -110,6 +110,7 @@ def test_endpoint_sends_a_stop_sequence_and_the_retry_settings(tmp_path, monkeyp
     assert 'stop_tokens:["<|im_end|>"]' in model_args
     assert "api_max_retry=3,concurrent_requests=4,timeout=90.0," in model_args
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # as run sets it: no fetch at import
+    monkeypatch.chdir(tmp_path)  # lighteval's import opens litellm's disk cache in the working directory
     from lighteval.models.endpoints.litellm_model import LiteLLMModelConfig
 
     config = LiteLLMModelConfig.from_args(model_args)  # lighteval's own parser reads it back
