@@ -16,6 +16,10 @@ Peer: math-verify ``verify(parse(gold), parse(response))`` with its defaults, sa
 run (gold wrapped in ``\\boxed{}``; it has no notion of format, MCQ labels or option text).
 Target (issue 3): >= 5x math-verify's pairs/s on the mix, and no math pair that math-verify
 judges as constructed while we do not.
+
+First, the GRPO steady state (issue 10, :func:`steady_state`): 3,000 well-formatted responses
+boxing a MATH-500 gold (half the right one, half another problem's), ``score`` one by one vs
+math-verify ``parse``+``verify`` in the same process, cold verdict cache. Target: >= 5x.
 """
 
 from __future__ import annotations
@@ -325,7 +329,59 @@ def interleaved(pairs: list[Pair], chunk: int = 250) -> tuple[list[bool], float,
     return ours, ours_s, peer, peer_s
 
 
+# --- GRPO steady state: well-formatted boxed math answers ---------------------------------------
+
+STEADY_PAIRS = 3_000
+
+
+def steady_state_pairs(n: int = STEADY_PAIRS, seed: int = SEED) -> list[Pair]:
+    """``n`` well-formatted responses boxing a MATH-500 gold: half the right one, half another's.
+
+    The right half boxes the gold as printed; the wrong half boxes another problem's gold whose
+    plain form differs (so "expected" is known by construction). Row ``i`` uses gold ``i mod 500``.
+    """
+    rng = random.Random(seed)
+    golds = [row["answer"] for row in _jsonl(LOCAL / "math500_answers.jsonl")]
+    pairs = []
+    for index in range(n):
+        gold = golds[index % len(golds)]
+        right = index % 2 == 0
+        answer = gold
+        while not right and _plain(answer) == _plain(gold):
+            answer = rng.choice(golds)
+        pairs.append(
+            Pair("math", gold, None, respond(rng, answer), right, "right" if right else "other_gold")
+        )
+    return pairs
+
+
+def steady_state(n: int = STEADY_PAIRS) -> dict:
+    """``score`` one by one vs math-verify ``parse``+``verify`` on :func:`steady_state_pairs`.
+
+    Measured cold (verdict cache emptied, then used as in training) and interleaved in chunks
+    like :func:`main`; the children are started beforehand (``warm_up``).
+    """
+    pairs = steady_state_pairs(n)
+    version = answers.warm_up(2)
+    answers.clear_cache()
+    ours, ours_s, peer, peer_s = interleaved(pairs)
+    right = sum(p.expected for p in pairs)
+    print(
+        f"{len(pairs)} well-formatted MATH-500 pairs ({right} right gold, {len(pairs) - right} another gold)"
+    )
+    print(f"math-verify {version}: {len(pairs) / peer_s:,.0f} pairs/s ({peer_s:.1f} s)")
+    print(
+        f"ours, score() one by one: {len(pairs) / ours_s:,.0f} pairs/s ({ours_s:.1f} s); "
+        f"ratio vs math-verify {peer_s / ours_s:.1f}x (target >= 5x)"
+    )
+    as_built = sum(o == p.expected for o, p in zip(ours, pairs, strict=True))
+    peer_built = sum(o == p.expected for o, p in zip(peer, pairs, strict=True))
+    print(f"as constructed: ours {as_built}/{len(pairs)}, math-verify {peer_built}/{len(pairs)}")
+    return {"ratio": peer_s / ours_s, "verdicts": ours}
+
+
 def main(n: int = N_PAIRS) -> dict:
+    steady_state()
     pairs = build_pairs(n)
     print(
         f"{len(pairs)} pairs: {dict(Counter(p.kind for p in pairs))}; expected right: {sum(p.expected for p in pairs)}"

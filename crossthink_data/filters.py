@@ -1,8 +1,13 @@
 """Filter H: keep only questions whose answer a rule-based reward can check (paper, section 2).
 
-Each rule is a named predicate so that every dropped row is counted and written to a rejects
-file under the name of the rule that dropped it. Rules apply per template, because the same
-record can be fine as T_MCQ and unusable as T_Open ("Which of the following ...").
+The rules are declared once, in :data:`RULES`, in the order they are tried. Each :class:`Rule`
+carries its name (counted, and written on every row it drops), the templates and the records it
+applies to (the same record can be fine as T_MCQ and unusable as T_Open: "Which of the
+following ..."), its scalar predicate on a :class:`~crossthink_data.record.QARecord` and its
+vectorised predicate on a pyarrow table. :func:`filter_h_failure` runs the scalar predicates (the
+reference); :func:`crossthink_data.columnar.filter_h_table` runs the vectorised ones (the fast
+path, ``pyarrow.compute``: C++ and RE2); tests check both give the same verdict on every row and
+that every rule has a row only it drops.
 """
 
 from __future__ import annotations
@@ -10,8 +15,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
-from crossthink_data.record import QARecord, label_index
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crossthink_data.options import (
+    OPTION_LABELS,
+    OptionLabelError,
+    has_duplicate_options,
+    has_duplicate_options_array,
+    label_index,
+    same_option,
+    same_option_array,
+)
+from crossthink_data.record import TEMPLATES, QARecord
 
 MAX_OPEN_ANSWER_WORDS = 10
 MAX_MATH_ANSWER_CHARS = 120
@@ -49,7 +67,8 @@ NON_CHECKABLE_MATH = (
 # Prose words in a LaTeX answer: letters not part of a command (\frac, \begin), two or more long.
 PROSE_WORD = r"(?:^|[^\\A-Za-z])[A-Za-z]{2,}"
 CONTROL_OR_REPLACEMENT = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]"
-SYMBOL_CHAR = r"[^\w \n\t\r]|_"  # not a letter, digit or ASCII space; RE2 spells it [^\p{L}\p{N} \n\t\r]
+SYMBOL_CHAR = r"[^\w \n\t\r]|_"  # not a letter, digit or ASCII space
+RE2_SYMBOL_CHAR = "[^\\p{L}\\p{N} \n\t\r]"  # the same class as RE2 (pyarrow) spells it
 MAX_SYMBOL_SHARE = 0.7
 WORD = r"\S+"
 
@@ -62,18 +81,63 @@ _SYMBOL = re.compile(SYMBOL_CHAR)
 _WORD = re.compile(WORD)
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A named filter-H rule: ``passes(record, template)`` is True when the row may be kept."""
+# --- the columns a vectorised predicate reads ----------------------------------------------------
 
-    name: str
-    applies: Callable[[QARecord, str], bool]
-    passes: Callable[[QARecord, str], bool]
-    why: str
+_LABELS = pa.array(list(OPTION_LABELS))
 
 
-def _normalise_option(text: str) -> str:
-    return " ".join(text.lower().split()).strip(" .;,")
+class Columns:
+    """A record table's columns for the vectorised predicates, each combined or derived once."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def _column(self, name: str) -> pa.Array:
+        return self.table.column(name).combine_chunks()
+
+    @cached_property
+    def question(self) -> pa.Array:
+        return self._column("question")
+
+    @cached_property
+    def options(self) -> pa.Array:
+        return self._column("options")
+
+    @cached_property
+    def answer(self) -> pa.Array:
+        return self._column("answer")
+
+    @cached_property
+    def answer_text(self) -> pa.Array:
+        return self._column("answer_text")
+
+    @cached_property
+    def has_options(self) -> pa.Array:
+        return pc.is_valid(self.options)
+
+    @cached_property
+    def is_math(self) -> pa.Array:
+        return pc.equal(self._column("domain"), "math")
+
+    @cached_property
+    def open_answer(self) -> pa.Array:
+        """:attr:`QARecord.open_answer`: the gold option's text for MCQ rows, the answer otherwise."""
+        return pc.if_else(self.has_options, self.answer_text, self.answer).fill_null("")
+
+    def gold(self, template: str) -> pa.Array:
+        return self.open_answer if template == "open" else self.answer.fill_null("")
+
+
+def _option_texts_at(options: pa.Array, index: pa.Array) -> pa.Array:
+    """options[i][index[i]] (null where the list is null or the index is out of range)."""
+    lengths = pc.list_value_length(options).fill_null(0)
+    valid = pc.and_(pc.greater_equal(index, 0), pc.less(index, lengths))
+    starts = pc.cast(options.offsets.slice(0, len(options)), pa.int64())
+    positions = pc.if_else(valid, pc.add(starts, pc.cast(index, pa.int64())), pa.scalar(None, pa.int64()))
+    return pc.take(options.values, positions)
+
+
+# --- the predicates: scalar (on a QARecord) and vectorised (on Columns), True = keep ------------
 
 
 def is_garbled(text: str) -> bool:
@@ -83,8 +147,22 @@ def is_garbled(text: str) -> bool:
     return len(_SYMBOL.findall(text)) > MAX_SYMBOL_SHARE * len(text)
 
 
+def is_garbled_array(text: pa.Array) -> pa.Array:
+    """:func:`is_garbled` of every string."""
+    control = pc.match_substring_regex(text, CONTROL_OR_REPLACEMENT)
+    symbols = pc.count_substring_regex(text, RE2_SYMBOL_CHAR)
+    too_many = pc.greater(pc.multiply(symbols, 10), pc.multiply(pc.utf8_length(text), 7))  # > 70% symbols
+    return pc.or_(control, too_many)
+
+
 def question_is_well_formed(record: QARecord, template: str) -> bool:
     return len(record.question.strip()) >= MIN_QUESTION_CHARS and not is_garbled(record.question)
+
+
+def question_is_well_formed_table(columns: Columns, template: str) -> pa.Array:
+    question = columns.question
+    short = pc.less(pc.utf8_length(pc.utf8_trim_whitespace(question)), MIN_QUESTION_CHARS)
+    return pc.invert(pc.or_(short, is_garbled_array(question)))
 
 
 def answer_is_well_formed(record: QARecord, template: str) -> bool:
@@ -92,22 +170,48 @@ def answer_is_well_formed(record: QARecord, template: str) -> bool:
     return bool(answer.strip()) and "\ufffd" not in answer
 
 
+def answer_is_well_formed_table(columns: Columns, template: str) -> pa.Array:
+    gold = columns.gold(template)
+    empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(gold)), 0)
+    return pc.invert(pc.or_(empty, pc.match_substring(gold, "\ufffd")))
+
+
+def never(record: QARecord, template: str) -> bool:
+    return False
+
+
+def never_table(columns: Columns, template: str) -> pa.Array:
+    return pa.repeat(pa.scalar(False), columns.table.num_rows)
+
+
 def gold_among_options(record: QARecord, template: str) -> bool:
-    """The gold label names an existing option whose text matches ``answer_text``."""
+    """The gold label names an existing option whose text matches ``answer_text`` (by option_key)."""
     try:
         index = label_index(record.answer)
-    except ValueError:
+    except OptionLabelError:
         return False
     if index >= len(record.options):
         return False
     gold_text = record.options[index]
-    return record.answer_text is None or _normalise_option(record.answer_text) == _normalise_option(gold_text)
+    return record.answer_text is None or same_option(record.answer_text, gold_text)
+
+
+def gold_among_options_table(columns: Columns, template: str) -> pa.Array:
+    label = pc.utf8_upper(pc.utf8_trim_whitespace(columns.answer))
+    index = pc.index_in(label, value_set=_LABELS).fill_null(-1)
+    gold_text = _option_texts_at(columns.options, index)
+    answer_text = columns.answer_text
+    text_matches = pc.or_kleene(pc.is_null(answer_text), same_option_array(answer_text, gold_text))
+    return pc.and_(pc.is_valid(gold_text), text_matches.fill_null(False))
 
 
 def options_are_distinct(record: QARecord, template: str) -> bool:
-    """Two options with the same text make the gold label ambiguous."""
-    normalised = [_normalise_option(option) for option in record.options]
-    return len(set(normalised)) == len(normalised)
+    """Two options with the same text (by option_key) make the gold label ambiguous."""
+    return not has_duplicate_options(record.options)
+
+
+def options_are_distinct_table(columns: Columns, template: str) -> pa.Array:
+    return pc.invert(has_duplicate_options_array(columns.options))
 
 
 # Every option-dependent pattern contains one of these words: a cheap test before the regex.
@@ -132,9 +236,17 @@ def stem_is_self_contained(record: QARecord, template: str) -> bool:
     return _OPTION_DEPENDENT.search(record.question) is None
 
 
+def stem_is_self_contained_table(columns: Columns, template: str) -> pa.Array:
+    return pc.invert(pc.match_substring_regex(columns.question, OPTION_DEPENDENT_STEM, ignore_case=True))
+
+
 def answer_is_self_contained(record: QARecord, template: str) -> bool:
     """A gold option like "All of the above" or "Both A and C" means nothing once options are gone."""
     return _OPTION_DEPENDENT_ANSWER.search(record.open_answer) is None
+
+
+def answer_is_self_contained_table(columns: Columns, template: str) -> pa.Array:
+    return pc.invert(pc.match_substring_regex(columns.open_answer, OPTION_DEPENDENT_ANSWER, ignore_case=True))
 
 
 def word_count(text: str) -> int:
@@ -144,6 +256,10 @@ def word_count(text: str) -> int:
 def open_answer_is_short(record: QARecord, template: str) -> bool:
     """Open-ended answers longer than 10 words cannot be checked by exact/numeric match."""
     return word_count(record.open_answer) <= MAX_OPEN_ANSWER_WORDS
+
+
+def open_answer_is_short_table(columns: Columns, template: str) -> pa.Array:
+    return pc.less_equal(pc.count_substring_regex(columns.open_answer, WORD), MAX_OPEN_ANSWER_WORDS)
 
 
 def math_answer_is_checkable(record: QARecord, template: str) -> bool:
@@ -157,41 +273,140 @@ def math_answer_is_checkable(record: QARecord, template: str) -> bool:
     )
 
 
-def _always(record: QARecord, template: str) -> bool:
-    return True
+def math_answer_is_checkable_table(columns: Columns, template: str) -> pa.Array:
+    answer = pc.utf8_trim_whitespace(columns.open_answer)
+    length = pc.utf8_length(answer)
+    return pc.and_(
+        pc.and_(pc.greater(length, 0), pc.less_equal(length, MAX_MATH_ANSWER_CHARS)),
+        pc.and_(
+            pc.equal(pc.count_substring(answer, "{"), pc.count_substring(answer, "}")),
+            pc.and_(
+                pc.invert(pc.match_substring_regex(answer, NON_CHECKABLE_MATH, ignore_case=True)),
+                pc.less_equal(pc.count_substring_regex(answer, PROSE_WORD), MAX_OPEN_ANSWER_WORDS),
+            ),
+        ),
+    )
 
 
-def _mcq_template(record: QARecord, template: str) -> bool:
-    return template == "mcq"
+# --- which records a rule applies to (within its templates), scalar and vectorised --------------
 
 
-def _open_from_mcq(record: QARecord, template: str) -> bool:
-    return template == "open" and record.is_mcq
+@dataclass(frozen=True, slots=True)
+class Records:
+    """A kind of record a rule applies to: ``test`` on a QARecord, ``mask`` on Columns (None: all)."""
+
+    name: str
+    test: Callable[[QARecord], bool]
+    mask: Callable[[Columns], pa.Array] | None
 
 
-def _open_general(record: QARecord, template: str) -> bool:
-    return template == "open" and record.domain != "math"
+ALL = Records("all", lambda record: True, None)
+WITH_OPTIONS = Records("with options", lambda record: record.is_mcq, lambda c: c.has_options)
+WITHOUT_OPTIONS = Records(
+    "without options", lambda record: not record.is_mcq, lambda c: pc.invert(c.has_options)
+)
+GENERAL = Records("general-purpose", lambda record: record.domain != "math", lambda c: pc.invert(c.is_math))
+MATH = Records("math", lambda record: record.domain == "math", lambda c: c.is_math)
 
 
-def _open_math(record: QARecord, template: str) -> bool:
-    return template == "open" and record.domain == "math"
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A named filter-H rule: a row it applies to is kept only when ``passes`` (scalar) or
+    ``passes_table`` (vectorised, one bool per row) holds."""
+
+    name: str
+    templates: tuple[str, ...]
+    records: Records
+    passes: Callable[[QARecord, str], bool]
+    passes_table: Callable[[Columns, str], pa.Array]
+    why: str
+
+    def applies(self, record: QARecord, template: str) -> bool:
+        return template in self.templates and self.records.test(record)
+
+    def fails_table(self, columns: Columns, template: str) -> pa.Array:
+        """Per row of ``columns``: does this rule drop it under ``template`` (never null)?"""
+        if template not in self.templates:
+            return never_table(columns, template)
+        fails = pc.invert(self.passes_table(columns, template))
+        if self.records.mask is not None:
+            fails = pc.and_(self.records.mask(columns), fails)
+        return fails.fill_null(False)
 
 
-def _needs_options(record: QARecord, template: str) -> bool:
-    return template == "mcq" and not record.is_mcq
-
-
+BOTH = TEMPLATES  # ("mcq", "open")
 RULES: tuple[Rule, ...] = (
-    Rule("empty_or_garbled_question", _always, question_is_well_formed, "question too short or unreadable"),
-    Rule("empty_or_garbled_answer", _always, answer_is_well_formed, "gold answer empty or unreadable"),
-    Rule("mcq_without_options", _needs_options, lambda r, t: False, "T_MCQ needs a record with options"),
-    Rule("gold_not_in_options", _mcq_template, gold_among_options, "gold label does not name its option"),
-    Rule("duplicate_options", _mcq_template, options_are_distinct, "two options have the same text"),
-    Rule("option_dependent_stem", _open_from_mcq, stem_is_self_contained, "stem refers to its options"),
-    Rule("option_dependent_answer", _open_from_mcq, answer_is_self_contained, "gold refers to other options"),
-    Rule("open_answer_too_long", _open_general, open_answer_is_short, "open answer longer than 10 words"),
     Rule(
-        "math_answer_not_checkable", _open_math, math_answer_is_checkable, "math answer not one short value"
+        "empty_or_garbled_question",
+        BOTH,
+        ALL,
+        question_is_well_formed,
+        question_is_well_formed_table,
+        "question too short or unreadable",
+    ),
+    Rule(
+        "empty_or_garbled_answer",
+        BOTH,
+        ALL,
+        answer_is_well_formed,
+        answer_is_well_formed_table,
+        "gold answer empty or unreadable",
+    ),
+    Rule(
+        "mcq_without_options",
+        ("mcq",),
+        WITHOUT_OPTIONS,
+        never,
+        never_table,
+        "T_MCQ needs a record with options",
+    ),
+    Rule(
+        "gold_not_in_options",
+        ("mcq",),
+        WITH_OPTIONS,
+        gold_among_options,
+        gold_among_options_table,
+        "gold label does not name its option",
+    ),
+    Rule(
+        "duplicate_options",
+        ("mcq",),
+        WITH_OPTIONS,
+        options_are_distinct,
+        options_are_distinct_table,
+        "two options have the same text",
+    ),
+    Rule(
+        "option_dependent_stem",
+        ("open",),
+        WITH_OPTIONS,
+        stem_is_self_contained,
+        stem_is_self_contained_table,
+        "stem refers to its options",
+    ),
+    Rule(
+        "option_dependent_answer",
+        ("open",),
+        WITH_OPTIONS,
+        answer_is_self_contained,
+        answer_is_self_contained_table,
+        "gold refers to other options",
+    ),
+    Rule(
+        "open_answer_too_long",
+        ("open",),
+        GENERAL,
+        open_answer_is_short,
+        open_answer_is_short_table,
+        "open answer longer than 10 words",
+    ),
+    Rule(
+        "math_answer_not_checkable",
+        ("open",),
+        MATH,
+        math_answer_is_checkable,
+        math_answer_is_checkable_table,
+        "math answer not one short value",
     ),
 )
 RULE_NAMES: tuple[str, ...] = tuple(rule.name for rule in RULES)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import string
 from dataclasses import dataclass, field
 from typing import Any
+
+from crossthink_data.options import OPTION_LABELS, label_index, label_within
 
 DOMAINS = ("gpr", "math")
 CATEGORIES = ("stem", "humanities", "social_sciences", "other", "math")
 TEMPLATES = ("mcq", "open")
 KINDS = ("mcq", "open", "math")
-OPTION_LABELS = string.ascii_uppercase  # A..Z; MMLU-Pro uses up to J, Syn-QA up to 10 options
 
 RECORD_FIELDS = (
     "id",
@@ -36,21 +36,6 @@ TEMPLATED_FIELDS = ("template", "kind", "prompt", "ground_truth")
 
 class RecordError(ValueError):
     """A row that cannot become a QARecord; the message names the field and the problem."""
-
-
-def option_label(index: int) -> str:
-    """Label of the option at ``index`` (0 -> "A")."""
-    if not 0 <= index < len(OPTION_LABELS):
-        raise RecordError(f"option index {index} out of range (at most {len(OPTION_LABELS)} options)")
-    return OPTION_LABELS[index]
-
-
-def label_index(label: str) -> int:
-    """Index of an option label ("B" -> 1); raises RecordError for anything else."""
-    label = label.strip().upper()
-    if len(label) != 1 or label not in OPTION_LABELS:
-        raise RecordError(f"{label!r} is not an option label A-Z")
-    return OPTION_LABELS.index(label)
 
 
 def record_id(source: str, question: str, options: list[str] | None, answer: str) -> str:
@@ -156,13 +141,11 @@ def validate(record: QARecord) -> list[str]:
             problems.append(f"at most {len(OPTION_LABELS)} options, got {len(record.options)}")
         elif any(not isinstance(o, str) or not o.strip() for o in record.options):
             problems.append("every option must be a non-empty string")
-        elif isinstance(record.answer, str):
-            answer = record.answer.strip().upper()
-            if len(answer) != 1 or answer not in OPTION_LABELS[: len(record.options)]:
-                problems.append(
-                    f"MCQ answer must be an option label A-{OPTION_LABELS[len(record.options) - 1]}, "
-                    f"got {record.answer!r}"
-                )
+        elif isinstance(record.answer, str) and label_within(record.answer, len(record.options)) is None:
+            problems.append(
+                f"MCQ answer must be an option label A-{OPTION_LABELS[len(record.options) - 1]}, "
+                f"got {record.answer!r}"
+            )
     if not isinstance(record.provenance, dict):
         problems.append("provenance must be a dict")
     return problems

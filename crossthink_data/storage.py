@@ -11,9 +11,11 @@ environment variables, ``AWS_ENDPOINT_URL`` for an S3-compatible server).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import posixpath
+import tempfile
 from typing import Any
 
 from fsspec.core import url_to_fs
@@ -61,19 +63,31 @@ def local_path(location: str | os.PathLike) -> str:
     return path
 
 
-def exists(location: str | os.PathLike) -> bool:
+def _fresh_fs(location: str | os.PathLike) -> tuple[Any, str]:
+    """Like :func:`fs_and_path`, with the filesystem's listing cache for ``location`` dropped.
+
+    Object stores (s3fs, gcsfs...) cache directory listings per process; datatrove's worker
+    processes write files the parent's cache has not seen, so every look-up starts fresh.
+    """
     fs, path = fs_and_path(location)
+    fs.invalidate_cache(path)
+    return fs, path
+
+
+def exists(location: str | os.PathLike) -> bool:
+    fs, path = _fresh_fs(location)
     return fs.exists(path)
 
 
 def is_dir(location: str | os.PathLike) -> bool:
-    fs, path = fs_and_path(location)
+    fs, path = _fresh_fs(location)
     return fs.isdir(path)
 
 
 def is_file(location: str | os.PathLike) -> bool:
-    fs, path = fs_and_path(location)
-    return fs.isfile(path)
+    """True for a file (a local symlink to a file counts, as in pathlib)."""
+    fs, path = _fresh_fs(location)
+    return fs.exists(path) and not fs.isdir(path)
 
 
 def open_url(location: str | os.PathLike, mode: str = "rb", **kwargs):
@@ -109,7 +123,7 @@ def makedirs(location: str | os.PathLike) -> None:
 
 def remove(location: str | os.PathLike) -> None:
     """Removes a file or a folder tree; a missing location is not an error."""
-    fs, path = fs_and_path(location)
+    fs, path = _fresh_fs(location)
     if fs.exists(path):
         fs.rm(path, recursive=True)
 
@@ -118,7 +132,7 @@ def list_files(
     location: str | os.PathLike, suffixes: tuple[str, ...] = (), recursive: bool = True
 ) -> list[URL]:
     """Files under a folder (sorted full URLs), optionally only those whose name ends with a suffix."""
-    fs, path = fs_and_path(location)
+    fs, path = _fresh_fs(location)
     if not fs.isdir(path):
         return []
     names = fs.find(path, maxdepth=None if recursive else 1)
@@ -131,18 +145,79 @@ def list_files(
     return found
 
 
+def glob(location: str | os.PathLike, pattern: str) -> list[URL]:
+    """Files under the folder ``location`` matching ``pattern`` (``**`` spans folders, as in pathlib),
+    as sorted full URLs."""
+    fs, path = _fresh_fs(location)
+    root = path.rstrip("/")
+    found = fs.glob(f"{root}/{pattern.lstrip('/')}", detail=True)
+    # not "directory" rather than "file": a local symlink to a file has type "other"
+    names = sorted(name for name, info in found.items() if info.get("type") != "directory")
+    return [join(location, name[len(root) :].lstrip("/")) for name in names]
+
+
+def file_sizes(location: str | os.PathLike) -> dict[str, int]:
+    """Every file under a folder as ``relative name -> size in bytes`` (one listing, no per-file calls)."""
+    fs, path = _fresh_fs(location)
+    if not fs.isdir(path):
+        return {}
+    root = path.rstrip("/")
+    found = fs.find(path, detail=True)
+    return {name[len(root) :].lstrip("/"): int(info.get("size") or 0) for name, info in sorted(found.items())}
+
+
+def relative(location: str | os.PathLike, root: str | os.PathLike) -> str:
+    """The part of ``location`` under ``root`` (both URLs or paths on the same storage), ``/``-separated."""
+    url, base = as_url(location).rstrip("/"), as_url(root).rstrip("/")
+    if url == base:
+        return ""
+    if not url.startswith(base + "/"):
+        raise ValueError(f"{url} is not under {base}")
+    return url[len(base) + 1 :]
+
+
+def copy(source: str | os.PathLike, destination: str | os.PathLike) -> None:
+    """Copies one file between any two locations (a server-side copy when both are on one store)."""
+    src_fs, src = fs_and_path(source)
+    dst_fs, dst = fs_and_path(destination)
+    dst_fs.makedirs(dst_fs._parent(dst), exist_ok=True)
+    if type(src_fs) is type(dst_fs) and src_fs.storage_options == dst_fs.storage_options:
+        src_fs.copy(src, dst)
+        return
+    with src_fs.open(src, "rb") as reader, dst_fs.open(dst, "wb") as writer:
+        while chunk := reader.read(1 << 24):
+            writer.write(chunk)
+
+
+def local_scratch(location: str | os.PathLike, name: str) -> str:
+    """A local folder that belongs to ``location``: ``location/name`` itself when it is local, else a
+    stable folder under the system temp dir keyed by the URL (for what must be local, such as
+    datatrove's inference checkpoints, and survive a rerun on the same machine)."""
+    if is_local(location):
+        return join(local_path(location), name)
+    key = hashlib.sha1(as_url(location).encode()).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), "crossthink-scratch", key, name)
+
+
 def file_size(location: str | os.PathLike) -> int:
     fs, path = fs_and_path(location)
     return int(fs.size(path))
 
 
-def upload_folder(local_folder: str, destination: str | os.PathLike) -> None:
-    """Copies a local folder's content to ``destination`` (any URL), replacing same-named files."""
+def upload_folder(local_folder: str | os.PathLike, destination: str | os.PathLike) -> list[URL]:
+    """Copies a local folder's content to ``destination`` (any URL), replacing same-named files.
+
+    Returns the URLs written, so a caller can remove what the folder no longer holds.
+    """
     fs, path = fs_and_path(destination)
+    written = []
     for root, _dirs, files in os.walk(local_folder):
-        for name in files:
+        for name in sorted(files):
             source = os.path.join(root, name)
-            relative = os.path.relpath(source, local_folder).replace(os.sep, "/")
-            target = f"{path.rstrip('/')}/{relative}"
+            rel = os.path.relpath(source, local_folder).replace(os.sep, "/")
+            target = f"{path.rstrip('/')}/{rel}"
             fs.makedirs(fs._parent(target), exist_ok=True)
             fs.put_file(source, target)
+            written.append(join(destination, rel))
+    fs.invalidate_cache(path)
+    return written

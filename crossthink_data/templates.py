@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crossthink_data.record import QARecord, option_label
+from crossthink_data.options import option_label
+from crossthink_data.record import QARecord
 
 TEMPLATE_VERSION = "v1"
 

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crossthink_data.record import OPTION_LABELS
+from crossthink_data.options import (
+    OPTION_LABELS,
+    answer_label,
+    label_within,
+    option_line,
+    strip_own_labels,
+)
 
 DATA_DIR_ENV = "CROSSTHINK_EVAL_DATA_DIR"
 VIEW_DIR_ENV = "CROSSTHINK_EVAL_VIEW_DIR"
@@ -167,13 +173,7 @@ def gpqa_item(row: dict[str, Any]) -> EvalItem:
     )
 
 
-_OPTION_PREFIX = re.compile(r"^\s*\(?([A-J])\)\s*")
 _HARNESS_QUERY = re.compile(r"^Q:\s*(?P<stem>.*?)\s*Answer Choices:.*$", re.DOTALL)
-
-
-def _strip_option_prefix(option: str) -> str:
-    """ "(A)5(√3 + 1)" -> "5(√3 + 1)": AGIEval options carry their own labels."""
-    return _OPTION_PREFIX.sub("", str(option), count=1).strip()
 
 
 def agieval_item(row: dict[str, Any]) -> EvalItem:
@@ -187,7 +187,7 @@ def agieval_item(row: dict[str, Any]) -> EvalItem:
         if choices:
             gold = row.get("gold")
             gold_index = int(gold[0] if isinstance(gold, list | tuple) else gold)
-            options = [_strip_option_prefix(c) for c in choices]
+            options = strip_own_labels(choices)  # "(A)5(√3 + 1)" -> "5(√3 + 1)"
             return EvalItem(stem.strip(), _label(gold_index, len(options), "agieval"), "mcq", options)
         return EvalItem(stem.strip(), _text(row, "answer", benchmark="agieval"), "math")
     question = _text(row, "question", benchmark="agieval")
@@ -196,12 +196,13 @@ def agieval_item(row: dict[str, Any]) -> EvalItem:
         question = f"{passage}\n\n{question}"
     options = row.get("options")
     if options:
-        label = str(row.get("label") or "").strip().upper()
-        if len(label) != 1 or label not in OPTION_LABELS[: len(options)]:
+        label = label_within(row.get("label"), len(options))
+        if label is None:
             raise BenchmarkRowError(
                 f"agieval: label {row.get('label')!r} is not one of {len(options)} options"
             )
-        return EvalItem(question, label, "mcq", [_strip_option_prefix(o) for o in options])
+        # Upstream options carry their own labels: "(A)x" mostly, " A. x" in 66 gaokao-english rows.
+        return EvalItem(question, label, "mcq", strip_own_labels(options))
     return EvalItem(question, _text(row, "answer", benchmark="agieval"), "math")
 
 
@@ -214,20 +215,17 @@ def _split_embedded_options(text: str) -> tuple[str, list[str]]:
     if len(parts) != 2:
         raise BenchmarkRowError("supergpqa: question has no embedded 'Options are:' list")
     stem, body = parts
-    body = "\n" + body
-    starts = []
-    position = 0
-    for label in OPTION_LABELS:
-        found = body.find(f"\n{label}. ", position)
-        if found < 0:
-            break
-        starts.append(found)
-        position = found + 1
-    if len(starts) < 2:
+    options: list[list[str]] = []  # lines of each option; a line labelled with the next label starts one
+    for line in body.split("\n"):
+        prefix = option_line(line) if not line[:1].isspace() and len(options) < len(OPTION_LABELS) else None
+        starts = prefix is not None and not prefix.numeric and prefix.sep == "."
+        if starts and prefix.label == OPTION_LABELS[len(options)]:
+            options.append([prefix.rest])
+        elif options:
+            options[-1].append(line)
+    if len(options) < 2:
         raise BenchmarkRowError("supergpqa: fewer than two options found after 'Options are:'")
-    ends = starts[1:] + [len(body)]
-    options = [body[s:e].strip()[3:].strip() for s, e in zip(starts, ends, strict=True)]
-    return stem.strip(), options
+    return stem.strip(), ["\n".join(lines).strip() for lines in options]
 
 
 def supergpqa_item(row: dict[str, Any]) -> EvalItem:
@@ -235,15 +233,18 @@ def supergpqa_item(row: dict[str, Any]) -> EvalItem:
     sample (options inside the question, answer "B. text")."""
     if row.get("options"):
         options = [str(o) for o in row["options"]]
-        letter = str(row.get("answer_letter") or "").strip().upper()
+        letter = str(row.get("answer_letter") or "").strip()
         if not letter and row.get("answer") in options:
             letter = OPTION_LABELS[options.index(row["answer"])]
         question = _text(row, "question", benchmark="supergpqa")
     else:
         question, options = _split_embedded_options(_text(row, "question", benchmark="supergpqa"))
-        letter = _text(row, "answer_letter", "answer", benchmark="supergpqa")[:1].upper()
-    if len(letter) != 1 or letter not in OPTION_LABELS[: len(options)]:
+        gold = _text(row, "answer_letter", "answer", benchmark="supergpqa")  # "B" or "B. text"
+        labelled = answer_label(gold, len(options))
+        letter = labelled[0] if labelled else gold[:1]
+    if label_within(letter, len(options)) is None:
         raise BenchmarkRowError(f"supergpqa: gold letter {letter!r} is not one of {len(options)} options")
+    letter = letter.strip().upper()
     return EvalItem(question, letter, "mcq", options, subject=row.get("discipline"))
 
 

@@ -21,7 +21,7 @@ import os
 from lighteval.tasks.lighteval_task import LightevalTaskConfig
 from lighteval.tasks.requests import Doc
 
-from crossthink_data.record import OPTION_LABELS
+from crossthink_data.options import OPTION_LABELS
 from crossthink_data.templates import mcq_prompt_text, open_prompt_text
 from crossthink_eval.benchmarks import BENCHMARKS, Benchmark, EvalItem, data_sources, local_data_dir
 from crossthink_eval.metrics import avg_at_k_metric, crossthink_score_metric

@@ -30,3 +30,25 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     from crossthink_train.tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny_model"))
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """URL of a loopback S3 API emulator (moto's server, see tests/helpers/s3_server.py), one per session."""
+    from tests.helpers.s3_server import start_s3_server
+
+    with start_s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch):
+    """A fresh ``s3://`` bucket on the emulator, with the AWS variables set the way a user sets them
+    (``AWS_ENDPOINT_URL`` and credentials), so any code path that opens ``s3://`` reaches it."""
+    from tests.helpers.s3_server import S3_ENV, clear_s3_clients, new_bucket
+
+    for name, value in {**S3_ENV, "AWS_ENDPOINT_URL": s3_endpoint}.items():
+        monkeypatch.setenv(name, value)
+    clear_s3_clients()
+    yield new_bucket(s3_endpoint)
+    clear_s3_clients()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from crossthink_data import columnar
 from crossthink_data.columnar import filter_and_render, filter_h_table, render_table
-from crossthink_data.filters import filter_h_failure
+from crossthink_data.filters import RULE_NAMES, RULES, filter_h_failure
 from crossthink_data.record import QARecord, arrow_schema
 from crossthink_data.templates import render
 from tests.test_filters import math_record, mmlu_rows
@@ -94,3 +95,59 @@ def test_mcq_rendering_refuses_rows_without_options():
         render_table(table, "mcq")
     with pytest.raises(ValueError, match="unknown template"):
         filter_h_table(table, "essay")
+
+
+# One record per filter-H rule that this rule, and no earlier one, drops under its template.
+WITNESSES: dict[str, tuple[QARecord, str]] = {
+    "empty_or_garbled_question": (QARecord("s", "gpr", "other", "Why?", "x"), "open"),
+    "empty_or_garbled_answer": (
+        QARecord("s", "gpr", "other", "What is the capital of France?", "Par\ufffds"),
+        "open",
+    ),
+    "mcq_without_options": (math_record("18"), "mcq"),
+    "gold_not_in_options": (
+        QARecord(
+            "s",
+            "gpr",
+            "other",
+            "What is the capital of France?",
+            "A",
+            options=["Paris", "Rome"],
+            answer_text="Rome",
+        ),
+        "mcq",
+    ),
+    "duplicate_options": (EDGE_CASES[0], "mcq"),
+    "option_dependent_stem": (
+        QARecord("s", "gpr", "other", "Which of the following is a city?", "A", options=["Paris", "Blue"]),
+        "open",
+    ),
+    "option_dependent_answer": (EDGE_CASES[1], "open"),
+    "open_answer_too_long": (EDGE_CASES[3], "open"),
+    "math_answer_not_checkable": (math_record("See the proof above."), "open"),
+}
+
+
+def test_every_rule_is_declared_once_with_both_predicates():
+    assert list(WITNESSES) == list(RULE_NAMES)  # a new rule needs a witness row here
+    for rule in RULES:
+        assert set(rule.templates) <= {"mcq", "open"} and rule.templates
+        assert callable(rule.passes) and callable(rule.passes_table)
+
+
+@pytest.mark.parametrize("name", RULE_NAMES)
+def test_each_rule_drops_its_witness_in_both_paths(name):
+    """Fails when a rule is missing from (or differs in) the scalar or the columnar path."""
+    record, template = WITNESSES[name]
+    table = pa.Table.from_pylist([record.to_dict()], schema=arrow_schema())
+    assert filter_h_failure(record, template) == name
+    assert filter_h_table(table, template).to_pylist() == [name]
+
+
+@pytest.mark.parametrize("name", RULE_NAMES)
+def test_columnar_path_reads_the_rule_table(name, monkeypatch):
+    """Dropping a rule from RULES drops it from filter_h_table too: no second rule list exists."""
+    record, template = WITNESSES[name]
+    table = pa.Table.from_pylist([record.to_dict()], schema=arrow_schema())
+    monkeypatch.setattr(columnar, "RULES", tuple(rule for rule in RULES if rule.name != name))
+    assert filter_h_table(table, template).to_pylist() != [name]

@@ -169,8 +169,8 @@ def test_blend_card_lists_every_license_and_flags_non_commercial(pool: pa.Table,
     from crossthink_data.curation.blends import build_blend
 
     result = build_blend(_write_pool(pool, tmp_path / "pool"), "natural", tmp_path / "hub")
-    assert result.path == tmp_path / "hub" / "blend-natural"
-    header, body = _card(result.path)
+    assert result.path == str(tmp_path / "hub" / "blend-natural")  # a storage URL: here a local path
+    header, body = _card(Path(result.path))
     licenses = header["license"] if isinstance(header["license"], list) else [header["license"]]
     assert set(licenses) == {"mit", "cc-by-sa-4.0", "cc-by-nc-4.0"}
     for source, license_id in [
@@ -182,7 +182,7 @@ def test_blend_card_lists_every_license_and_flags_non_commercial(pool: pa.Table,
         assert f"| `{source}` | `{license_id}` | {result.counts['source'][source]} |" in body
     banner = body.strip().split("\n\n")[0]  # the first thing a reader sees
     assert "Not for commercial use" in banner and "`natural_reasoning`" in banner and "cc-by-nc-4.0" in banner
-    assert (result.path / "assets" / "composition.png").stat().st_size > 1000
+    assert (Path(result.path) / "assets" / "composition.png").stat().st_size > 1000
     assert "assets/composition.png" in body
     # composition table rows add up to the blend
     assert f"| natural_reasoning | {result.counts['source']['natural_reasoning']:,} |" in body
@@ -196,7 +196,7 @@ def test_commercial_only_blend_has_no_banner_and_loads(pool: pa.Table, tmp_path:
     result = build_blend(
         _write_pool(pool, tmp_path / "pool"), "crossthink", tmp_path / "hub", commercial_only=True
     )
-    header, body = _card(result.path)
+    header, body = _card(Path(result.path))
     licenses = header["license"] if isinstance(header["license"], list) else [header["license"]]
     assert "cc-by-nc-4.0" not in licenses
     assert "`natural_reasoning` |" not in body and "Not for commercial use" not in body

@@ -28,12 +28,9 @@ def _recipe(test_data: Path, tmp_path: Path, endpoint: str) -> Path:
         "decontaminate": {"benchmarks": str(data / "benchmarks")},
         "dedup": {},
         "difficulty": {
-            "model": "scripted",
-            "endpoint_url": endpoint,
+            "generation": {"model": "scripted", "endpoint_url": endpoint, "api_key_env": "NO_KEY_NEEDED"},
             "samples": 2,
             "max_pass_rate": 0.5,
-            "api_key_env": "NO_KEY_NEEDED",
-            "backoff_s": 0.01,
         },
         "blends": ["crossthink", "mcq_2to1"],
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
+from crossthink_data.inference import GenerationSettings
 from crossthink_data.record import QARecord
 from crossthink_data.rows import iter_rows
 from crossthink_data.sources import get_source
@@ -59,15 +60,10 @@ def test_pass_rates_are_stored_and_easy_rows_dropped(rows, tmp_path: Path, monke
     reply, plan = _scripted_model(rendered)
     monkeypatch.setenv("CROSSTHINK_TEST_KEY", "sk-test-loopback")
     with start_openai_server(reply, api_key="sk-test-loopback", model=MODEL) as server:
-        settings = DifficultySettings(
-            model=MODEL,
-            samples=K,
-            endpoint_url=server.base_url,
-            api_key_env="CROSSTHINK_TEST_KEY",
-            max_pass_rate=0.5,
-            backoff_s=0.01,
-            max_concurrent=8,
+        generation = GenerationSettings(
+            model=MODEL, endpoint_url=server.base_url, api_key_env="CROSSTHINK_TEST_KEY", max_concurrent=8
         )
+        settings = DifficultySettings(generation, samples=K, max_pass_rate=0.5)
         report = score_difficulty(folder, tmp_path / "out", settings)
         requests = server.chat_requests
     expected_rate = {0: 1.0, 1: 0.5, 2: 0.0}
@@ -86,10 +82,11 @@ def test_pass_rates_are_stored_and_easy_rows_dropped(rows, tmp_path: Path, monke
     )
     assert report.too_easy == sum(1 for m, _ in plan.values() if m == 0) == 4
     assert report.kept == len(rendered) - 4 and report.unscored == 0
-    # every prompt is the training prompt, sent K times (plus one retry for each 500)
+    # every prompt is the training prompt, sent K times (plus one retry by the client for each 500)
     assert len(requests) == K * len(rendered) + sum(1 for m, _ in plan.values() if m == 2)
     body = requests[0].body
-    assert body["temperature"] == 1.0 and body["messages"][0]["role"] == "user"
+    assert body["temperature"] == 1.0 and body["max_tokens"] == 4096 and body["model"] == MODEL
+    assert body["messages"][0]["role"] == "user"
 
 
 def test_rows_without_template_are_prompted_like_training(test_data: Path, tmp_path: Path) -> None:
@@ -100,7 +97,8 @@ def test_rows_without_template_are_prompted_like_training(test_data: Path, tmp_p
     with start_openai_server(
         lambda r: "<think>x</think> \\boxed{" + record.answer + "}", api_key=None
     ) as server:
-        settings = DifficultySettings(model="m", samples=2, endpoint_url=server.base_url, max_concurrent=2)
+        generation = GenerationSettings(model="m", endpoint_url=server.base_url, max_concurrent=2)
+        settings = DifficultySettings(generation, samples=2)
         score_difficulty(folder, tmp_path / "out", settings)
         sent = message_text(server.chat_requests[0])
     assert sent == render(QARecord.from_dict(record.to_dict()), "open")["prompt"][0]["content"]
@@ -109,6 +107,21 @@ def test_rows_without_template_are_prompted_like_training(test_data: Path, tmp_p
 
 def test_settings_reject_bad_values() -> None:
     with pytest.raises(ValueError, match="endpoint_url"):
-        DifficultySettings(model="m")
+        DifficultySettings(GenerationSettings(model="m"))
     with pytest.raises(ValueError, match="max_pass_rate"):
-        DifficultySettings(model="m", endpoint_url="http://x/v1", max_pass_rate=1.5)
+        DifficultySettings(GenerationSettings(model="m", endpoint_url="http://x/v1"), max_pass_rate=1.5)
+    with pytest.raises(ValueError, match="samples"):
+        DifficultySettings(GenerationSettings(model="m", endpoint_url="http://x/v1"), samples=0)
+
+
+def test_settings_load_from_a_nested_mapping_and_reject_the_old_flat_keys() -> None:
+    from crossthink_data.config import ConfigError, from_dict
+
+    settings = from_dict(
+        DifficultySettings,
+        {"samples": 2, "generation": {"model": "m", "endpoint_url": "http://x/v1", "temperature": 0.7}},
+    )
+    assert settings.generation == GenerationSettings(model="m", endpoint_url="http://x/v1", temperature=0.7)
+    assert settings.samples == 2 and settings.model == "m"
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['endpoint_url', 'model'\]"):
+        from_dict(DifficultySettings, {"model": "m", "endpoint_url": "http://x/v1"})

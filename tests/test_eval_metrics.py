@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lighteval.models.model_output import ModelResponse
 
-from crossthink_data.record import OPTION_LABELS
+from crossthink_data.options import OPTION_LABELS
 from crossthink_eval.benchmarks import BENCHMARKS
 from crossthink_eval.crossthink_tasks import item_to_doc
 from crossthink_eval.metrics import (

@@ -4,7 +4,7 @@ The server speaks the chat-completions protocol with bearer auth and serves reco
 JSON written the way an instruct model answers our prompt, for real demo pages
 (tests/data/common_crawl/recorded_replies.jsonl), plus injected faults: HTTP 500s, timeouts,
 malformed response bodies, truncated and non-JSON replies. No model runs; the HTTP path, the
-datatrove InferenceRunner, the retries, checkpoints and parsing are all real.
+datatrove InferenceRunner, the OpenAI client's retries, checkpoints and parsing are all real.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -28,7 +29,7 @@ from datatrove.pipeline.inference.run_inference import InferenceConfig
 from datatrove.pipeline.inference.servers import EndpointServer
 from datatrove.pipeline.inference.types import ServerError
 
-from crossthink_data.inference import AuthenticatedEndpointServer
+from crossthink_data.inference import AuthenticatedEndpointServer, GenerationFailed, GenerationSettings
 from crossthink_data.mining.generation import PROMPT_VERSION
 from crossthink_data.mining.parse import parse_reply
 from crossthink_data.mining.pipeline import MinerConfig, build_executors, read_jsonl_folder, run_miner
@@ -68,6 +69,15 @@ def fresh_copy(labelled: Path, dest: Path) -> Path:
     return dest
 
 
+def miner(out: Path, server, **generation) -> MinerConfig:
+    """The miner's defaults, pointed at the loopback ``server``, with ``generation`` changes."""
+    cfg = MinerConfig(input="unused", output=str(out))
+    cfg.generation = replace(
+        cfg.generation, endpoint_url=server.base_url, api_key=server.api_key, **generation
+    )
+    return cfg
+
+
 def generate_and_parse(cfg: MinerConfig) -> None:
     for executor in build_executors(cfg, "parse")[1:]:  # the CPU stage already ran
         executor.run()
@@ -94,6 +104,87 @@ def test_stock_endpoint_probe_fails_on_an_authenticated_server_and_ours_passes()
         probes = [r for r in server.requests if r.method == "GET"]
         assert [r.path for r in probes] == ["/v1/v1/models", "/v1/models", "/v1/models"]
         assert [r.authorized for r in probes] == [False, True, False]
+
+
+def send_one(server, max_attempts: int, request_timeout: float = 5.0) -> dict:
+    """One chat request through AuthenticatedEndpointServer (the path every generation takes)."""
+    config = InferenceConfig(
+        server_type="endpoint",
+        model_name_or_path="m",
+        endpoint_url=server.base_url,
+        api_key=server.api_key,
+        request_timeout=request_timeout,
+    )
+
+    async def send():
+        endpoint = AuthenticatedEndpointServer(config, 0, max_attempts)
+        try:
+            return await endpoint._make_request(
+                {"model": "m", "messages": [{"role": "user", "content": "q"}]}
+            )
+        finally:
+            await endpoint.server_cleanup()
+
+    return asyncio.run(send())
+
+
+@pytest.mark.parametrize(
+    ("replies", "max_attempts", "sent", "status", "retryable", "message"),
+    [
+        ([Reply(status=500)], 3, 3, 500, True, "gave up after 3 attempts: HTTP 500"),
+        ([Reply(status=429)], 2, 2, 429, True, "gave up after 2 attempts: HTTP 429"),
+        ([Reply(status=503)], 1, 1, 503, True, "gave up after 1 attempt: HTTP 503"),
+        (
+            [Reply(content="late", delay_s=1.2)],
+            2,
+            2,
+            None,
+            True,
+            "gave up after 2 attempts: timeout after 0.4 s",
+        ),
+        ([Reply(status=400)], 4, 1, 400, False, "BadRequestError: HTTP 400"),  # same request, same answer
+        ([Reply(status=404)], 4, 1, 404, False, "ClientError: HTTP 404"),
+        ([Reply(raw_body=b'{"choices": [')], 4, 1, None, True, "unreadable response body"),
+        ([Reply(raw_body=b'{"choices": []}')], 4, 1, None, True, "unreadable response body"),
+    ],
+)
+def test_failures_are_retried_by_the_client_at_most_max_attempts_times(
+    replies, max_attempts, sent, status, retryable, message
+):
+    with start_openai_server(replies) as server:
+        with pytest.raises(GenerationFailed) as failed:
+            send_one(server, max_attempts, request_timeout=0.4)
+        assert len(server.chat_requests) == sent
+    assert failed.value.status == status and failed.value.retryable is retryable
+    assert str(failed.value.error).startswith(message)
+
+
+def test_a_transient_failure_heals_within_the_attempts():
+    with start_openai_server([Reply(status=502), Reply(status=500), "fine"]) as server:
+        body = send_one(server, max_attempts=3)
+        assert len(server.chat_requests) == 3
+    assert body["choices"][0]["message"]["content"] == "fine"
+
+
+def test_generation_settings_validate_and_resolve_the_key(monkeypatch):
+    monkeypatch.setenv("CROSSTHINK_API_KEY", "sk-from-env")
+    monkeypatch.setenv("OTHER_KEY", "sk-other")
+    assert GenerationSettings(model="m").resolved_api_key() == "sk-from-env"
+    assert GenerationSettings(model="m", api_key="sk-flag").resolved_api_key() == "sk-flag"
+    assert GenerationSettings(model="m", api_key_env="OTHER_KEY").resolved_api_key() == "sk-other"
+    assert GenerationSettings(model="m", api_key_env=None).resolved_api_key() is None
+    assert "sk-flag" not in repr(GenerationSettings(model="m", api_key="sk-flag"))
+    with pytest.raises(ValueError, match="endpoint_url"):
+        GenerationSettings(model="m").check_server()
+    GenerationSettings(model="m", server_type="vllm").check_server()  # vLLM needs no URL
+    for bad, match in [
+        ({"server_type": "tgi"}, "server_type"),
+        ({"max_attempts": 0}, "max_attempts"),
+        ({"request_timeout": 0}, "request_timeout"),
+        ({"endpoint_url": "localhost:8000/v1"}, "http"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            GenerationSettings(model="m", **bad)
 
 
 class FaultPlan:
@@ -125,7 +216,7 @@ def test_faults_are_retried_a_bounded_number_of_times_and_nothing_is_lost(labell
         {
             hawaii: [Reply(status=500)],  # transient server error
             science: [Reply(content=NO_QUESTIONS, delay_s=2.5)],  # slower than the client timeout
-            duvet: [Reply(raw_body=b'{"id": "x", "choices": [{"mess')],  # body cut mid-JSON
+            duvet: [Reply(raw_body=b'{"id": "x", "choices": [{"mess')],  # a 200 whose body is cut
             plague: [Reply(status=500)] * 10,  # never recovers
             binge: [Reply(content=truncated, finish_reason="length")],
             markets: [
@@ -135,28 +226,22 @@ def test_faults_are_retried_a_bounded_number_of_times_and_nothing_is_lost(labell
     )
     out = fresh_copy(labelled, tmp_path)
     with start_openai_server(plan) as server:
-        cfg = MinerConfig(
-            input="unused",
-            output=str(out),
-            endpoint_url=server.base_url,
-            api_key=server.api_key,
-            request_timeout_s=1.0,
-            max_attempts=3,
-            backoff_s=0.01,
-        )
+        cfg = miner(out, server, request_timeout=1.0, max_attempts=3)
         generate_and_parse(cfg)
 
     domain_ids = sorted(r["id"] for r in read_jsonl_folder(out / "domain"))
     generated = read_jsonl_folder(out / "generate")
     assert sorted(r["id"] for r in generated) == domain_ids  # every document written exactly once
 
-    assert plan.attempts[hawaii] == 2 and plan.attempts[science] == 2 and plan.attempts[duvet] == 2
+    # the OpenAI client retries the 500 and the timeout; an unreadable 200 body is not retried
+    # (the client parses after its retry loop): it is recorded as a failure at once
+    assert plan.attempts[hawaii] == 2 and plan.attempts[science] == 2 and plan.attempts[duvet] == 1
     assert plan.attempts[plague] == 3  # bounded: max_attempts, then recorded as a failure
-    assert all(plan.attempts[u] == 1 for u in plan.attempts if u not in (hawaii, science, duvet, plague))
+    assert all(plan.attempts[u] == 1 for u in plan.attempts if u not in (hawaii, science, plague))
 
     rejects = read_jsonl_folder(out / "rejects" / "parse")
     reasons = {(r["metadata"]["url"], r["metadata"]["filter_reason"]) for r in rejects}
-    assert (plague, "generation_failed") in reasons
+    assert (plague, "generation_failed") in reasons and (duvet, "generation_failed") in reasons
     assert (binge, "truncated") in reasons
     assert (markets, "malformed_json") in reasons
     failed = next(r for r in rejects if r["metadata"]["url"] == plague)
@@ -164,11 +249,13 @@ def test_faults_are_retried_a_bounded_number_of_times_and_nothing_is_lost(labell
         "gave up after 3 attempts" in failed["metadata"]["detail"]
         and "HTTP 500" in failed["metadata"]["detail"]
     )
+    unreadable = next(r for r in rejects if r["metadata"]["url"] == duvet)
+    assert "unreadable response body" in unreadable["metadata"]["detail"]
 
     records = pq.read_table(out / "parse" / "records").to_pylist()
     by_url = Counter(json.loads(r["provenance"])["url"] for r in records)
-    assert by_url[hawaii] == 3 and by_url[science] == 3 and by_url[duvet] == 3  # recovered after faults
-    assert by_url[plague] == 0 and by_url[binge] == 0 and by_url[markets] == 0
+    assert by_url[hawaii] == 3 and by_url[science] == 3  # recovered after faults
+    assert by_url[plague] == 0 and by_url[duvet] == 0 and by_url[binge] == 0 and by_url[markets] == 0
     urls_with_output = set(by_url) | {r["metadata"]["url"] for r in rejects}
     assert urls_with_output == {r["metadata"]["url"] for r in generated}  # each document: records or a reason
 
@@ -176,7 +263,10 @@ def test_faults_are_retried_a_bounded_number_of_times_and_nothing_is_lost(labell
     for row in records:
         provenance = json.loads(row["provenance"])
         assert row["source"] == "syn_qa" and row["domain"] == "gpr"
-        assert provenance["generator_model"] == cfg.model and provenance["prompt_version"] == PROMPT_VERSION
+        assert (
+            provenance["generator_model"] == cfg.generation.model
+            and provenance["prompt_version"] == PROMPT_VERSION
+        )
         assert ids[provenance["warc_record_id"]]["metadata"]["url"] == provenance["url"]
         assert row["category"] == ids[provenance["warc_record_id"]]["metadata"]["category"]
         assert (
@@ -188,10 +278,11 @@ def test_faults_are_retried_a_bounded_number_of_times_and_nothing_is_lost(labell
 def test_records_flow_into_filter_h_and_both_templates(labelled, tmp_path):
     out = fresh_copy(labelled, tmp_path)
     with start_openai_server(recorded_reply) as server:
-        cfg = MinerConfig(
-            input="unused", output=str(out), endpoint_url=server.base_url, api_key=server.api_key
-        )
-        generate_and_parse(cfg)
+        generate_and_parse(miner(out, server))
+        sent = server.chat_requests[0].body
+    # the miner's sampling settings travel with every request
+    assert sent["temperature"] == 0.6 and sent["max_tokens"] == 2048
+    assert sent["model"] == "Qwen/Qwen2.5-72B-Instruct"
     records = pq.read_table(out / "parse" / "records").to_pylist()
     mcq = pq.read_table(out / "parse" / "mcq").to_pylist()
     open_rows = pq.read_table(out / "parse" / "open").to_pylist()
@@ -249,9 +340,10 @@ def test_parser_is_strict_per_question_and_tolerates_only_a_code_fence():
 
 _RUN_GENERATION = """
 import sys
+from dataclasses import replace
 from crossthink_data.mining.pipeline import MinerConfig, build_executors
-cfg = MinerConfig(input="unused", output=sys.argv[1], endpoint_url=sys.argv[2], api_key=sys.argv[3],
-                  max_concurrent=1, records_per_chunk=2, backoff_s=0.01)
+cfg = MinerConfig(input="unused", output=sys.argv[1], records_per_chunk=2)
+cfg.generation = replace(cfg.generation, endpoint_url=sys.argv[2], api_key=sys.argv[3], max_concurrent=1)
 build_executors(cfg, "generate")[1].run()
 """
 
@@ -265,10 +357,7 @@ def test_generation_killed_mid_run_resumes_without_duplicates_or_lost_documents(
     clean = fresh_copy(labelled, tmp_path / "clean")
     killed = fresh_copy(labelled, tmp_path / "killed")
     with start_openai_server(slow_reply) as server:
-        cfg = MinerConfig(
-            input="unused", output=str(clean), endpoint_url=server.base_url, api_key=server.api_key
-        )
-        generate_and_parse(cfg)
+        generate_and_parse(miner(clean, server))
         before = len(server.chat_requests)
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         process = subprocess.Popen(
@@ -290,14 +379,8 @@ def test_generation_killed_mid_run_resumes_without_duplicates_or_lost_documents(
         last_chunk = killed / "checkpoints" / "generate" / "last_chunk" / "00000.txt"
         assert int(last_chunk.read_text()) >= 2  # chunks of 2 documents: 0..2 finished and saved
 
-        rerun = MinerConfig(
-            input="unused",
-            output=str(killed),
-            endpoint_url=server.base_url,
-            api_key=server.api_key,
-            max_concurrent=1,
-            records_per_chunk=2,
-        )
+        rerun = miner(killed, server, max_concurrent=1)
+        rerun.records_per_chunk = 2
         generate_and_parse(rerun)
         resent = len(server.chat_requests) - before - sent_before_kill
     assert resent <= 16 - 6  # finished chunks (2 documents each) were not sent again
@@ -315,9 +398,8 @@ def test_generation_killed_mid_run_resumes_without_duplicates_or_lost_documents(
 
 def test_resuming_with_another_chunk_size_is_refused(tmp_path):
     """Resume skips finished chunks by count: a different records_per_chunk would skip the wrong documents."""
-    cfg = MinerConfig(
-        input="unused", output=str(tmp_path), endpoint_url="http://127.0.0.1:9/v1", records_per_chunk=2
-    )
+    cfg = MinerConfig(input="unused", output=str(tmp_path), records_per_chunk=2)
+    cfg.generation.endpoint_url = "http://127.0.0.1:9/v1"
     build_executors(cfg, "generate")
     cfg.records_per_chunk = 500
     with pytest.raises(ValueError, match="records_per_chunk"):

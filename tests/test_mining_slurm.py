@@ -9,6 +9,7 @@ run over the same real WARC files.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,8 @@ def test_cpu_job_array_on_slurm_equals_a_local_run(slurm, tmp_path, monkeypatch)
 
 def test_generation_job_depends_on_the_cpu_job(tmp_path):
     """The GPU stage is a second array that Slurm starts only after the CPU array succeeded."""
-    cfg = MinerConfig(input=str(tmp_path), output=str(tmp_path / "out"), server_type="vllm", tp=4)
+    cfg = MinerConfig(input=str(tmp_path), output=str(tmp_path / "out"))
+    cfg.generation = replace(cfg.generation, server_type="vllm", tp=4)
     cpu, gpu, *parse = build_executors(
         cfg,
         "parse",

@@ -11,8 +11,6 @@ from crossthink_data.record import (
     arrow_schema,
     features,
     from_document,
-    label_index,
-    option_label,
     to_document,
 )
 
@@ -111,15 +109,6 @@ def test_document_round_trip():
     assert document.text == ARC_QUESTION and document.id == record.id
     assert "question" not in document.metadata
     assert from_document(document) == record
-
-
-def test_labels():
-    assert option_label(0) == "A" and option_label(9) == "J"
-    assert label_index(" b ") == 1
-    with pytest.raises(RecordError):
-        label_index("AB")
-    with pytest.raises(RecordError):
-        option_label(26)
 
 
 def test_schema_matches_rows_and_features():

@@ -15,7 +15,7 @@ import pytest
 
 from crossthink_data.categories import MMLU_SUBJECT_CATEGORY, mmlu_category
 from crossthink_data.record import CATEGORIES, DOMAINS, QARecord, RecordError
-from crossthink_data.sources import DEMO_SOURCES, SOURCES, SourceAdapter, TableAdapter, get_source, last_boxed
+from crossthink_data.sources import DEMO_SOURCES, SOURCES, SourceAdapter, TableAdapter, get_source
 
 DATA = Path(__file__).resolve().parent / "data" / "sources"
 
@@ -70,36 +70,6 @@ def test_get_source_unknown_name_lists_known_names():
     assert (
         "mmlu_pro" in str(info.value) and "mmlu_train" in str(info.value) and "numina_math" in str(info.value)
     )
-
-
-# ---- last_boxed --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("so $x = \\boxed{\\frac{1}{2}}$.", "\\frac{1}{2}"),
-        ("first \\boxed{3}, then corrected: \\boxed{4}", "4"),
-        ("\\boxed{\\left\\{1,2\\right\\}}", "\\left\\{1,2\\right\\}"),  # escaped braces are content
-        ("\\boxed{2^{10}+\\sqrt{x_{1}}}", "2^{10}+\\sqrt{x_{1}}"),
-        ("the answer is $\\fbox{7}$", "7"),
-        ("hence \\boxed 5 is it", "5"),
-        ("\\boxed{\\frac{1}{2}", None),  # never closed
-        ("\\boxed{  }", None),
-        ("no box at all", None),
-        ("", None),
-    ],
-)
-def test_last_boxed(text, expected):
-    assert last_boxed(text) == expected
-
-
-def test_last_boxed_recovers_agieval_gold_from_real_solutions():
-    """AGIEval ships both a worked solution and the gold answer: the last box must be that answer."""
-    rows = raw_jsonl("agieval_math/math.jsonl")
-    assert len(rows) == 20
-    for row in rows:
-        assert last_boxed(row["other"]["solution"]) == row["answer"].strip()
 
 
 # ---- MMLU auxiliary train ----------------------------------------------------------------------

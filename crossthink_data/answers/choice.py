@@ -3,26 +3,26 @@
 Hedges are wrong by construction: the label must be the first thing in the answer and whatever
 follows it must be the labelled option's own text, so "A or B", "A, B", "ABCD" and
 "B. <text of C>" all fail, as does a label beyond the listed options.
+
+Labels and option texts are read by :mod:`crossthink_data.options` (the parser and normaliser
+ingest, filter H and eval share); this module adds what only a model's answer needs: LaTeX
+presentation is removed first, "the answer is" prefixes are skipped, and hedges are refused.
 """
 
 from __future__ import annotations
 
 import re
-import string
 
 from crossthink_data.answers.latex import strip_presentation
-
-LABELS = string.ascii_uppercase
+from crossthink_data.options import OPTION_LABELS, bare_label, own_label_text, parse_label_prefix
+from crossthink_data.options import option_key as _option_text_key
 
 _PREFIX = re.compile(
     r"(?:the\s+)?(?:correct\s+)?(?:answer|option|choice)\s*(?:is\s*)?[:\-]?\s*", re.IGNORECASE
 )
-_LABEL = re.compile(r"\(\s*([A-Za-z])\s*\)|\[\s*([A-Za-z])\s*\]|([A-Za-z])(?![A-Za-z0-9])")
+# What may stand between a label and its option text in an answer ("B) x", "(B) - x", "B — x").
 _SEPARATOR = re.compile(r"\s*[.:)\-\u2013\u2014]\s*")
 _LIST_JOINER = re.compile(r"(?:[,/&;+]|(?:and|or)\b)", re.IGNORECASE)
-_OUTER_PUNCTUATION = " \t\n.,;:!?'\"`"
-# AGIEval-style options carry their own label: "(A)5(√3 + 1)", "A. Paris", "A) Paris".
-_OPTION_OWN_LABEL = re.compile(r"\s*(?:\(\s*[A-Za-z]\s*\)|[A-Za-z]\s*[.):])\s*")
 
 
 def parse_label(answer: str, options: list[str] | None = None) -> str | None:
@@ -31,13 +31,13 @@ def parse_label(answer: str, options: list[str] | None = None) -> str | None:
     prefix = _PREFIX.match(text)
     if prefix:
         text = text[prefix.end() :]
-    match = _LABEL.match(text)
-    if not match:
+    label_prefix = parse_label_prefix(text)
+    if label_prefix is None or label_prefix.numeric:
         return None
-    label = next(group for group in match.groups() if group is not None).upper()
-    if options is not None and LABELS.index(label) >= len(options):
+    label = label_prefix.label
+    if options is not None and OPTION_LABELS.index(label) >= len(options):
         return None
-    rest = text[match.end() :].strip().rstrip(".").strip()
+    rest = label_prefix.after_label.strip().rstrip(".").strip()
     if not rest:
         return label
     if _LIST_JOINER.match(rest):
@@ -61,25 +61,22 @@ def _names_option(text: str, label: str, options: list[str] | None, had_separato
     if options is None:
         # Without options only "B. something" is checkable as one label: the text must not be a label.
         return had_separator and parse_label_only(text) is None
-    option = options[LABELS.index(label)]
-    own_label = _OPTION_OWN_LABEL.match(option)
+    option = options[OPTION_LABELS.index(label)]
     candidates = {option_key(option)}
-    if own_label:
-        candidates.add(option_key(option[own_label.end() :]))
+    unlabelled = own_label_text(option, OPTION_LABELS.index(label))
+    if unlabelled is not None:
+        candidates.add(option_key(unlabelled))  # AGIEval-style "(A)5(√3 + 1)", "A. Paris"
     return option_key(text) in candidates
 
 
 def option_key(text: str) -> str:
-    """Option text for comparison: case and spacing ignored, but every symbol kept (a+b is not a-b)."""
-    return "".join(strip_presentation(text).lower().split()).strip(_OUTER_PUNCTUATION)
+    """:func:`crossthink_data.options.option_key` of the text with its LaTeX presentation removed."""
+    return _option_text_key(strip_presentation(text))
 
 
 def parse_label_only(text: str) -> str | None:
     """A bare label ("B", "(b)", "[C]") and nothing else, else None."""
-    match = _LABEL.fullmatch(strip_presentation(text).strip().rstrip("."))
-    if not match:
-        return None
-    return next(group for group in match.groups() if group is not None).upper()
+    return bare_label(strip_presentation(text))
 
 
 def mcq_equivalent(gold: str, answer: str, options: list[str] | None = None) -> bool:

@@ -3,8 +3,9 @@
 Used only to prove two answers *different* cheaply: when both sides are constants whose values
 differ clearly, no symbolic engine can find them equal, so math-verify need not be asked. The
 grammar is deliberately small (numbers, ``+ - \\cdot \\times / ^``, ``\\frac``, ``\\sqrt``, ``\\pi``,
-parentheses and implicit products); anything else (letters, ``i``, ``e``, units, degrees,
-percent, commas, mixed numbers like ``1\\frac{4}{5}``) returns None and math-verify decides.
+parentheses and implicit products); anything else (``i``, ``e``, units, degrees, percent, commas,
+mixed numbers like ``1\\frac{4}{5}``) returns None and math-verify decides. Single letters are
+free variables only for :func:`is_nonconstant` (``8n^2+4n+1`` is not a number).
 A recursive-descent parser over a bounded input: nothing is ever evaluated as code.
 """
 
@@ -17,7 +18,11 @@ MAX_CHARS = 200
 MAX_EXPONENT = 64.0
 MAX_MAGNITUDE = 1e100
 
-_TOKEN = re.compile(r"\d+\.?\d*|\.\d+|\\frac|\\dfrac|\\tfrac|\\sqrt|\\pi|\\cdot|\\times|[-+*/^(){}\[\]]")
+_TOKEN = re.compile(
+    r"\d+\.?\d*|\.\d+|\\frac|\\dfrac|\\tfrac|\\sqrt|\\pi|\\cdot|\\times|[-+*/^(){}\[\]]|[A-Za-z]"
+)
+NOT_VARIABLES = frozenset("eEiIjJ")
+"""Letters math-verify (or a later version) may read as constants (e, i, j): never free variables."""
 
 
 class _Reject(Exception):
@@ -26,6 +31,34 @@ class _Reject(Exception):
 
 def constant_value(text: str) -> float | None:
     """Value of a constant expression in the small grammar above, else None."""
+    tokens = _tokens(text)
+    return None if tokens is None else _evaluate(tokens, None)
+
+
+def is_nonconstant(text: str) -> bool:
+    """True when ``text`` is a polynomial-like expression in free variables that is provably not constant.
+
+    Variables are single letters (never e, i, j; never two letters in a row, which may be a word or
+    a unit); the expression is evaluated at two points and must take two clearly different
+    values, which a constant cannot. False whenever that cannot be shown.
+    """
+    tokens = _tokens(text)
+    if tokens is None:
+        return False
+    letters = {token for token in tokens if token.isalpha()}
+    if not letters or letters & NOT_VARIABLES:
+        return False
+    if any(a.isalpha() and b.isalpha() for a, b in zip(tokens, tokens[1:], strict=False)):
+        return False
+    ordered = sorted(letters)
+    first = _evaluate(list(tokens), {name: 1.37 + 0.61 * k for k, name in enumerate(ordered)})
+    second = _evaluate(list(tokens), {name: 2.93 + 0.47 * k for k, name in enumerate(ordered)})
+    if first is None or second is None:
+        return False
+    return abs(first - second) > 1e-6 * max(1.0, abs(first), abs(second))
+
+
+def _tokens(text: str) -> list[str] | None:
     if not text or len(text) > MAX_CHARS:
         return None
     tokens = []
@@ -36,7 +69,11 @@ def constant_value(text: str) -> float | None:
             return None
         tokens.append(match.group())
         position = match.end()
-    parser = _Parser(tokens)
+    return tokens
+
+
+def _evaluate(tokens: list[str], variables: dict[str, float] | None) -> float | None:
+    parser = _Parser(tokens, variables)
     try:
         value = parser.expression()
         if parser.position != len(tokens) or not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
@@ -47,8 +84,9 @@ def constant_value(text: str) -> float | None:
 
 
 class _Parser:
-    def __init__(self, tokens: list[str]) -> None:
+    def __init__(self, tokens: list[str], variables: dict[str, float] | None = None) -> None:
         self.tokens = tokens
+        self.variables = variables or {}
         self.position = 0
         self.depth = 0
 
@@ -80,7 +118,9 @@ class _Parser:
                 self.take()
                 operand = self.signed()
                 value = value / operand if token == "/" else value * operand
-            elif token is not None and (token in ("(", "\\frac", "\\dfrac", "\\tfrac", "\\sqrt", "\\pi")):
+            elif token is not None and (
+                token in ("(", "\\frac", "\\dfrac", "\\tfrac", "\\sqrt", "\\pi") or token in self.variables
+            ):
                 if token.endswith("frac") and _is_number(self.tokens[self.position - 1]):
                     raise _Reject  # 1\frac{4}{5}: a mixed number or a product? let math-verify decide
                 value *= self.power()  # implicit product: 3\sqrt{13}, 2\pi, (a)(b)
@@ -122,6 +162,8 @@ class _Parser:
             return float(token)
         if token == "\\pi":
             return math.pi
+        if token in self.variables:
+            return self.variables[token]
         if token in ("(", "{"):
             value = self.expression()
             self.take(")" if token == "(" else "}")

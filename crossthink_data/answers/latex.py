@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 
+from crossthink_data.answers.boxes import closing_brace
+
 # \text{X}, \textbf{X}, \mathrm{X}, ... -> X, nested braces included (\text{\frac{1}{2}}).
 _WRAPPER = re.compile(
-    r"\\(?:text|textbf|textit|textrm|textsf|texttt|mathrm|mathbf|mathit|mathsf|mathtt|"
+    r"\\(?:text|textnormal|textbf|textit|textrm|textsf|texttt|mathrm|mathbf|mathit|mathsf|mathtt|"
     r"mbox|hbox|boldsymbol|bm|operatorname|emph|boxed|fbox)\s*\{"
 )
 _MAX_UNWRAPS = 100
@@ -22,6 +24,25 @@ _SPACING = re.compile(r"\\(?:;|:|>|quad|qquad|enspace|thinspace|medspace|thicksp
 _DISPLAY = re.compile(r"\\(?:displaystyle|textstyle|scriptstyle)(?![A-Za-z])")
 _FRAC = re.compile(r"\\[dt]frac(?![A-Za-z])")
 _MARKDOWN_BOLD = re.compile(r"\*\*|__")
+# `28 percent`, `28 pct`, `28 %`, `28\ \text{percent}` -> `28\%` (after a number; "3 percentage points" stays).
+_PERCENT_WORD = re.compile(
+    r"(?<=\d)(?:\s|\\[ ,;:!]|~)*"
+    r"(?:\\(?:text|textnormal|textrm|mathrm|mbox)\s*\{\s*(?:percent(?:age)?|pct)\.?\s*\}"
+    r"|(?:percent(?:age)?|pct)\.?(?![A-Za-z])|(?<!\\)%)(?!\s*points?\b)"
+)
+_NOT_EQUAL = re.compile(r"!=|\u2260|\\ne(?![A-Za-z])")
+
+
+def normalize_notation(text: str) -> str:
+    """Spell the same answer one way: percent words as ``\\%``, ``!=``/``\\ne``/``\u2260`` as ``\\neq``.
+
+    Applied to both sides before any comparison (and before math-verify sees them).
+    """
+    if "!=" in text or "\u2260" in text or "\\ne" in text:
+        text = _NOT_EQUAL.sub(r"\\neq ", text)
+    if "p" in text or "%" in text:
+        text = _PERCENT_WORD.sub(r"\\%", text)
+    return text
 
 
 def unwrap_text(text: str) -> str:
@@ -31,7 +52,7 @@ def unwrap_text(text: str) -> str:
         match = _WRAPPER.search(text, position)
         if not match:
             break
-        close = _closing_brace(text, match.end())
+        close = closing_brace(text, match.end() - 1)
         if close is None:  # unclosed: leave it, look further on
             position = match.end()
             continue
@@ -40,33 +61,19 @@ def unwrap_text(text: str) -> str:
     return text
 
 
-def _closing_brace(text: str, start: int) -> int | None:
-    """Index of the ``}`` closing the group that starts at ``start`` (escaped braces skipped)."""
-    depth = 1
-    index = start
-    while index < len(text):
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return None
+def strip_math_delimiters(text: str) -> str:
+    """``$``, ``$$``, ``\\(``/``\\)`` and ``\\[``/``\\]`` replaced by a space."""
+    return _MATH_DELIMS.sub(" ", text)
 
 
 def strip_presentation(text: str) -> str:
     """Remove LaTeX that changes how an answer looks but not what it says; keeps single spaces."""
-    text = _MATH_DELIMS.sub(" ", text)
+    text = strip_math_delimiters(text)
     text = _DISPLAY.sub(" ", text)
     text = _LEFT_RIGHT.sub("", text)
     text = _THIN_SPACE.sub("", text)
     text = _SPACING.sub(" ", text)
     text = _FRAC.sub(r"\\frac", text)
-    text = unwrap_text(text)
+    text = normalize_notation(unwrap_text(text))  # `$\boxed{28}$ pct` -> `28 pct` -> `28\%`
     text = _MARKDOWN_BOLD.sub("", text)
     return " ".join(text.split())

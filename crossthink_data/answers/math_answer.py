@@ -1,21 +1,25 @@
 """Math answers: a cheap exact fast path, then math-verify (symbolic) in a bounded child process.
 
 The fast path only decides what it can decide for sure: two answers that are the same string
-after removing LaTeX presentation, or two plain numbers (exactly equal, or clearly different).
-Everything else (expressions, intervals, sets, units, degrees, percentages) goes to math-verify,
-so its conventions hold; near-equal decimals go there too, because math-verify rounds floats.
+after removing LaTeX presentation, two plain numbers (exactly equal, or clearly different), and
+a number (also with degrees, a unit or a base subscript) against a clearly different number, a
+non-constant expression of plain letters or words. Everything else (expressions, intervals,
+sets, percentages) goes to math-verify, so its conventions hold; near-equal decimals go there
+too, because math-verify rounds floats. A rule that says "different" is only added when it holds
+under every way math-verify may read the answer (tests/test_answers_fast_path.py checks it).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections import OrderedDict
 from fractions import Fraction
 
 from crossthink_data.answers.choice import parse_label_only
-from crossthink_data.answers.closed_form import constant_value
-from crossthink_data.answers.latex import strip_presentation
+from crossthink_data.answers.closed_form import constant_value, is_nonconstant
+from crossthink_data.answers.latex import normalize_notation, strip_math_delimiters, strip_presentation
 from crossthink_data.answers.numeric import parse_number
 from crossthink_data.answers.short_answer import normalize_text
 from crossthink_data.answers.verifier import VerifierTimeout, get_pool
@@ -30,6 +34,15 @@ _SINGLE_CHAR_GROUP = re.compile(r"([_^])\{(\w)\}")  # 2516_{8} -> 2516_8, x^{2} 
 _WORDS_ONLY = re.compile(r"\\(?:text|textbf|mathrm|mbox)\{\s*[A-Za-z][A-Za-z ,'-]+\}")
 _CHOICE_GOLD = re.compile(r"\([A-Z]\)")
 _EXPONENT = re.compile(r"\^\s*\{?")
+_DEGREES = re.compile(r"(.+)\^(?:\\circ|\{\\circ\})")  # canonical form: 90^\circ
+_BASE = re.compile(r"(\d+)_\{?(\d+)\}?")  # canonical form: 2516_8, 1010_{10}
+_UNIT = re.compile(  # raw form: 5.4 \text{ cents}, 15\mbox{ cm}^2
+    r"(.+?)\s*(?:\\[,;:! ]\s*)*\\(?:text|textnormal|textrm|mbox|mathrm)\s*\{\s*([A-Za-z][A-Za-z ]*)\}"
+    r"(?:\s*\^\s*\{?\s*[23]\s*\}?)?"
+)
+_MULTIPLIER_WORDS = frozenset(
+    {"hundred", "thousand", "million", "billion", "trillion", "dozen", "percent", "pct"}
+)
 
 
 def canonical(answer: str) -> str:
@@ -58,10 +71,10 @@ def fast_verdict(gold: str, answer: str) -> bool | None:
         if exact or abs(gold_value - value) > _NEAR * max(1, abs(gold_value)):
             return False
         return None  # 0.333333 vs 1/3: math-verify's rounding rule decides
-    return _clearly_different(gold_form, answer_form)
+    return _clearly_different(gold_form, answer_form, gold, answer)
 
 
-def _clearly_different(gold_form: str, answer_form: str) -> bool | None:
+def _clearly_different(gold_form: str, answer_form: str, gold: str = "", answer: str = "") -> bool | None:
     """False when the two cannot be equal (different constants, a number vs a tuple), else None."""
     gold_value, value = constant_value(gold_form), constant_value(answer_form)
     if gold_value is not None and value is not None:
@@ -72,7 +85,56 @@ def _clearly_different(gold_form: str, answer_form: str) -> bool | None:
         value is not None and _is_structured(gold_form)
     ):
         return False
+    return _number_vs_other(gold_form, answer_form, gold, answer)
+
+
+def _number_vs_other(gold_form: str, answer_form: str, gold: str, answer: str) -> bool | None:
+    """False for a number (with degrees, a unit or a base subscript) against a clearly different one,
+    against a non-constant expression (``8n^2+4n+1``) or against words (``\\text{even}``).
+
+    math-verify reads ``90^\\circ`` as 90, ``5.4 \\text{ cents}`` as 5.4 and ``2516_8`` as 2516; the
+    other readings a version could choose (radians, the base-8 value) are kept too, and the pair is
+    only decided when it differs under every reading. Plain letters are symbols to math-verify, so a
+    non-constant expression of them never equals a number.
+    """
+    gold_readings, readings = number_readings(gold, gold_form), number_readings(answer, answer_form)
+    if gold_readings and readings:
+        return False if all(_apart(g, a) for g in gold_readings for a in readings) else None
+    if (gold_readings and _not_a_number(answer)) or (readings and _not_a_number(gold)):
+        return False
     return None
+
+
+def number_readings(raw: str, form: str) -> tuple[float, ...]:
+    """The values math-verify may read a number-like answer as; empty when it is not number-like."""
+    value = constant_value(form)
+    if value is not None:
+        return (value,)
+    match = _DEGREES.fullmatch(form)
+    if match and (value := constant_value(match.group(1))) is not None:
+        return (value, value * math.pi / 180)
+    match = _BASE.fullmatch(form)
+    if match:
+        digits, base = match.group(1), int(match.group(2))
+        readings = [float(digits)]
+        if 2 <= base <= 36 and all(int(digit, 36) < base for digit in digits):
+            readings.append(float(int(digits, base)))
+        return tuple(readings)
+    match = _UNIT.fullmatch(raw.strip())
+    if match and match.group(2).strip().lower() not in _MULTIPLIER_WORDS:
+        value = constant_value(canonical(match.group(1)))
+        if value is not None:
+            return (value,)
+    return ()
+
+
+def _not_a_number(raw: str) -> bool:
+    """Words (``\\text{even}``) or a provably non-constant expression of plain letters."""
+    return bool(_WORDS_ONLY.fullmatch(raw.strip())) or is_nonconstant(raw.replace(" ", ""))
+
+
+def _apart(a: float, b: float) -> bool:
+    return abs(a - b) > float(_NEAR) * max(1.0, abs(a), abs(b))
 
 
 def _is_structured(form: str) -> bool:
@@ -150,8 +212,17 @@ class _VerdictCache:
 verdict_cache = _VerdictCache(VERDICT_CACHE_SIZE)
 
 
+def verifier_form(text: str) -> str:
+    """What math-verify is given: one notation (``28 pct`` -> ``28\\%``), no math delimiters.
+
+    Both sides are wrapped in ``\\boxed{}`` for math-verify, where a ``$`` would break its parse.
+    """
+    return strip_math_delimiters(normalize_notation(text)).strip()
+
+
 def needs_verifier(gold: str, answer: str) -> bool:
     """True when only math-verify can tell (the fast path and the guards could not)."""
+    gold, answer = verifier_form(gold), verifier_form(answer)
     return fast_verdict(gold, answer) is None and not _rejected_by_guard(gold, answer)
 
 
@@ -163,6 +234,7 @@ def _rejected_by_guard(gold: str, answer: str) -> bool:
 
 def math_equivalent(gold: str, answer: str, timeout_s: float) -> bool:
     """Is ``answer`` the same mathematical object as ``gold``? Wrong on timeout."""
+    gold, answer = verifier_form(gold), verifier_form(answer)
     verdict = fast_verdict(gold, answer)
     if verdict is not None:
         return verdict

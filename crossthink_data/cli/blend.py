@@ -13,8 +13,18 @@ def blend(
     name: Annotated[
         str, typer.Argument(help="A paper blend name (natural, crossthink, math_2to1, ...) or a blend YAML.")
     ],
-    input: Annotated[str, typer.Option("--input", "-i", help="Pool of templated rows (parquet or jsonl).")],
-    output: Annotated[str, typer.Option("--output", "-o", help="Writes OUTPUT/blend-<name>/ (Hub layout).")],
+    input: Annotated[
+        str,
+        typer.Option(
+            "--input", "-i", help="Pool of templated rows (parquet or jsonl; folder or storage URL)."
+        ),
+    ],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", help="Writes OUTPUT/blend-<name>/ (Hub layout; folder or storage URL)."
+        ),
+    ],
     commercial_only: Annotated[
         bool, typer.Option(help="Leave out sources whose license forbids commercial use.")
     ] = False,

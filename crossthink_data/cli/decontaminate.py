@@ -11,7 +11,10 @@ from crossthink_data.cli.common import ConfigFile, Tasks, Workers, print_panel, 
 
 def decontaminate(
     input: Annotated[
-        str, typer.Option("--input", "-i", help="Folder of (templated) record rows, parquet or jsonl.")
+        str,
+        typer.Option(
+            "--input", "-i", help="Folder or storage URL of (templated) record rows, parquet or jsonl."
+        ),
     ],
     benchmarks: Annotated[
         str,
@@ -20,7 +23,12 @@ def decontaminate(
             "or comma-separated lighteval task names (these need the Hub)."
         ),
     ],
-    output: Annotated[str, typer.Option("--output", "-o", help="Kept rows in data/, removed/, report.json.")],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", help="Folder or storage URL: kept rows in data/, removed/, report.json."
+        ),
+    ],
     only: Annotated[
         str | None, typer.Option(help="Comma-separated benchmark folders to use (default: all).")
     ] = None,

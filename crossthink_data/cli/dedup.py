@@ -10,8 +10,15 @@ from crossthink_data.cli.common import ConfigFile, Tasks, Workers, print_panel, 
 
 
 def dedup(
-    input: Annotated[str, typer.Option("--input", "-i", help="Folder of (templated) record rows.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="Kept rows in data/, removed/, report.json.")],
+    input: Annotated[
+        str, typer.Option("--input", "-i", help="Folder or storage URL of (templated) record rows.")
+    ],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", help="Folder or storage URL: kept rows in data/, removed/, report.json."
+        ),
+    ],
     trust_order: Annotated[
         str | None,
         typer.Option(help="Comma-separated sources, most trusted first (default: the documented order)."),

@@ -6,28 +6,32 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import ConfigFile, Tasks, print_panel
+from crossthink_data.cli import generation_options as gen
+from crossthink_data.cli.common import ConfigFile, Tasks, fail, print_panel
 
 
 def difficulty(
-    input: Annotated[str, typer.Option("--input", "-i", help="Folder of templated rows.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="scored/, data/, removed/, report.json.")],
-    model: Annotated[str, typer.Option(help="Model that answers (the paper: Qwen/Qwen2.5-7B-Instruct).")],
-    endpoint_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible base URL, e.g. http://localhost:8000/v1.")
-    ] = None,
-    server_type: Annotated[
-        str, typer.Option(help="'endpoint' (any OpenAI-compatible server) or 'vllm' (datatrove starts vLLM).")
-    ] = "endpoint",
-    api_key_env: Annotated[
-        str, typer.Option(help="Environment variable holding the API key.")
-    ] = "OPENAI_API_KEY",
+    input: Annotated[str, typer.Option("--input", "-i", help="Folder or storage URL of templated rows.")],
+    output: Annotated[
+        str,
+        typer.Option("--output", "-o", help="Folder or storage URL: scored/, data/, removed/, report.json."),
+    ],
+    model: gen.Model,
     samples: Annotated[int, typer.Option("--samples", "-k", help="Answers sampled per question.")] = 8,
     max_pass_rate: Annotated[
         float | None, typer.Option(help="Drop rows solved more often than this (0.0: keep only unsolved).")
     ] = None,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 1.0,
-    max_tokens: Annotated[int, typer.Option(help="Max new tokens per answer.")] = 4096,
+    # generation (the same flags as `mine`; crossthink_data.cli.generation_options)
+    server_type: gen.ServerType = "endpoint",
+    endpoint_url: gen.EndpointUrl = None,
+    api_key: gen.ApiKey = None,
+    request_timeout: gen.RequestTimeout = 600.0,
+    max_attempts: gen.MaxAttempts = 4,
+    max_concurrent: gen.MaxConcurrent = 64,
+    temperature: gen.Temperature = 1.0,
+    max_tokens: gen.MaxTokens = 4096,
+    tp: gen.Tp = 1,
+    api_key_env: gen.OldApiKeyEnv = None,
     tasks: Tasks = 1,
     config: ConfigFile = None,
 ) -> None:
@@ -38,19 +42,23 @@ def difficulty(
     """
     from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
 
+    generation = gen.generation_settings(
+        model=model,
+        server_type=server_type,
+        endpoint_url=endpoint_url,
+        api_key=api_key,
+        request_timeout=request_timeout,
+        max_attempts=max_attempts,
+        max_concurrent=max_concurrent,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        tp=tp,
+        old_api_key_env=api_key_env,
+    )
     try:
-        settings = DifficultySettings(
-            model=model,
-            samples=samples,
-            endpoint_url=endpoint_url,
-            server_type=server_type,
-            api_key_env=api_key_env,
-            max_pass_rate=max_pass_rate,
-            temperature=temperature,
-            max_tokens=max_tokens,
-        )
+        settings = DifficultySettings(generation, samples=samples, max_pass_rate=max_pass_rate)
     except ValueError as err:
-        raise typer.BadParameter(str(err)) from None
+        fail(str(err))
     report = score_difficulty(input, output, settings, tasks=tasks)
     print_panel("difficulty", report.to_json())
 

@@ -17,7 +17,7 @@ def export(
         list[str],
         typer.Option(
             "--data",
-            help="NAME=PATH: a config and its parquet file or folder (repeat for each config).",
+            help="NAME=PATH: a config and its parquet file or folder, path or storage URL (repeat for each config).",
         ),
     ],
     name: Annotated[str, typer.Option(help="Subset name, e.g. arc_challenge or blend-crossthink.")],
@@ -62,11 +62,13 @@ def export(
     except (ExportError, ValueError, FileNotFoundError) as err:
         fail(str(err))
     first = next(iter(configs))
-    typer.echo(f"wrote {folder}\nload it with: load_dataset({str(folder)!r}, {first!r})")
+    typer.echo(f"wrote {folder}")
+    if storage.is_local(folder):  # `datasets` loads a folder by path; a bucket is downloaded first
+        typer.echo(f"load it with: load_dataset({str(folder)!r}, {first!r})")
 
 
 def push(
-    folder: Annotated[str, typer.Argument(help="An exported folder (README.md card + data/).")],
+    folder: Annotated[str, typer.Argument(help="An exported local folder (README.md card + data/).")],
     repo_id: Annotated[str, typer.Argument(help="Dataset repo on the Hub, e.g. my-org/crossthink-arc.")],
     private: Annotated[bool, typer.Option(help="Create the repo private (a new repo only).")] = False,
     revision: Annotated[str | None, typer.Option(help="Branch to commit to (created if missing).")] = None,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from crossthink_data.cli import generation_options as gen
 from crossthink_data.cli.common import ConfigFile, Workers, split_list
 
 
@@ -36,22 +37,19 @@ def mine(
     ] = "stem,humanities,social_sciences,other",
     budget: Annotated[int | None, typer.Option(help="Documents per category, whole run.")] = None,
     min_confidence: Annotated[float, typer.Option(help="Minimum domain confidence.")] = 0.5,
-    model: Annotated[str, typer.Option(help="Generator model name.")] = "Qwen/Qwen2.5-72B-Instruct",
-    server_type: Annotated[
-        str, typer.Option(help="endpoint (any OpenAI-compatible URL) or vllm.")
-    ] = "endpoint",
-    endpoint: Annotated[
-        str | None,
-        typer.Option(envvar="CROSSTHINK_ENDPOINT", help="OpenAI base URL, e.g. http://host:8000/v1."),
-    ] = None,
-    api_key: Annotated[str | None, typer.Option(envvar="CROSSTHINK_API_KEY", help="Bearer token.")] = None,
+    # generation (the same flags as `difficulty`; crossthink_data.cli.generation_options)
+    model: gen.Model = "Qwen/Qwen2.5-72B-Instruct",
+    server_type: gen.ServerType = "endpoint",
+    endpoint_url: gen.EndpointUrl = None,
+    api_key: gen.ApiKey = None,
+    request_timeout: gen.RequestTimeout = 600.0,
+    max_attempts: gen.MaxAttempts = 4,
+    max_concurrent: gen.MaxConcurrent = 64,
+    temperature: gen.Temperature = 0.6,
+    max_tokens: gen.MaxTokens = 2048,
+    tp: gen.Tp = 1,
+    endpoint: gen.OldEndpoint = None,
     questions_per_doc: Annotated[int, typer.Option(help="Questions asked per document.")] = 3,
-    max_tokens: Annotated[int, typer.Option(help="Reply token cap.")] = 2048,
-    temperature: Annotated[float, typer.Option(help="Sampling temperature.")] = 0.6,
-    max_concurrent: Annotated[int, typer.Option(help="Requests in flight per task.")] = 64,
-    request_timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 600.0,
-    max_attempts: Annotated[int, typer.Option(help="Tries per request before recording a failure.")] = 4,
-    tp: Annotated[int, typer.Option(help="vLLM tensor parallel size.")] = 1,
     executor: Annotated[str, typer.Option(help="local or slurm.")] = "local",
     tasks: Annotated[int, typer.Option(help="CPU tasks (WARC files are dealt to tasks).")] = 1,
     workers: Workers = 1,
@@ -87,17 +85,20 @@ def mine(
         categories=tuple(split_list(categories)),
         budget=budget,
         min_confidence=min_confidence,
-        model=model,
-        server_type=server_type,
-        endpoint_url=endpoint,
-        api_key=api_key,
+        generation=gen.generation_settings(
+            model=model,
+            server_type=server_type,
+            endpoint_url=endpoint_url,
+            api_key=api_key,
+            request_timeout=request_timeout,
+            max_attempts=max_attempts,
+            max_concurrent=max_concurrent,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            tp=tp,
+            old_endpoint=endpoint,
+        ),
         questions_per_doc=questions_per_doc,
-        max_tokens=max_tokens,
-        temperature=temperature,
-        max_concurrent=max_concurrent,
-        request_timeout_s=request_timeout,
-        max_attempts=max_attempts,
-        tp=tp,
     )
     if domain_model:
         cfg.domain_model = domain_model

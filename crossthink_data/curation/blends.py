@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from crossthink_data import storage
 from crossthink_data.config import ConfigError, check_keys, field_names, load_yaml
 
 BLENDS_DIR = Path(__file__).resolve().parent / "blends"
@@ -257,8 +258,9 @@ def composition_markdown(counts: dict, total: int) -> str:
     return "\n".join(lines)
 
 
-def composition_chart(counts: dict, path: Path, title: str) -> Path:
-    """One horizontal bar chart per column (source, domain, template)."""
+def composition_chart(counts: dict, path: str, title: str) -> str:
+    """One horizontal bar chart per column (source, domain, template), saved as PNG at ``path``
+    (any storage URL)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -271,8 +273,8 @@ def composition_chart(counts: dict, path: Path, title: str) -> Path:
         ax.set_title(f"rows per {column}")
     fig.suptitle(title)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
+    with storage.open_url(path, "wb") as handle:
+        fig.savefig(handle, dpi=100, format="png")
     plt.close(fig)
     return path
 
@@ -334,21 +336,22 @@ class BlendResult:
     """Where a blend was written and what went in."""
 
     name: str
-    path: Path
+    path: str  # storage URL of the blend's Hub folder
     rows: int
     counts: dict[str, dict[str, int]]
     non_commercial_sources: list[str]
 
 
 def build_blend(
-    pool_dir: Path | str,
+    pool_dir: str,
     spec: BlendSpec | str | Path,
-    output_dir: Path | str,
+    output_dir: str,
     commercial_only: bool = False,
     total: int | None = None,
     seed: int | None = None,
 ) -> BlendResult:
-    """Samples ``spec`` from the rows under ``pool_dir`` and writes the ``blend-<name>`` Hub folder."""
+    """Samples ``spec`` from the rows under ``pool_dir`` and writes the ``blend-<name>`` Hub folder
+    under ``output_dir`` (both any storage URL)."""
     from crossthink_data.hub import export_subset
     from crossthink_data.rows import read_table
 
@@ -358,12 +361,14 @@ def build_blend(
     if seed is not None:
         spec.seed = seed
     table = sample_blend(read_table(pool_dir), spec, commercial_only)
-    out = Path(output_dir) / f"blend-{spec.name}"
+    out = storage.join(output_dir, f"blend-{spec.name}")
     chart_rel = "assets/composition.png"
     card = blend_card(spec, table, chart_rel, commercial_only)
     templated = "template" in table.column_names
     export_subset(out, {"default": table.to_pylist()}, card, templated={"default": templated})
-    composition_chart(composition(table), out / chart_rel, f"blend-{spec.name} ({table.num_rows:,} rows)")
+    composition_chart(
+        composition(table), storage.join(out, chart_rel), f"blend-{spec.name} ({table.num_rows:,} rows)"
+    )
     return BlendResult(spec.name, out, table.num_rows, composition(table), card.non_commercial_sources)
 
 

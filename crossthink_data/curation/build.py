@@ -7,7 +7,8 @@
 Every stage is a set of datatrove pipelines with completion markers under ``<output>/_work``,
 and a curation stage that finished on the same input files with the same settings is skipped
 (any change clears it), so rerunning the same command after a crash, or after adding a blend,
-only does what is missing. ``executor: slurm`` submits
+only does what is missing. ``output`` (and a source's ``from_dir``) is any storage URL: a local
+folder, ``file://``, ``s3://``, ``hf://``... ``executor: slurm`` submits
 the same command as one Slurm job (``sbatch``) whose stages run with ``workers`` processes on the
 allocated node; datatrove's own Slurm executor would need job dependencies between our ~15
 pipelines and must not be started from inside a job.
@@ -26,8 +27,8 @@ Recipe YAML (everything but ``sources`` has a default)::
     decontaminate: {benchmarks: ../shared/data/benchmarks, only: null, n_grams: 12, min_overlap: 0.5}
     # or lighteval task names: {benchmarks: "math_500,mmlu_pro", custom_tasks: crossthink_eval.crossthink_tasks}
     dedup: {trust_order: null, near: true}
-    difficulty: {model: Qwen/Qwen2.5-7B-Instruct, endpoint_url: "http://localhost:8000/v1",
-                 samples: 8, max_pass_rate: 0.0}
+    difficulty: {samples: 8, max_pass_rate: 0.0,   # generation: the same keys as the --flags
+                 generation: {model: Qwen/Qwen2.5-7B-Instruct, endpoint_url: "http://localhost:8000/v1"}}
     blends: [crossthink, natural]
     commercial_only: false
 """
@@ -35,6 +36,7 @@ Recipe YAML (everything but ``sources`` has a default)::
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -49,7 +51,7 @@ from crossthink_data.config import check_keys, field_names, from_dict, load_yaml
 @dataclass
 class SourceSpec:
     name: str
-    from_dir: Path | None = None
+    from_dir: str | None = None  # storage URL of the upstream files (None: the Hub)
     limit: int | None = None
 
 
@@ -58,7 +60,7 @@ class BuildConfig:
     """A parsed build recipe (see the module doc)."""
 
     sources: list[SourceSpec]
-    output: Path = Path("build_output")
+    output: str = "build_output"  # storage URL
     executor: str = "local"
     tasks: int = 1
     workers: int = 1
@@ -94,8 +96,8 @@ class BuildConfig:
         decont = values.get("decontaminate")
         if decont and isinstance(decont.get("benchmarks"), str) and not decont["benchmarks"].count("|"):
             candidate = _resolve(decont["benchmarks"], base)
-            if candidate.is_dir():
-                decont["benchmarks"] = str(candidate)
+            if storage.is_dir(candidate):
+                decont["benchmarks"] = candidate
         config = cls(sources=sources, path=path, **values)
         if config.executor not in ("local", "slurm"):
             raise ValueError(f"executor must be 'local' or 'slurm', got {config.executor!r}")
@@ -105,42 +107,52 @@ class BuildConfig:
         return config
 
 
-def _resolve(value: str | Path, base: Path) -> Path:
+def _resolve(value: str | Path, base: Path) -> str:
+    """A recipe location: a URL as written, a relative local path against the recipe's folder."""
+    value = str(value)
+    if "://" in value:
+        return value
     path = Path(value).expanduser()
-    return path if path.is_absolute() else (base / path)
+    return str(path if path.is_absolute() else (base / path))
 
 
-def _fresh(stage_dir: Path, input_dir: Path, settings: Any) -> bool:
+def _fresh(stage_dir: str, input_dir: str, settings: Any) -> bool:
     """True when the stage finished on exactly these input files and settings (then it is skipped).
 
     Otherwise the stage folder is cleared, so a changed pool or setting never mixes with old output.
     """
-    import shutil
-
-    files = sorted(p for p in Path(input_dir).rglob("*") if p.is_file())
     fingerprint = json.dumps(
-        {"inputs": [[str(p.relative_to(input_dir)), p.stat().st_size] for p in files], "settings": settings},
+        {"inputs": sorted(storage.file_sizes(input_dir).items()), "settings": settings},
         sort_keys=True,
         default=str,
     )
-    marker = stage_dir / "fingerprint.json"
-    if (stage_dir / "report.json").exists() and marker.exists() and marker.read_text() == fingerprint:
+    marker = storage.join(stage_dir, "fingerprint.json")
+    report = storage.join(stage_dir, "report.json")
+    if storage.exists(report) and storage.exists(marker) and storage.read_text(marker) == fingerprint:
         return True
-    shutil.rmtree(stage_dir, ignore_errors=True)
-    stage_dir.mkdir(parents=True)
-    marker.write_text(fingerprint)
+    storage.remove(stage_dir)
+    storage.write_text(marker, fingerprint)
     return False
 
 
-def link_pool(parquet_files: list[Path], pool_dir: Path) -> Path:
-    """One folder holding (symlinks to) every templated parquet file, named uniquely."""
-    pool_dir.mkdir(parents=True, exist_ok=True)
-    for old in pool_dir.glob("*.parquet"):
-        old.unlink()
-    for i, file in enumerate(Path(storage.local_path(f)) for f in parquet_files):
-        (pool_dir / f"{i:05d}_{file.parent.parent.parent.name}_{file.parent.name}_{file.name}").symlink_to(
-            file.resolve()
-        )
+def link_pool(parquet_files: list[str], pool_dir: str) -> str:
+    """One folder holding every templated parquet file, named uniquely (``<i>_<source>_<config>_<file>``).
+
+    Local storage gets symlinks; elsewhere (``s3://``...) the files are copied, server-side when the
+    pool is on the same store, since object stores have no links and every stage reads a folder.
+    """
+    for old in storage.list_files(pool_dir, (".parquet",), recursive=False):
+        storage.remove(old)
+    local = storage.is_local(pool_dir)
+    if local:
+        storage.makedirs(pool_dir)
+    for i, file in enumerate(storage.as_url(f) for f in parquet_files):
+        *_, source, _parquet, config, name = file.split("/")
+        target = storage.join(pool_dir, f"{i:05d}_{source}_{config}_{name}")
+        if local and storage.is_local(file):
+            os.symlink(os.path.realpath(storage.local_path(file)), storage.local_path(target))
+        else:
+            storage.copy(file, target)
     return pool_dir
 
 
@@ -153,17 +165,18 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
     from crossthink_data.sources import build_source_subset, parquet_files, summary_table
 
     console = Console()
-    out = Path(config.output)
-    work = out / "_work"
+    out = storage.as_url(config.output)
+    work = storage.join(out, "_work")
+    sources_work = storage.join(work, "sources")
     summary: dict[str, Any] = {}
 
     source_summaries = []
     for source in config.sources:
-        console.print(f"[bold]source {source.name}[/bold] -> {out / source.name}")
+        console.print(f"[bold]source {source.name}[/bold] -> {storage.join(out, source.name)}")
         source_summaries += build_source_subset(
             source.name,
             out,
-            work / "sources",
+            sources_work,
             source.from_dir,
             source.limit,
             ["records", *config.templates],
@@ -172,19 +185,16 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         )
     console.print(summary_table(source_summaries))
     files = [
-        f
-        for s in config.sources
-        for t in config.templates
-        for f in parquet_files(work / "sources", s.name, t)
+        f for s in config.sources for t in config.templates for f in parquet_files(sources_work, s.name, t)
     ]
     if not files:
         raise RuntimeError("no templated rows came out of the sources: nothing to curate")
-    current = link_pool(files, work / "curation" / "0_pool")
+    current = link_pool(files, storage.join(work, "curation", "0_pool"))
 
     if config.decontaminate:
         from crossthink_data.curation.decont import DecontSettings, decontaminate
 
-        stage = work / "curation" / "1_decont"
+        stage = storage.join(work, "curation", "1_decont")
         opts = dict(config.decontaminate)
         benchmarks = opts.pop("benchmarks")
         only = opts.pop("only", None)
@@ -195,32 +205,31 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
             decontaminate(
                 current, stage, benchmarks, settings, only, config.tasks, config.workers, 20, custom_tasks
             )
-        summary["decontaminate"] = json.loads((stage / "report.json").read_text())
-        current = stage / "data"
+        summary["decontaminate"] = storage.read_json(storage.join(stage, "report.json"))
+        current = storage.join(stage, "data")
 
     if config.dedup is not None:
         from crossthink_data.curation.dedup import DEFAULT_TRUST_ORDER, DedupSettings, dedup
 
-        stage = work / "curation" / "2_dedup"
+        stage = storage.join(work, "curation", "2_dedup")
         opts = dict(config.dedup)
         opts["trust_order"] = tuple(opts.get("trust_order") or DEFAULT_TRUST_ORDER)
         if not _fresh(stage, current, opts):
             console.print("[bold]dedup[/bold]")
             dedup(current, stage, DedupSettings(**opts), config.tasks, config.workers)
-        summary["dedup"] = json.loads((stage / "report.json").read_text())
-        current = stage / "data"
+        summary["dedup"] = storage.read_json(storage.join(stage, "report.json"))
+        current = storage.join(stage, "data")
 
     if config.difficulty:
         from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
 
-        stage = work / "curation" / "3_difficulty"
+        stage = storage.join(work, "curation", "3_difficulty")
+        settings = from_dict(DifficultySettings, config.difficulty, "recipe: difficulty")
         if not _fresh(stage, current, config.difficulty):
-            console.print(f"[bold]difficulty[/bold] with {config.difficulty.get('model')}")
-            score_difficulty(
-                current, stage, DifficultySettings(**config.difficulty), config.tasks, config.workers
-            )
-        summary["difficulty"] = json.loads((stage / "report.json").read_text())
-        current = stage / "data"
+            console.print(f"[bold]difficulty[/bold] with {settings.generation.model}")
+            score_difficulty(current, stage, settings, config.tasks, config.workers)
+        summary["difficulty"] = storage.read_json(storage.join(stage, "report.json"))
+        current = storage.join(stage, "data")
 
     from crossthink_data.curation.blends import build_blend
 
@@ -229,8 +238,19 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         result = build_blend(current, name, out, commercial_only=config.commercial_only)
         console.print(f"[bold]blend-{result.name}[/bold]: {result.rows:,} rows -> {result.path}")
         summary["blends"][result.name] = {"rows": result.rows, "path": str(result.path), **result.counts}
-    (out / "build_summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    storage.write_text(storage.join(out, "build_summary.json"), json.dumps(summary, indent=2, default=str))
     return summary
+
+
+def _absolute(location: str) -> str:
+    """A local output as an absolute path (the job may start elsewhere); a URL as written."""
+    return str(Path(storage.local_path(location)).resolve()) if storage.is_local(location) else location
+
+
+def _job_dir(config: BuildConfig) -> str:
+    """Local folder for the sbatch script and the job's log: ``<output>/_work``, or a local scratch
+    folder when the output is remote (Slurm writes its log to a local path)."""
+    return str(Path(storage.local_scratch(_absolute(config.output), "_work")).resolve())
 
 
 def slurm_script(config: BuildConfig) -> str:
@@ -243,7 +263,7 @@ def slurm_script(config: BuildConfig) -> str:
         **{k.replace("_", "-"): v for k, v in config.slurm.items()},
     }
     lines = ["#!/bin/bash"] + [f"#SBATCH --{k}={v}" for k, v in opts.items()]
-    lines.append(f"#SBATCH --output={Path(config.output).resolve()}/_work/slurm-%j.out")
+    lines.append(f"#SBATCH --output={_job_dir(config)}/slurm-%j.out")
     command = [
         sys.executable,
         "-m",
@@ -251,7 +271,7 @@ def slurm_script(config: BuildConfig) -> str:
         "build",
         str(Path(config.path).resolve()),
         "--output",
-        str(Path(config.output).resolve()),
+        _absolute(config.output),
         "--executor",
         "local",
     ]
@@ -261,9 +281,8 @@ def slurm_script(config: BuildConfig) -> str:
 
 def submit_slurm(config: BuildConfig) -> str:
     """Writes the sbatch script under ``<output>/_work`` and submits it; returns the job id."""
-    work = Path(config.output) / "_work"
-    work.mkdir(parents=True, exist_ok=True)
-    script = work / "build.sbatch"
+    script = Path(_job_dir(config)) / "build.sbatch"
+    script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text(slurm_script(config), encoding="utf-8")
     result = subprocess.run(["sbatch", "--parsable", str(script)], capture_output=True, text=True, check=True)
     return result.stdout.strip().split(";")[0]

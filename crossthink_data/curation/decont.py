@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,8 +35,9 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.decont import NGramsDecontConfig, NGramsDecontFilter, NGramsDecontIndexer
 from datatrove.utils.text import ngrams
 
+from crossthink_data import storage
 from crossthink_data.curation.text import DEFAULT_NORM, make_norm_config, word_tokenizer, words_of
-from crossthink_data.rows import input_schema, make_reader, make_writer, options_of
+from crossthink_data.rows import count_rows, input_schema, iter_rows, make_reader, make_writer, options_of
 
 # The paper's evaluation suite (lighteval names where lighteval has the task built in).
 PAPER_BENCHMARKS = ("math500", "amc23", "aime24", "aime25", "mmlu", "mmlu_pro", "gpqa_diamond", "agieval_v1")
@@ -95,38 +96,39 @@ class DecontSettings:
 # ---------------------------------------------------------------- benchmark files
 
 
-def load_benchmark_dir(root: Path | str, only: Iterable[str] | None = None) -> Iterator[BenchmarkItem]:
-    """Every question of every benchmark under ``root`` (``<root>/<benchmark>/**/<file>``)."""
-    root = Path(root)
-    if not root.is_dir():
+BENCHMARK_SUFFIXES = (".jsonl", ".json", ".csv")
+
+
+def load_benchmark_dir(root: str, only: Iterable[str] | None = None) -> Iterator[BenchmarkItem]:
+    """Every question of every benchmark under ``root`` (``<root>/<benchmark>/**/<file>``, any storage)."""
+    root = storage.as_url(root)
+    if not storage.is_dir(root):
         raise FileNotFoundError(f"benchmark folder {root} does not exist")
     wanted = set(only) if only else None
-    files = sorted(p for p in root.rglob("*") if p.suffix in (".jsonl", ".json", ".csv") and p.is_file())
+    files = storage.list_files(root, BENCHMARK_SUFFIXES)
     if not files:
         raise FileNotFoundError(f"no .jsonl/.json/.csv benchmark files under {root}")
-    for path in files:
-        relative = path.relative_to(root)
-        benchmark = relative.parts[0] if len(relative.parts) > 1 else root.name
+    for url in files:
+        parts = storage.relative(url, root).split("/")
+        benchmark = parts[0] if len(parts) > 1 else storage.basename(root)
         if wanted is not None and benchmark not in wanted:
             continue
-        task = f"{benchmark}:{relative.with_suffix('').as_posix().removeprefix(benchmark + '/')}"
-        for row in _benchmark_rows(path):
+        stem = "/".join(parts).rsplit(".", 1)[0]
+        task = f"{benchmark}:{stem.removeprefix(benchmark + '/')}"
+        for row in _benchmark_rows(url):
             item = _to_item(row, benchmark, task)
             if item is not None:
                 yield item
 
 
-def _benchmark_rows(path: Path) -> Iterator[dict[str, Any] | list[str]]:
-    if path.suffix == ".jsonl":
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    yield json.loads(line)
-    elif path.suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
+def _benchmark_rows(url: str) -> Iterator[dict[str, Any] | list[str]]:
+    if url.endswith(".jsonl"):
+        yield from iter_rows(url)
+    elif url.endswith(".json"):
+        data = storage.read_json(url)
         yield from data if isinstance(data, list) else data.get("data", [])
     else:
-        with path.open(encoding="utf-8", newline="") as handle:
+        with storage.open_url(url, "rt", encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle))
         if rows and rows[0] and rows[0][0].strip().lower() == "question":
             header = rows[0]
@@ -156,7 +158,7 @@ def _to_item(row: dict[str, Any] | list[str], benchmark: str, task: str) -> Benc
     return BenchmarkItem(benchmark, task, question, query, gold, content)
 
 
-def lighteval_items(tasks: list[str], custom_tasks: str | Path | None = None) -> Iterator[BenchmarkItem]:
+def lighteval_items(tasks: list[str], custom_tasks: str | None = None) -> Iterator[BenchmarkItem]:
     """Every evaluation doc of lighteval tasks (``math_500``, ``mmlu_pro|0``, or custom tasks such
     as ``crossthink_agieval`` with ``custom_tasks="crossthink_eval.crossthink_tasks"``).
 
@@ -313,75 +315,73 @@ class DecontReport:
 
 
 def build_index(
-    benchmarks: str | Path | list[str],
-    index_dir: Path,
+    benchmarks: str | list[str],
+    index_dir: str,
     settings: DecontSettings | None = None,
     only: Iterable[str] | None = None,
-    custom_tasks: str | Path | None = None,
-) -> Path:
-    """Index from a benchmark folder, or from lighteval task names (a list, or comma-separated)."""
+    custom_tasks: str | None = None,
+) -> str:
+    """Index from a benchmark folder (any storage URL), or from lighteval task names (a list, or
+    comma-separated). Returns the folder of the index hashes."""
     from crossthink_data.executors import make_executor
 
     settings = settings or DecontSettings()
-    index_dir = Path(index_dir)
-    if isinstance(benchmarks, (str, Path)) and Path(benchmarks).is_dir():
-        items = list(load_benchmark_dir(benchmarks, only))
+    if isinstance(benchmarks, str | os.PathLike) and storage.is_dir(benchmarks):
+        items = list(load_benchmark_dir(storage.as_url(benchmarks), only))
     else:
         tasks = benchmarks.split(",") if isinstance(benchmarks, str) else [str(t) for t in benchmarks]
         tasks = [t.strip() for t in tasks if t.strip()]
         if not tasks:
             raise ValueError(f"{benchmarks!r} is neither a benchmark folder nor lighteval task names")
         items = list(lighteval_items(tasks, custom_tasks))
-    make_executor([BenchmarkIndexer(str(index_dir / "hashes"), items, settings)], index_dir / "logs").run()
-    return index_dir / "hashes"
+    hashes = storage.join(index_dir, "hashes")
+    make_executor([BenchmarkIndexer(hashes, items, settings)], storage.join(index_dir, "logs")).run()
+    return hashes
 
 
 def decontaminate(
-    input_dir: Path | str,
-    output_dir: Path | str,
-    benchmarks: str | Path | list[str],
+    input_dir: str,
+    output_dir: str,
+    benchmarks: str | list[str],
     settings: DecontSettings | None = None,
     only: Iterable[str] | None = None,
     tasks: int = 1,
     workers: int = 1,
     max_examples: int = 20,
-    custom_tasks: str | Path | None = None,
+    custom_tasks: str | None = None,
 ) -> DecontReport:
-    """Drops rows that overlap a benchmark; writes kept rows, ``removed/`` and ``report.json``."""
+    """Drops rows that overlap a benchmark; writes kept rows in ``data/``, ``removed/`` and
+    ``report.json`` under ``output_dir`` (every folder any storage URL)."""
     from datatrove.pipeline.writers import JsonlWriter
 
     from crossthink_data.executors import make_executor
 
     settings = settings or DecontSettings()
-    output_dir = Path(output_dir)
-    index = build_index(benchmarks, output_dir / "index", settings, only, custom_tasks)
+    input_dir, output_dir = storage.as_url(input_dir), storage.as_url(output_dir)
+    index = build_index(benchmarks, storage.join(output_dir, "index"), settings, only, custom_tasks)
     removed_writer = JsonlWriter(
-        str(output_dir / "removed"), output_filename="${rank}.jsonl", compression=None
+        storage.join(output_dir, "removed"), output_filename="${rank}.jsonl", compression=None
     )
     pipeline = [
         make_reader(input_dir),
-        QuestionDecontFilter(str(index), settings, exclusion_writer=removed_writer),
-        make_writer(output_dir / "data", input_schema(input_dir)),
+        QuestionDecontFilter(index, settings, exclusion_writer=removed_writer),
+        make_writer(storage.join(output_dir, "data"), input_schema(input_dir)),
     ]
-    make_executor(pipeline, output_dir / "logs" / "filter", tasks=tasks, workers=workers).run()
+    logs = storage.join(output_dir, "logs", "filter")
+    make_executor(pipeline, logs, tasks=tasks, workers=workers).run()
     report = summarize(output_dir, max_examples)
-    (output_dir / "report.json").write_text(report.to_json(), encoding="utf-8")
+    storage.write_text(storage.join(output_dir, "report.json"), report.to_json())
     return report
 
 
-def summarize(output_dir: Path, max_examples: int = 20) -> DecontReport:
+def summarize(output_dir: str, max_examples: int = 20) -> DecontReport:
     """Report from the removed rows (each carries its matching n-gram and task) and the kept files."""
-    import pyarrow.parquet as pq
-
     report = DecontReport()
-    report.kept = sum(
-        pq.ParquetFile(p).metadata.num_rows for p in sorted((output_dir / "data").glob("*.parquet"))
-    )
+    report.kept = count_rows(storage.join(output_dir, "data"))
     per_task: dict[str, Counter] = defaultdict(Counter)
     examples: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for path in sorted((output_dir / "removed").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            doc = json.loads(line)
+    for path in storage.list_files(storage.join(output_dir, "removed"), (".jsonl",), recursive=False):
+        for doc in iter_rows(path):
             meta = doc.get("metadata", {})
             task = meta.get("contaminated_task", "?")
             benchmark = task.split(":")[0]

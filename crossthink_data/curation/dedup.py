@@ -24,7 +24,6 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 from datatrove.data import Document, DocumentsPipeline
@@ -45,8 +44,17 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.utils.binaryio import read_tuples_from_file
 from datatrove.utils.text import ngrams
 
+from crossthink_data import storage
 from crossthink_data.curation.text import DEFAULT_NORM, word_tokenizer, words_of
-from crossthink_data.rows import content_text, input_schema, make_reader, make_writer, options_of
+from crossthink_data.rows import (
+    content_text,
+    count_rows,
+    input_schema,
+    iter_rows,
+    make_reader,
+    make_writer,
+    options_of,
+)
 
 # Most trusted first. Human-written exams with human gold answers, then curated sets whose
 # answers were parsed from human or verified solutions, then LLM-written references, then our
@@ -194,10 +202,10 @@ class ClusterMembers(PipelineStep):
         self.trust_order = tuple(trust_order)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        clusters = _read_pairs(Path(self.clusters_folder) / f"{rank:06d}.clusters")
-        out = Path(self.output_folder)
-        out.mkdir(parents=True, exist_ok=True)
-        with (out / f"{rank:05d}.jsonl").open("w", encoding="utf-8") as handle:
+        clusters = _read_pairs(storage.join(self.clusters_folder, f"{rank:06d}.clusters"))
+        with storage.open_url(
+            storage.join(self.output_folder, f"{rank:05d}.jsonl"), "wt", encoding="utf-8"
+        ) as handle:
             for idx, doc in enumerate(data):
                 if idx in clusters:
                     group = near_duplicate_group(doc)
@@ -226,8 +234,8 @@ class NearDuplicateFilter(BaseFilter):
         self._idx = -1
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        path = Path(self.losers_folder) / f"{rank:05d}.json"
-        self._losers = set(json.loads(path.read_text())) if path.exists() else set()
+        path = storage.join(self.losers_folder, f"{rank:05d}.json")
+        self._losers = set(storage.read_json(path)) if storage.exists(path) else set()
         self._idx = -1
         return super().run(data, rank, world_size)
 
@@ -236,29 +244,27 @@ class NearDuplicateFilter(BaseFilter):
         return (False, "near_duplicate") if self._idx in self._losers else True
 
 
-def _read_pairs(path: Path) -> dict[int, int]:
-    if not path.exists():
+def _read_pairs(path: str) -> dict[int, int]:
+    if not storage.exists(path):
         return {}
-    with path.open("rb") as handle:
+    with storage.open_url(path) as handle:
         return {doc: cluster for doc, cluster in read_tuples_from_file(handle, "2I", lines_to_buffer=1000)}
 
 
-def choose_losers(members_folder: Path, losers_folder: Path) -> int:
+def choose_losers(members_folder: str, losers_folder: str) -> int:
     """In each (cluster, template + gold) group keep the most trusted row (ties: first in input)."""
     groups: dict[tuple[int, str], list[tuple[int, int, int]]] = defaultdict(list)
-    for path in sorted(Path(members_folder).glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            m = json.loads(line)
+    for path in storage.list_files(members_folder, (".jsonl",), recursive=False):
+        for m in iter_rows(path):
             groups[(m["cluster"], m["group"])].append((-m["priority"], m["rank"], m["idx"]))
     losers: dict[int, list[int]] = defaultdict(list)
     for members in groups.values():
         for _, rank, idx in sorted(members)[1:]:
             losers[rank].append(idx)
-    losers_folder.mkdir(parents=True, exist_ok=True)
-    for old in losers_folder.glob("*.json"):
-        old.unlink()
+    for old in storage.list_files(losers_folder, (".json",), recursive=False):
+        storage.remove(old)
     for rank, idxs in losers.items():
-        (losers_folder / f"{rank:05d}.json").write_text(json.dumps(sorted(idxs)))
+        storage.write_text(storage.join(losers_folder, f"{rank:05d}.json"), json.dumps(sorted(idxs)))
     return sum(len(v) for v in losers.values())
 
 
@@ -276,31 +282,35 @@ class DedupReport:
 
 
 def dedup(
-    input_dir: Path | str,
-    output_dir: Path | str,
+    input_dir: str,
+    output_dir: str,
     settings: DedupSettings | None = None,
     tasks: int = 1,
     workers: int = 1,
 ) -> DedupReport:
-    """Exact then near deduplication; writes ``data/``, ``removed/{exact,near}/`` and ``report.json``."""
+    """Exact then near deduplication; writes ``data/``, ``removed/{exact,near}/`` and ``report.json``
+    under ``output_dir`` (every folder any storage URL)."""
     from datatrove.pipeline.writers import JsonlWriter
 
     from crossthink_data.executors import make_executor
 
     settings = settings or DedupSettings()
-    out = Path(output_dir)
-    work, logs = out / "work", out / "logs"
+    input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
     exact_cfg = settings.exact_config()
 
+    def work(name: str) -> str:
+        return storage.join(out, "work", name)
+
     def run(name: str, pipeline: list, n_tasks: int = tasks) -> None:
-        make_executor(pipeline, logs / name, tasks=n_tasks, workers=min(workers, n_tasks)).run()
+        logs = storage.join(out, "logs", name)
+        make_executor(pipeline, logs, tasks=n_tasks, workers=min(workers, n_tasks)).run()
 
     run(
         "1_exact_signatures",
-        [make_reader(input_dir), ExactDedupSignature(str(work / "exact_sigs"), exact_cfg)],
+        [make_reader(input_dir), ExactDedupSignature(work("exact_sigs"), exact_cfg)],
     )
-    run("2_exact_find", [ExactFindDedups(str(work / "exact_sigs"), str(work / "exact_dups"), exact_cfg)], 1)
-    exact_filter = ExactDedupFilter(str(work / "exact_dups"), exact_cfg)
+    run("2_exact_find", [ExactFindDedups(work("exact_sigs"), work("exact_dups"), exact_cfg)], 1)
+    exact_filter = ExactDedupFilter(work("exact_dups"), exact_cfg)
     if settings.near:
         mh = settings.minhash_config()
         tok = word_tokenizer(settings.tokenizer)
@@ -309,59 +319,53 @@ def dedup(
             [
                 make_reader(input_dir),
                 exact_filter,
-                ContentMinhashSignature(str(work / "mh_sigs"), mh, language=tok),
+                ContentMinhashSignature(work("mh_sigs"), mh, language=tok),
             ],
         )
         run(
             "4_minhash_buckets",
-            [MinhashDedupBuckets(str(work / "mh_sigs"), str(work / "mh_buckets"), config=mh)],
+            [MinhashDedupBuckets(work("mh_sigs"), work("mh_buckets"), config=mh)],
             mh.num_buckets,
         )
         run(
             "5_minhash_clusters",
-            [
-                MinhashDedupCluster(
-                    str(work / "mh_buckets"), str(work / "mh_clusters"), config=mh, save_cluster_id=True
-                )
-            ],
+            [MinhashDedupCluster(work("mh_buckets"), work("mh_clusters"), config=mh, save_cluster_id=True)],
             1,
         )
         run(
             "6_cluster_members",
             [
                 make_reader(input_dir),
-                ExactDedupFilter(str(work / "exact_dups"), exact_cfg),
-                ClusterMembers(str(work / "mh_clusters"), str(work / "members"), settings.trust_order),
+                ExactDedupFilter(work("exact_dups"), exact_cfg),
+                ClusterMembers(work("mh_clusters"), work("members"), settings.trust_order),
             ],
         )
-        choose_losers(work / "members", work / "losers")
+        choose_losers(work("members"), work("losers"))
 
     removed_exact = JsonlWriter(
-        str(out / "removed" / "exact"), output_filename="${rank}.jsonl", compression=None
+        storage.join(out, "removed", "exact"), output_filename="${rank}.jsonl", compression=None
     )
-    final = [make_reader(input_dir), ExactDedupFilter(str(work / "exact_dups"), exact_cfg, removed_exact)]
+    final = [make_reader(input_dir), ExactDedupFilter(work("exact_dups"), exact_cfg, removed_exact)]
     if settings.near:
         removed_near = JsonlWriter(
-            str(out / "removed" / "near"), output_filename="${rank}.jsonl", compression=None
+            storage.join(out, "removed", "near"), output_filename="${rank}.jsonl", compression=None
         )
-        final.append(NearDuplicateFilter(str(work / "losers"), exclusion_writer=removed_near))
-    final.append(make_writer(out / "data", input_schema(input_dir)))
+        final.append(NearDuplicateFilter(work("losers"), exclusion_writer=removed_near))
+    final.append(make_writer(storage.join(out, "data"), input_schema(input_dir)))
     run("7_write", final)
     report = _report(out)
-    (out / "report.json").write_text(report.to_json(), encoding="utf-8")
+    storage.write_text(storage.join(out, "report.json"), report.to_json())
     return report
 
 
-def _report(out: Path) -> DedupReport:
-    import pyarrow.parquet as pq
-
+def _report(out: str) -> DedupReport:
     report = DedupReport()
-    report.kept = sum(pq.ParquetFile(p).metadata.num_rows for p in sorted((out / "data").glob("*.parquet")))
+    report.kept = count_rows(storage.join(out, "data"))
     for kind in ("exact", "near"):
         counts: Counter = Counter()
-        for path in sorted((out / "removed" / kind).glob("*.jsonl")):
-            for line in path.read_text(encoding="utf-8").splitlines():
-                counts[json.loads(line).get("metadata", {}).get("source", "?")] += 1
+        for path in storage.list_files(storage.join(out, "removed", kind), (".jsonl",), recursive=False):
+            for doc in iter_rows(path):
+                counts[doc.get("metadata", {}).get("source", "?")] += 1
         setattr(report, f"{kind}_removed", dict(sorted(counts.items())))
     report.rows_in = report.kept + sum(report.exact_removed.values()) + sum(report.near_removed.values())
     return report

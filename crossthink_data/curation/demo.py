@@ -13,23 +13,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from crossthink_data import storage
+
 DEMO_BENCHMARKS = Path(__file__).resolve().parent / "demo_benchmarks"
 HEADLINE_BLEND = "crossthink"
 
 
-def pool_files(output_dir: Path) -> list[Path]:
-    """Templated shards of every exported subset under ``output_dir`` (blends excluded)."""
+def pool_files(output_dir: str) -> list[str]:
+    """Templated shards of every exported subset under ``output_dir`` (blends excluded), as URLs."""
     files = []
-    for subset in sorted(p for p in Path(output_dir).iterdir() if p.is_dir()):
-        if subset.name.startswith(("blend-", "_", ".")):
-            continue
-        for config in ("mcq", "open"):
-            files += sorted((subset / "data" / config).glob("*.parquet"))
+    for shard in storage.glob(output_dir, "*/data/*/*.parquet"):
+        subset, _data, config, _name = storage.relative(shard, output_dir).split("/")
+        if config in ("mcq", "open") and not subset.startswith(("blend-", "_", ".")):
+            files.append(shard)
     return files
 
 
-def run(output_dir: Path, blend: str = HEADLINE_BLEND) -> Path:
-    """Builds ``output_dir/blend-<blend>`` from the subsets already in ``output_dir``; returns its path."""
+def run(output_dir: str, blend: str = HEADLINE_BLEND) -> str:
+    """Builds ``output_dir/blend-<blend>`` from the subsets already in ``output_dir`` (any storage
+    URL); returns its URL."""
     from rich.console import Console
 
     from crossthink_data.curation.blends import build_blend
@@ -37,22 +39,22 @@ def run(output_dir: Path, blend: str = HEADLINE_BLEND) -> Path:
     from crossthink_data.curation.decont import decontaminate
     from crossthink_data.curation.dedup import dedup
 
-    output_dir = Path(output_dir)
+    output_dir = storage.as_url(output_dir)
     files = pool_files(output_dir)
     if not files:
         raise FileNotFoundError(
             f"no mcq/open shards under {output_dir}/<subset>/data/: run the source demo first (make demo)"
         )
     console = Console()
-    work = output_dir / "_curation"
-    pool = link_pool(files, work / "0_pool")
-    decont = decontaminate(pool, work / "1_decont", DEMO_BENCHMARKS)
+    work = storage.join(output_dir, "_curation")
+    pool = link_pool(files, storage.join(work, "0_pool"))
+    decont = decontaminate(pool, storage.join(work, "1_decont"), str(DEMO_BENCHMARKS))
     hits = ", ".join(f"{b}: {v['hits']}" for b, v in decont.per_benchmark.items()) or "no hits"
     console.print(f"decontaminate: {decont.rows_in:,} rows, removed {decont.removed:,} ({hits})")
-    deduped = dedup(work / "1_decont" / "data", work / "2_dedup")
+    deduped = dedup(storage.join(work, "1_decont", "data"), storage.join(work, "2_dedup"))
     removed = sum(deduped.exact_removed.values()) + sum(deduped.near_removed.values())
     console.print(f"dedup: kept {deduped.kept:,}, removed {removed:,} duplicates")
-    result = build_blend(work / "2_dedup" / "data", blend, output_dir)
+    result = build_blend(storage.join(work, "2_dedup", "data"), blend, output_dir)
     console.print(
         f"blend-{result.name}: {result.rows:,} rows {json.dumps(result.counts['domain'])} -> {result.path}"
     )

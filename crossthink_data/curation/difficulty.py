@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 
+from crossthink_data import storage
+from crossthink_data.inference import GenerationSettings
 from crossthink_data.rows import (
     CURATION_FIELDS,
     document_row,
@@ -38,32 +38,29 @@ from crossthink_data.rows import (
 
 @dataclass
 class DifficultySettings:
-    """Which model answers, how often, and the cut-off. The API key is read from ``api_key_env``."""
+    """Which model answers and how (``generation``), how often (``samples``), and the cut-off.
 
-    model: str
+    As YAML (a build recipe's ``difficulty:``): ``{samples: 8, max_pass_rate: 0.0, generation:
+    {model: Qwen/Qwen2.5-7B-Instruct, endpoint_url: "http://localhost:8000/v1"}}``; the key comes
+    from ``CROSSTHINK_API_KEY`` (or ``generation.api_key_env``).
+    """
+
+    generation: GenerationSettings
     samples: int = 8
-    endpoint_url: str | None = None
-    server_type: str = "endpoint"
-    api_key_env: str = "OPENAI_API_KEY"
-    temperature: float = 1.0
-    max_tokens: int = 4096
     max_pass_rate: float | None = None
     template: str = "open"
-    max_concurrent: int = 64
     records_per_chunk: int = 500
-    request_timeout_s: float = 600.0
-    max_attempts: int = 4
-    backoff_s: float = 2.0
 
     def __post_init__(self) -> None:
         if self.samples < 1:
             raise ValueError(f"samples must be at least 1, got {self.samples}")
         if self.max_pass_rate is not None and not 0.0 <= self.max_pass_rate <= 1.0:
             raise ValueError(f"max_pass_rate must be within [0, 1], got {self.max_pass_rate}")
-        if self.server_type == "endpoint" and not self.endpoint_url:
-            raise ValueError(
-                "an endpoint model needs endpoint_url (an OpenAI base URL such as http://host:8000/v1)"
-            )
+        self.generation.check_server()
+
+    @property
+    def model(self) -> str:
+        return self.generation.model
 
 
 def prompt_and_gold(
@@ -174,68 +171,63 @@ class DifficultyReport:
 
 
 def score_difficulty(
-    input_dir: Path | str,
-    output_dir: Path | str,
+    input_dir: str,
+    output_dir: str,
     settings: DifficultySettings,
     tasks: int = 1,
     workers: int = 1,
 ) -> DifficultyReport:
-    """Samples, scores and filters every row under ``input_dir``; writes ``data/`` and ``report.json``."""
+    """Samples, scores and filters every row under ``input_dir``; writes ``data/`` and ``report.json``.
+
+    Both folders are storage URLs. datatrove's inference checkpoints must be local: they live in
+    ``output_dir/checkpoints`` for a local output, else in a local scratch folder keyed by the URL
+    (:func:`crossthink_data.storage.local_scratch`), so a rerun on the same machine resumes."""
     from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
     from crossthink_data.executors import make_executor
     from crossthink_data.inference import make_inference_runner
 
-    out = Path(output_dir)
+    input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
     schema = input_schema(input_dir, CURATION_FIELDS)
     runner = make_inference_runner(
         difficulty_rollout,
         ParquetWriter(
-            str(out / "scored"),
+            storage.join(out, "scored"),
             output_filename="${rank}_${chunk_index}.parquet",
             adapter=scored_row,
             schema=schema,
             max_file_size=-1,
         ),
-        model=settings.model,
-        server_type=settings.server_type,
-        endpoint_url=settings.endpoint_url,
-        api_key=os.environ.get(settings.api_key_env) or None,
-        checkpoints_dir=str(out / "checkpoints"),
+        settings.generation,
+        checkpoints_dir=storage.local_scratch(out, "checkpoints"),
         records_per_chunk=settings.records_per_chunk,
-        request_timeout_s=settings.request_timeout_s,
-        max_attempts=settings.max_attempts,
-        backoff_s=settings.backoff_s,
-        max_concurrent_generations=settings.max_concurrent,
-        shared_context={
-            "samples": settings.samples,
-            "generation_params": {"temperature": settings.temperature, "max_tokens": settings.max_tokens},
-            "model": settings.model,
-            "template": settings.template,
-        },
+        shared_context={"samples": settings.samples, "model": settings.model, "template": settings.template},
     )
     make_executor(
-        [make_reader(input_dir), runner], out / "logs" / "1_sample", tasks=tasks, workers=workers
+        [make_reader(input_dir), runner],
+        storage.join(out, "logs", "1_sample"),
+        tasks=tasks,
+        workers=workers,
     ).run()
-    removed = JsonlWriter(str(out / "removed"), output_filename="${rank}.jsonl", compression=None)
+    removed = JsonlWriter(storage.join(out, "removed"), output_filename="${rank}.jsonl", compression=None)
     make_executor(
         [
-            make_reader(out / "scored"),
+            make_reader(storage.join(out, "scored")),
             PassRateFilter(settings.max_pass_rate, removed),
-            make_writer(out / "data", schema),
+            make_writer(storage.join(out, "data"), schema),
         ],
-        out / "logs" / "2_filter",
+        storage.join(out, "logs", "2_filter"),
     ).run()
     report = _report(out, settings)
-    (out / "report.json").write_text(report.to_json(), encoding="utf-8")
+    storage.write_text(storage.join(out, "report.json"), report.to_json())
     return report
 
 
-def _report(out: Path, settings: DifficultySettings) -> DifficultyReport:
+def _report(out: str, settings: DifficultySettings) -> DifficultyReport:
     from crossthink_data.rows import read_table
 
     report = DifficultyReport(settings.model, settings.samples, settings.max_pass_rate)
-    scored = read_table(out / "scored")
+    scored = read_table(storage.join(out, "scored"))
     rates = scored.column("pass_rate").to_pylist()
     report.rows_in = len(rates)
     report.unscored = sum(r is None for r in rates)

@@ -355,7 +355,8 @@ def render_card(card: SubsetCard, stats: dict[str, ConfigStats], charts: list[Ch
 def write_card(
     output_dir: Path, card: SubsetCard, stats: dict[str, ConfigStats], charts: list[Chart]
 ) -> Path:
-    """Writes ``README.md`` (and ``LICENSE.md`` when the license field is ``other``)."""
+    """Writes ``README.md`` (and ``LICENSE.md`` when the license field is ``other``) into a local
+    folder (the exporter stages remote destinations locally and uploads them)."""
     output_dir = Path(output_dir)
     rendered = render_card(card, stats, charts)
     path = output_dir / "README.md"

@@ -25,7 +25,9 @@ class Chart:
 
 
 def render_charts(stats: dict[str, ConfigStats], output_dir: Path, assets_dir: str = "assets") -> list[Chart]:
-    """Draws the card's charts under ``output_dir/assets`` and returns them (paths relative)."""
+    """Draws the card's charts under ``output_dir/assets`` and returns them (paths relative).
+
+    ``output_dir`` is a local folder: the exporter stages remote destinations locally first."""
     folder = Path(output_dir) / assets_dir
     folder.mkdir(parents=True, exist_ok=True)
     charts = [

@@ -11,6 +11,11 @@ Rows are streamed in batches and written with an explicit Arrow schema derived f
 column instead of surfacing as a schema mismatch at load time. Shards are first written to a
 staging folder and swapped in only when every config succeeded: a failed export leaves the
 previous one intact, and an exported folder can be resharded in place.
+
+The destination is any storage URL (:mod:`crossthink_data.storage`). A local one is written in
+place (staging folder, then renames); a remote one (``s3://``, ``hf://``...) is first exported
+whole into a local temporary folder, then uploaded, and only then are the destination's shards
+that the new export no longer has removed, so a failed export never touches the remote folder.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from crossthink_data import storage
 from crossthink_data.record import (
     CATEGORIES,
     DOMAINS,
@@ -40,7 +47,7 @@ from crossthink_data.record import (
     arrow_schema,
 )
 
-from .cards import SubsetCard, write_card
+from .cards import LICENSE_FILE, SubsetCard, write_card
 from .charts import render_charts
 from .stats import ConfigStats
 
@@ -56,7 +63,8 @@ CONFIG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 REQUIRED_COLUMNS = ("id", "source", "domain", "category", "question", "answer")
 ALLOWED_VALUES = {"domain": DOMAINS, "category": CATEGORIES, "template": TEMPLATES, "kind": KINDS}
 
-ConfigInput = Iterable[dict[str, Any]] | list[Path] | Path | str | pa.Table
+# rows, an arrow table, or parquet files given as paths/URLs (a file, a folder or a list of files)
+ConfigInput = Iterable[dict[str, Any]] | list[str | os.PathLike] | str | os.PathLike | pa.Table
 
 
 class ExportError(ValueError):
@@ -69,21 +77,22 @@ def shard_name(index: int, total: int) -> str:
 
 
 def export_subset(
-    output_dir: Path,
+    output_dir: str | os.PathLike,
     configs: dict[str, ConfigInput],
     card: SubsetCard,
     templated: dict[str, bool] | None = None,
     rows_per_shard: int = 100_000,
-) -> Path:
-    """Writes ``output_dir`` as a Hub dataset repo (shards per config, README.md card, charts).
+) -> str | os.PathLike:
+    """Writes ``output_dir`` (any storage URL) as a Hub dataset repo: shards per config, README.md
+    card, charts.
 
     ``configs`` maps a config name to its rows: an iterable of row dicts (``QARecord.to_dict()``,
     ``templates.render()``; QARecords are accepted too), a ``pyarrow.Table``, or existing parquet
-    files (a list, a file or a folder) to reshard. ``templated[config]`` says whether rows carry the template columns; when
-    absent it is read from the first row. Columns beyond the record schema (curation's
-    ``pass_rate``...) are kept with the type of their first batch. Returns ``output_dir``.
+    files (a list, a file or a folder, as paths or URLs) to reshard. ``templated[config]`` says
+    whether rows carry the template columns; when absent it is read from the first row. Columns
+    beyond the record schema (curation's ``pass_rate``...) are kept with the type of their first
+    batch. Returns ``output_dir`` as given.
     """
-    output_dir = Path(output_dir)
     templated = dict(templated or {})
     if not configs:
         raise ExportError("no configs to export: give at least one config name -> rows")
@@ -96,6 +105,25 @@ def export_subset(
     if not isinstance(rows_per_shard, int) or rows_per_shard < 1:
         raise ExportError(f"rows_per_shard must be a positive integer, got {rows_per_shard!r}")
 
+    if storage.is_local(output_dir):
+        stats = _export_folder(Path(storage.local_path(output_dir)), configs, card, templated, rows_per_shard)
+    else:
+        with tempfile.TemporaryDirectory(prefix="crossthink-export-") as staged:
+            stats = _export_folder(Path(staged), configs, card, templated, rows_per_shard)
+            _publish(Path(staged), storage.as_url(output_dir), stats)
+    total = sum(s.rows for s in stats.values())
+    logger.info("exported %s: %d rows in %d config(s) to %s", card.name, total, len(stats), output_dir)
+    return output_dir
+
+
+def _export_folder(
+    output_dir: Path,
+    configs: dict[str, ConfigInput],
+    card: SubsetCard,
+    templated: dict[str, bool],
+    rows_per_shard: int,
+) -> dict[str, ConfigStats]:
+    """The export into a local folder: staged shards swapped in, then charts and card."""
     data_dir = output_dir / DATA_DIR
     staging = data_dir / ".staging"
     shutil.rmtree(staging, ignore_errors=True)
@@ -107,13 +135,11 @@ def export_subset(
         _swap_in(staging, data_dir, stats)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    _warn_stale_configs(data_dir, stats)
+    _warn_stale_configs([p.name for p in data_dir.iterdir() if p.is_dir()], str(data_dir), stats)
 
     charts = render_charts(stats, output_dir, ASSETS_DIR)
     write_card(output_dir, card, stats, charts)
-    total = sum(s.rows for s in stats.values())
-    logger.info("exported %s: %d rows in %d config(s) to %s", card.name, total, len(stats), output_dir)
-    return output_dir
+    return stats
 
 
 # ---- one config ---------------------------------------------------------------------------------
@@ -194,24 +220,25 @@ def _tables(name: str, rows: ConfigInput, templated: bool | None) -> Iterator[tu
         yield from _tables_from_rows(name, rows, templated)  # type: ignore[arg-type]
 
 
-def _parquet_inputs(name: str, rows: ConfigInput) -> list[Path] | None:
-    """The parquet files a config is given as, or None when it is given as rows."""
+def _parquet_inputs(name: str, rows: ConfigInput) -> list[str] | None:
+    """The parquet files (URLs) a config is given as, or None when it is given as rows."""
     if isinstance(rows, (str, os.PathLike)):
-        candidates = [Path(rows)]
+        candidates = [storage.as_url(rows)]
     elif isinstance(rows, (list, tuple)) and rows and all(isinstance(r, (str, os.PathLike)) for r in rows):
-        candidates = [Path(r) for r in rows]
+        candidates = [storage.as_url(r) for r in rows]
     else:
         return None
-    files: list[Path] = []
-    for path in candidates:
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*.parquet") if ".staging" not in p.parts)
-        elif path.is_file():
-            files.append(path)
+    files: list[str] = []
+    for location in candidates:
+        if storage.is_dir(location):
+            found = storage.list_files(location, (".parquet",))
+            files += [f for f in found if ".staging" not in storage.relative(f, location).split("/")]
+        elif storage.is_file(location):
+            files.append(location)
         else:
-            raise ExportError(f"config {name!r}: input file {path} does not exist")
+            raise ExportError(f"config {name!r}: input file {location} does not exist")
     if not files:
-        raise ExportError(f"config {name!r}: no parquet files under {', '.join(map(str, candidates))}")
+        raise ExportError(f"config {name!r}: no parquet files under {', '.join(candidates)}")
     return files
 
 
@@ -334,19 +361,27 @@ def _table_from_rows(name: str, batch: list[dict[str, Any]], schema: pa.Schema, 
 
 
 def _parquet_sources(
-    name: str, files: list[Path]
-) -> Iterator[tuple[Path, pa.Schema, Iterable[pa.RecordBatch]]]:
-    for path in files:
+    name: str, files: list[str]
+) -> Iterator[tuple[str, pa.Schema, Iterable[pa.RecordBatch]]]:
+    for location in files:
+        handle = storage.open_url(location)
         try:
-            parquet = pq.ParquetFile(path)
+            parquet = pq.ParquetFile(handle)
         except (pa.ArrowInvalid, OSError) as err:
-            raise ExportError(f"config {name!r}: {path} is not a readable parquet file: {err}") from None
-        yield path, parquet.schema_arrow, parquet.iter_batches(batch_size=BATCH_ROWS)
+            handle.close()
+            raise ExportError(f"config {name!r}: {location} is not a readable parquet file: {err}") from None
+        yield location, parquet.schema_arrow, _batches(parquet, handle)
+
+
+def _batches(parquet: pq.ParquetFile, handle) -> Iterator[pa.RecordBatch]:
+    """The file's batches; its handle closes once they are read."""
+    with handle:
+        yield from parquet.iter_batches(batch_size=BATCH_ROWS)
 
 
 def _tables_from_arrow(
     name: str,
-    sources: Iterable[tuple[Path | None, pa.Schema, Iterable[pa.RecordBatch]]],
+    sources: Iterable[tuple[str | None, pa.Schema, Iterable[pa.RecordBatch]]],
     templated: bool | None,
 ) -> Iterator[tuple[_Schema, pa.Table]]:
     """Arrow input (parquet files or an in-memory table): extras keep their own Arrow types."""
@@ -364,7 +399,7 @@ def _tables_from_arrow(
             offset += table.num_rows
 
 
-def _conform(name: str, table: pa.Table, schema: _Schema, path: Path | None) -> pa.Table:
+def _conform(name: str, table: pa.Table, schema: _Schema, path: str | None) -> pa.Table:
     path = path or "the input table"
     unexpected = [c for c in table.column_names if c not in schema.arrow.names and not c.startswith("__")]
     if unexpected:
@@ -385,7 +420,7 @@ def _conform(name: str, table: pa.Table, schema: _Schema, path: Path | None) -> 
 
 
 def _check_values(
-    name: str, table: pa.Table, schema: _Schema, offset: int, origin: Path | None = None
+    name: str, table: pa.Table, schema: _Schema, offset: int, origin: str | None = None
 ) -> None:
     """Required columns non-empty and enum columns valid, checked per batch with pyarrow compute."""
     where = f" of {origin}" if origin else ""
@@ -434,12 +469,30 @@ def _swap_in(staging: Path, data_dir: Path, stats: dict[str, ConfigStats]) -> No
             shard.rename(target / shard.name)
 
 
-def _warn_stale_configs(data_dir: Path, stats: dict[str, ConfigStats]) -> None:
-    for folder in sorted(p for p in data_dir.iterdir() if p.is_dir() and p.name not in stats):
-        if not folder.name.startswith("."):
-            logger.warning(
-                "%s is not one of the exported configs %s: the card ignores it but push would upload it; "
-                "remove it if it is left over from an earlier export",
-                folder,
-                sorted(stats),
-            )
+def _warn_stale_configs(folders: Iterable[str], data_dir: str, stats: dict[str, ConfigStats]) -> None:
+    for folder in sorted(f for f in folders if f not in stats and not f.startswith(".")):
+        logger.warning(
+            "%s/%s is not one of the exported configs %s: the card ignores it but push would upload it; "
+            "remove it if it is left over from an earlier export",
+            data_dir,
+            folder,
+            sorted(stats),
+        )
+
+
+def _publish(staged: Path, destination: str, stats: dict[str, ConfigStats]) -> None:
+    """Uploads a complete local export to remote storage, then removes the destination's files that
+    the export replaced (old shards of the exported configs, charts, a ``LICENSE.md`` no longer due)."""
+    written = set(storage.upload_folder(staged, destination))
+    owned = [storage.join(destination, DATA_DIR, name) for name in stats]
+    owned.append(storage.join(destination, ASSETS_DIR))
+    stale = [f for folder in owned for f in storage.list_files(folder) if f not in written]
+    license_file = storage.join(destination, LICENSE_FILE)
+    if license_file not in written and storage.exists(license_file):
+        stale.append(license_file)
+    for location in stale:
+        storage.remove(location)
+    data_dir = storage.join(destination, DATA_DIR)
+    fs, path = storage.fs_and_path(data_dir)
+    folders = [storage.basename(p) for p in fs.ls(path, detail=False) if fs.isdir(p)]
+    _warn_stale_configs(folders, data_dir, stats)

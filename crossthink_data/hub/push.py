@@ -41,11 +41,23 @@ def resolve_token(token: str | None = None) -> str:
     return found
 
 
-def check_folder(folder: Path) -> list[str]:
+def local_folder(folder: str | os.PathLike) -> Path:
+    """The local folder to push (a path or ``file://`` URL); a remote URL is refused in one line."""
+    from crossthink_data import storage
+
+    if not storage.is_local(folder):
+        raise PushError(
+            f"push uploads a local folder, and {storage.as_url(folder)} is on remote storage: export to a "
+            "local folder (or copy it here) and push that"
+        )
+    return Path(storage.local_path(folder))
+
+
+def check_folder(folder: str | os.PathLike) -> list[str]:
     """Checks an exported folder (card, data, configs' files) and returns its config names."""
     from huggingface_hub import DatasetCard
 
-    folder = Path(folder)
+    folder = local_folder(folder)
     if not folder.is_dir():
         raise PushError(f"{folder} is not a folder")
     readme = folder / "README.md"
@@ -76,7 +88,7 @@ def check_folder(folder: Path) -> list[str]:
 
 
 def push_folder(
-    folder: Path,
+    folder: str | os.PathLike,
     repo_id: str,
     private: bool = False,
     revision: str | None = None,
@@ -91,7 +103,7 @@ def push_folder(
     rewritten to ``repo_id`` in the folder's README.md before the upload, so local and Hub agree."""
     from huggingface_hub import HfApi, constants
 
-    folder = Path(folder)
+    folder = local_folder(folder)
     if not re.match(r"^[A-Za-z0-9][\w.\-]*/[\w.\-]+$", repo_id or ""):
         raise PushError(f"repo id must look like 'namespace/name', got {repo_id!r}")
     configs = check_folder(folder)

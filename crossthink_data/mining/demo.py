@@ -9,6 +9,7 @@ through generation and parsing, and returns where the Syn-QA records and templat
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,8 @@ def run(output_dir: Path) -> dict[str, Any]:
         )
     out = Path(output_dir) / "mining"
     cfg = MinerConfig(input=str(DEMO_WARC_DIR), output=str(out), glob="*.warc.gz")
-    if endpoint:
-        cfg.endpoint_url, cfg.model, cfg.api_key = endpoint, model, os.environ.get("CROSSTHINK_API_KEY")
+    if endpoint:  # the key, if any, is read from CROSSTHINK_API_KEY (GenerationSettings.api_key_env)
+        cfg.generation = replace(cfg.generation, endpoint_url=endpoint, model=model)
     summary = run_miner(cfg, "parse" if endpoint else "domain")
 
     print(

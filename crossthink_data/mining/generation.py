@@ -4,9 +4,12 @@ The prompt asks for self-contained multiple-choice questions grounded in the doc
 JSON object, the shape :mod:`crossthink_data.mining.parse` accepts. Change the wording -> bump
 ``PROMPT_VERSION``: every record carries the version it was generated with.
 
-The rollout never raises: a request that still fails after the server's bounded retries comes
+The rollout never raises: a request that still fails after the client's bounded retries comes
 back as ``{"ok": False, "error": ...}``, so the document is written with its failure recorded
 (datatrove drops documents whose rollouts return ``None``, and an exception kills the task).
+
+:func:`default_generation` holds the miner's generation defaults (the paper's generator model,
+focused sampling, room for a few questions); ``mine``'s flags show the same values.
 """
 
 from __future__ import annotations
@@ -16,10 +19,18 @@ from typing import Any
 from datatrove.data import Document
 from datatrove.pipeline.inference.types import GenerateFunction, InferenceError
 
+from crossthink_data.inference import GenerationSettings
+
 PROMPT_VERSION = "syn-qa-mcq-v1"
 DEFAULT_QUESTIONS_PER_DOC = 3
 MIN_OPTIONS, MAX_OPTIONS = 4, 10
 MAX_DOC_CHARS = 8000  # ~2k tokens of document: enough to ground a few questions, cheap to send
+
+
+def default_generation() -> GenerationSettings:
+    """The miner's generator: Qwen2.5-72B-Instruct as in the paper, temperature 0.6, 2048 tokens."""
+    return GenerationSettings(model="Qwen/Qwen2.5-72B-Instruct", temperature=0.6, max_tokens=2048)
+
 
 SYSTEM_PROMPT = (
     "You write exam questions for training reasoning models. You answer with one JSON object and "
@@ -69,16 +80,14 @@ async def generate_questions(
     document: Document,
     generate: GenerateFunction,
     questions_per_doc: int = DEFAULT_QUESTIONS_PER_DOC,
-    max_tokens: int = 2048,
-    temperature: float = 0.6,
+    generation_params: dict[str, Any] | None = None,
     **_: Any,
 ) -> dict[str, Any]:
-    """InferenceRunner rollout: one request per document; the reply or the failure, never an exception."""
-    payload = {
-        "messages": build_messages(document, questions_per_doc),
-        "max_tokens": max_tokens,
-        "temperature": temperature,
-    }
+    """InferenceRunner rollout: one request per document; the reply or the failure, never an exception.
+
+    ``generation_params`` (temperature, max_tokens) come from the run's :class:`GenerationSettings`.
+    """
+    payload = {"messages": build_messages(document, questions_per_doc), **(generation_params or {})}
     try:
         result = await generate(payload)
     except InferenceError as err:

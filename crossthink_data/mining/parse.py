@@ -20,7 +20,8 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
 from crossthink_data.mining.generation import MAX_OPTIONS, MIN_OPTIONS
-from crossthink_data.record import OPTION_LABELS, QARecord, RecordError, to_document
+from crossthink_data.options import OPTION_LABELS, has_duplicate_options, label_within
+from crossthink_data.record import QARecord, RecordError, to_document
 
 SOURCE = "syn_qa"
 _FENCE = re.compile(r"^```(?:json|JSON)?\s*\n(?P<body>.*)\n```$", re.S)
@@ -53,9 +54,9 @@ def parse_question(item: Any) -> tuple[dict[str, Any] | None, Reject | None]:
         return None, Reject("bad_options", "options must be a list of non-empty strings")
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
         return None, Reject("option_count", f"{len(options)} options, need {MIN_OPTIONS}-{MAX_OPTIONS}")
-    if len({" ".join(o.lower().split()) for o in options}) != len(options):
+    if has_duplicate_options(options):
         return None, Reject("duplicate_options", "two options have the same text")
-    if not isinstance(answer, str) or answer.strip().upper() not in OPTION_LABELS[: len(options)]:
+    if label_within(answer, len(options)) is None:
         return None, Reject(
             "bad_answer_label", f"answer {answer!r} is not one of A-{OPTION_LABELS[len(options) - 1]}"
         )

@@ -35,8 +35,13 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
 from crossthink_data.executors import make_executor, stage_counts
+from crossthink_data.inference import GenerationSettings
 from crossthink_data.mining.domain import DEFAULT_MODEL, WEB_CATEGORIES, CategoryBudget, DomainLabeller
-from crossthink_data.mining.generation import DEFAULT_QUESTIONS_PER_DOC, generate_questions
+from crossthink_data.mining.generation import (
+    DEFAULT_QUESTIONS_PER_DOC,
+    default_generation,
+    generate_questions,
+)
 from crossthink_data.mining.parse import ParseGenerations
 from crossthink_data.mining.quality import (
     DEFAULT_EXTRACT_TIMEOUT_S,
@@ -69,19 +74,10 @@ class MinerConfig:
     categories: tuple[str, ...] = WEB_CATEGORIES
     budget: int | None = None  # documents per category, whole run
     min_confidence: float = 0.5
-    # generation
-    model: str = "Qwen/Qwen2.5-72B-Instruct"
-    server_type: str = "endpoint"  # or "vllm" on GPU nodes
-    endpoint_url: str | None = None
-    api_key: str | None = None
+    # generation: model, server, key, timeouts, attempts, concurrency, sampling (one vocabulary
+    # with `difficulty`; see crossthink_data.inference.GenerationSettings)
+    generation: GenerationSettings = field(default_factory=default_generation)
     questions_per_doc: int = DEFAULT_QUESTIONS_PER_DOC
-    max_tokens: int = 2048
-    temperature: float = 0.6
-    request_timeout_s: float = 600.0
-    max_attempts: int = 4
-    backoff_s: float = 2.0
-    max_concurrent: int = 64
-    tp: int = 1
     records_per_chunk: int = 500
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -158,22 +154,10 @@ def generation_pipeline(cfg: MinerConfig) -> list[PipelineStep]:
     runner = make_inference_runner(
         generate_questions,
         writer,
-        model=cfg.model,
-        server_type=cfg.server_type,
-        endpoint_url=cfg.endpoint_url,
-        api_key=cfg.api_key,
+        cfg.generation,
         checkpoints_dir=cfg.path("checkpoints", "generate"),
         records_per_chunk=cfg.records_per_chunk,
-        request_timeout_s=cfg.request_timeout_s,
-        max_attempts=cfg.max_attempts,
-        backoff_s=cfg.backoff_s,
-        max_concurrent_generations=cfg.max_concurrent,
-        shared_context={
-            "questions_per_doc": cfg.questions_per_doc,
-            "max_tokens": cfg.max_tokens,
-            "temperature": cfg.temperature,
-        },
-        tp=cfg.tp,
+        shared_context={"questions_per_doc": cfg.questions_per_doc},
         server_log_folder=cfg.path("logs", "generate", "server"),
     )
     return [JsonlReader(cfg.path("domain")), runner]
@@ -205,7 +189,7 @@ def parse_pipeline(cfg: MinerConfig, config: str) -> list[PipelineStep]:
     rejects = _jsonl(cfg.path("rejects", "parse")) if config == "records" else None
     steps: list[PipelineStep] = [
         JsonlReader(cfg.path("generate")),
-        ParseGenerations(cfg.model, rejects_writer=rejects),
+        ParseGenerations(cfg.generation.model, rejects_writer=rejects),
     ]
     if config != "records":
         steps += [

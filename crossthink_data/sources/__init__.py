@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from .base import SourceAdapter
-from .boxed import last_boxed
 from .math_train import MathTrain
 from .mmlu import MMLUAuxiliaryTrain
 from .natural_reasoning import NaturalReasoning
@@ -82,5 +81,4 @@ __all__ = [
     "SourceAdapter",
     "TableAdapter",
     "get_source",
-    "last_boxed",
 ]

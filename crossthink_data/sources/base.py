@@ -11,10 +11,10 @@ from __future__ import annotations
 import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, ClassVar
 
-from crossthink_data.record import QARecord, RecordError, option_label
+from crossthink_data.options import option_label
+from crossthink_data.record import QARecord, RecordError
 
 from .readers import find_files, read_rows
 
@@ -36,10 +36,10 @@ class SourceAdapter(ABC):
     domain: ClassVar[str]  # "gpr" or "math"
 
     # ---- reading ---------------------------------------------------------------------------------
-    def rows(self, from_dir: Path | str | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
+    def rows(self, from_dir: str | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """Upstream rows, unchanged: from the Hub with ``datasets.load_dataset`` by default, or from
-        local files in the upstream layout (``local_patterns`` under ``from_dir``)."""
-        rows = self._local_rows(Path(from_dir)) if from_dir is not None else self._hub_rows()
+        files in the upstream layout (``local_patterns`` under ``from_dir``, any storage URL)."""
+        rows = self._local_rows(str(from_dir)) if from_dir is not None else self._hub_rows()
         return itertools.islice(rows, limit) if limit is not None else rows
 
     def _hub_rows(self) -> Iterator[dict[str, Any]]:
@@ -56,12 +56,12 @@ class SourceAdapter(ABC):
         for config in self.hub_configs or (self.hub_config,):
             yield from load_dataset(self.hub_id, config, split=self.hub_split)
 
-    def _local_rows(self, from_dir: Path) -> Iterator[dict[str, Any]]:
+    def _local_rows(self, from_dir: str) -> Iterator[dict[str, Any]]:
         for path in find_files(from_dir, self.local_patterns):
             yield from self.read_local_file(path)
 
-    def read_local_file(self, path: Path) -> Iterator[dict[str, Any]]:
-        """Rows of one local file (override where the local layout differs from the Hub schema)."""
+    def read_local_file(self, path: str) -> Iterator[dict[str, Any]]:
+        """Rows of one file, given by URL (override where the file layout differs from the Hub schema)."""
         return read_rows(path)
 
     # ---- mapping ---------------------------------------------------------------------------------
@@ -70,7 +70,7 @@ class SourceAdapter(ABC):
         """One upstream row as a QARecord; raises RecordError naming the problem."""
 
     def records(
-        self, from_dir: Path | str | None = None, limit: int | None = None
+        self, from_dir: str | None = None, limit: int | None = None
     ) -> Iterator[QARecord | RecordError]:
         """Records of :meth:`rows`; a bad row yields its RecordError (with ``.row`` set) instead, so
         the caller can count and write rejects without stopping."""

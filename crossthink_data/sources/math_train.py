@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from crossthink_data.answers.boxes import last_boxed
 from crossthink_data.record import QARecord, RecordError
 
 from .base import SourceAdapter, required_text
-from .boxed import last_boxed
 
 MATH_CITATION = """@article{hendrycksmath2021,
   title={Measuring Mathematical Problem Solving With the MATH Dataset},

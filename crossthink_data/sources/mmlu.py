@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+from crossthink_data import storage
 from crossthink_data.categories import mmlu_category
-from crossthink_data.record import QARecord, RecordError, label_index
+from crossthink_data.options import OptionLabelError, label_index
+from crossthink_data.record import QARecord, RecordError
 
 from .base import SourceAdapter, gold_from_index, required_text
 
@@ -57,18 +58,19 @@ class MMLUAuxiliaryTrain(SourceAdapter):
         "comprehension: other)."
     )
 
-    def read_local_file(self, path: Path) -> Iterator[dict[str, Any]]:
+    def read_local_file(self, path: str) -> Iterator[dict[str, Any]]:
         """Headerless CSV rows (question, A, B, C, D, answer letter) in the Hub schema."""
-        with path.open(newline="", encoding="utf-8") as handle:
+        subject = storage.basename(path).rsplit(".", 1)[0]
+        with storage.open_url(path, "rt", newline="", encoding="utf-8") as handle:
             for fields in csv.reader(handle):
                 if not fields:
                     continue
                 question, *choices, letter = fields if len(fields) >= 3 else (*fields, "")
                 try:
                     answer: Any = label_index(letter)
-                except RecordError:
+                except OptionLabelError:
                     answer = letter  # left for to_record to reject with its reason
-                yield {"question": question, "subject": path.stem, "choices": choices, "answer": answer}
+                yield {"question": question, "subject": subject, "choices": choices, "answer": answer}
 
     def to_record(self, row: dict[str, Any]) -> QARecord:
         if isinstance(row.get("train"), dict):  # parquet revisions nesting the row in a struct

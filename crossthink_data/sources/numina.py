@@ -21,11 +21,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crossthink_data.answers.boxes import last_boxed
+from crossthink_data.options import split_options
 from crossthink_data.record import QARecord, RecordError
 
 from .base import SourceAdapter, required_text
-from .boxed import last_boxed
-from .options import split_options
 
 _BARE_LETTER = re.compile(r"^\(?([A-Z])\)?$")
 _TEXT_WRAPPED = re.compile(r"^\\(?:text|textbf|mathrm)\{([A-Z])\}$")

@@ -31,12 +31,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from crossthink_data.answers.boxes import last_boxed
 from crossthink_data.categories import mmlu_category
+from crossthink_data.options import answer_label, label_of_text, split_options
 from crossthink_data.record import QARecord, RecordError
 
 from .base import SourceAdapter
-from .boxed import last_boxed
-from .options import answer_label, label_of_text, split_options
 
 CROSSTHINK_CITATION = """@misc{akter2025nemotroncrossthink,
   title={Nemotron-CrossThink: Scaling Self-Learning beyond Math Reasoning},

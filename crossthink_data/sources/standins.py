@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crossthink_data.options import answer_label, option_key, split_options
 from crossthink_data.record import QARecord, RecordError
 
 from .base import SourceAdapter, required_text
-from .options import answer_label, normalise, split_options
 
 
 class ARCChallenge(SourceAdapter):
@@ -70,7 +70,7 @@ class ARCChallenge(SourceAdapter):
             raise RecordError(f"answer does not start with an option label: {answer[:60]!r}")
         label, stated = labelled
         gold_text = split.options[ord(label) - ord("A")]
-        if normalise(stated) != normalise(gold_text):
+        if option_key(stated) != option_key(gold_text):
             raise RecordError(
                 f"answer text {stated[:60]!r} does not match option {label} ({gold_text[:60]!r})"
             )

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from crossthink_data.answers.boxes import last_boxed
 from crossthink_data.categories import mmlu_category
-from crossthink_data.record import CATEGORIES, DOMAINS, QARecord, RecordError, label_index
+from crossthink_data.options import OptionLabelError, answer_label, label_index, label_of_text
+from crossthink_data.record import CATEGORIES, DOMAINS, QARecord, RecordError
 
 from .base import SourceAdapter, gold_from_index, required_text
-from .boxed import last_boxed
-from .options import answer_label, label_of_text
 
 ANSWER_FORMATS = ("letter", "index", "text", "boxed", "auto")
 
@@ -162,7 +162,10 @@ class TableAdapter(SourceAdapter):
                 raise RecordError("answer_format 'letter' needs options")
             return raw
         if m.answer_format == "letter":
-            label = label_index(raw)  # RecordError for a non-label
+            try:
+                label = label_index(raw)
+            except OptionLabelError as err:
+                raise RecordError(str(err)) from err
             if label >= len(options):
                 raise RecordError(f"gold label {raw!r} out of range for {len(options)} options")
             return raw.strip().upper()

@@ -1,0 +1,113 @@
+"""The generation flags ``mine`` and ``difficulty`` share, declared once.
+
+Typer reads options from each command's signature, so a command lists the parameters, typed with
+these aliases (flag, help and environment variable live here), and hands them to
+:func:`generation_settings`, which builds the one :class:`~crossthink_data.inference.GenerationSettings`.
+Each command writes its own defaults in its signature (the miner samples at 0.6, difficulty at
+1.0); ``tests/test_cli_generation.py`` checks they equal the stage's dataclass defaults.
+
+Old spellings stay for one release as hidden options (``mine --endpoint``, ``difficulty
+--api-key-env``): accepted, left out of ``--help``, and announced with a one-line warning.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from crossthink_data.cli.common import fail
+
+if TYPE_CHECKING:
+    from crossthink_data.inference import GenerationSettings
+
+PANEL = "Generation"
+
+Model = Annotated[
+    str, typer.Option(help="Model name the server serves (vllm: the model it loads).", rich_help_panel=PANEL)
+]
+ServerType = Annotated[
+    str,
+    typer.Option(
+        help="endpoint (any OpenAI-compatible URL) or vllm (started per task).", rich_help_panel=PANEL
+    ),
+]
+EndpointUrl = Annotated[
+    str | None,
+    typer.Option(
+        envvar="CROSSTHINK_ENDPOINT",
+        help="OpenAI base URL with its /v1, e.g. http://host:8000/v1.",
+        rich_help_panel=PANEL,
+    ),
+]
+ApiKey = Annotated[
+    str | None,
+    typer.Option(
+        envvar="CROSSTHINK_API_KEY", help="Bearer token the endpoint expects.", rich_help_panel=PANEL
+    ),
+]
+RequestTimeout = Annotated[float, typer.Option(help="Seconds one request may take.", rich_help_panel=PANEL)]
+MaxAttempts = Annotated[
+    int,
+    typer.Option(help="Tries per request (endpoint) before its failure is recorded.", rich_help_panel=PANEL),
+]
+MaxConcurrent = Annotated[int, typer.Option(help="Requests in flight per task.", rich_help_panel=PANEL)]
+Temperature = Annotated[float, typer.Option(help="Sampling temperature.", rich_help_panel=PANEL)]
+MaxTokens = Annotated[int, typer.Option(help="Token cap per reply.", rich_help_panel=PANEL)]
+Tp = Annotated[int, typer.Option(help="vLLM tensor-parallel size.", rich_help_panel=PANEL)]
+
+# Hidden aliases, kept for one release.
+OldEndpoint = Annotated[
+    str | None, typer.Option("--endpoint", hidden=True, help="Deprecated spelling of --endpoint-url.")
+]
+OldApiKeyEnv = Annotated[
+    str | None,
+    typer.Option("--api-key-env", hidden=True, help="Deprecated: name of a variable holding the key."),
+]
+
+
+def _deprecated(old: str, new: str) -> None:
+    typer.echo(f"warning: {old} is deprecated and will be removed; use {new}", err=True)
+
+
+def generation_settings(
+    *,
+    model: str,
+    server_type: str,
+    endpoint_url: str | None,
+    api_key: str | None,
+    request_timeout: float,
+    max_attempts: int,
+    max_concurrent: int,
+    temperature: float,
+    max_tokens: int,
+    tp: int,
+    old_endpoint: str | None = None,
+    old_api_key_env: str | None = None,
+) -> GenerationSettings:
+    """The command's flags as one settings object; a bad value ends the command with one line."""
+    from crossthink_data.inference import GenerationSettings
+
+    extra = {}
+    if old_endpoint is not None:  # an old flag is explicit: it wins over CROSSTHINK_ENDPOINT
+        _deprecated("--endpoint", "--endpoint-url")
+        endpoint_url = old_endpoint
+    if old_api_key_env is not None:  # ... and over CROSSTHINK_API_KEY
+        _deprecated("--api-key-env", "--api-key (or CROSSTHINK_API_KEY)")
+        api_key, extra["api_key_env"] = None, old_api_key_env
+    try:
+        return GenerationSettings(
+            model=model,
+            server_type=server_type,
+            endpoint_url=endpoint_url,
+            api_key=api_key,
+            request_timeout=request_timeout,
+            max_attempts=max_attempts,
+            max_concurrent=max_concurrent,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            tp=tp,
+            **extra,
+        )
+    except ValueError as err:
+        fail(str(err))

@@ -1,0 +1,1 @@
+"""Shared test helpers (loopback servers, fakes) used by several test modules."""
