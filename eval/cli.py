@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from crossthink_eval.run import API_KEY_ENV, Backend, RunSettings
+from crossthink_eval.run import API_KEY_ENV, PROJECT_API_KEY_ENV, Backend, RunSettings
 
 app = typer.Typer(
     name="crossthink-eval",
@@ -49,12 +49,18 @@ def run(
         str | None, typer.Option(help="Local benchmarks folder (sets CROSSTHINK_EVAL_DATA_DIR).")
     ] = None,
     base_url: Annotated[
-        str | None, typer.Option(help="endpoint backend: OpenAI-compatible base URL (http://host:8000/v1).")
+        str | None,
+        typer.Option(
+            "--base-url",
+            "--endpoint-url",  # the data commands' name for it
+            help="endpoint backend: OpenAI-compatible base URL (http://host:8000/v1).",
+        ),
     ] = None,
     api_key: Annotated[
         str | None,
         typer.Option(
-            help=f"endpoint backend: API key (default: ${API_KEY_ENV}; on a loopback URL, a placeholder).",
+            help=f"endpoint backend: API key (default: ${PROJECT_API_KEY_ENV}, else ${API_KEY_ENV}; "
+            "on a loopback URL, a placeholder).",
             show_default=False,
         ),
     ] = None,

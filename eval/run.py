@@ -51,6 +51,7 @@ Backend = Literal["accelerate", "vllm", "endpoint"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
 DEFAULT_TASKS = "math_500,amc23,mmlu,mmlu_pro,gpqa_diamond,agieval,supergpqa"
 API_KEY_ENV = "OPENAI_API_KEY"  # litellm's key for the "openai/" route (an OpenAI-compatible server)
+PROJECT_API_KEY_ENV = "CROSSTHINK_API_KEY"  # the key `crossthink-data mine/difficulty` read too
 # litellm refuses to send a request without a key, even to a server that checks none.
 LOOPBACK_API_KEY = "no-key-on-loopback"
 # lighteval 0.13's litellm backend sends the task's stop sequences as ``"stop": []`` (our tasks have
@@ -173,15 +174,17 @@ def is_loopback(url: str) -> bool:
 
 
 def endpoint_api_key(api_key: str | None, base_url: str, environ: dict[str, str]) -> str:
-    """The key the endpoint backend sends: --api-key, else $OPENAI_API_KEY, else (loopback only)
-    a placeholder, because litellm will not send a request without one."""
-    if api_key:
-        return api_key
-    if environ.get(API_KEY_ENV):
-        return environ[API_KEY_ENV]
+    """The key the endpoint backend sends: --api-key, else $CROSSTHINK_API_KEY (as the data
+    commands), else $OPENAI_API_KEY, else (loopback only) a placeholder, because litellm will not
+    send a request without one."""
+    for key in (api_key, environ.get(PROJECT_API_KEY_ENV), environ.get(API_KEY_ENV)):
+        if key:
+            return key
     if is_loopback(base_url):
         return LOOPBACK_API_KEY
-    raise EvalConfigError(f"{base_url} needs an API key: pass --api-key or set {API_KEY_ENV}")
+    raise EvalConfigError(
+        f"{base_url} needs an API key: pass --api-key or set {PROJECT_API_KEY_ENV} or {API_KEY_ENV}"
+    )
 
 
 def plan_run(args: RunSettings) -> RunPlan:

@@ -42,6 +42,7 @@ def eval_run(
 ) -> subprocess.CompletedProcess:
     env = dict(os.environ, HF_DATASETS_CACHE=str(tmp_path / "datasets_cache"), HF_HUB_OFFLINE="1")
     env.pop("OPENAI_API_KEY", None)
+    env.pop("CROSSTHINK_API_KEY", None)
     command = [sys.executable, "-m", "crossthink_eval.run", "--model", str(model), "--tasks", tasks]
     command += ["--data-dir", str(BENCH), "--output-dir", str(output)]
     command += ["--max-samples", str(max_samples), "--max-new-tokens", "8", *extra]
@@ -81,8 +82,11 @@ def test_run_options_keep_their_defaults(monkeypatch):
     assert (settings.api_key, settings.max_attempts, settings.max_concurrent) == (None, 8, 10)
     assert Path(settings.lighteval) == Path(sys.executable).with_name("lighteval")
 
+    result = CliRunner().invoke(app, ["run", "--model", "m", "--endpoint-url", "http://h:1/v1"])
+    assert result.exit_code == 0 and seen[1].base_url == "http://h:1/v1"  # the data commands' name
+
     result = CliRunner().invoke(app, ["run", "--model", "m", "--backend", "tgi"])
-    assert result.exit_code == 2 and not seen[1:]  # click refuses an unknown backend
+    assert result.exit_code == 2 and not seen[2:]  # click refuses an unknown backend
 
 
 def test_module_entry_runs_the_same_command_with_one_line_errors(tmp_path):

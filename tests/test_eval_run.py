@@ -125,6 +125,7 @@ def test_endpoint_sends_a_stop_sequence_and_the_retry_settings(tmp_path, monkeyp
     [
         ("sk-flag", "sk-env", "https://api.example.com/v1", "sk-flag"),
         (None, "sk-env", "https://api.example.com/v1", "sk-env"),
+        (None, {"CROSSTHINK_API_KEY": "sk-ct", "OPENAI_API_KEY": "sk-oa"}, "https://a.example/v1", "sk-ct"),
         (None, None, "http://127.0.0.1:8000/v1", run.LOOPBACK_API_KEY),
         (None, None, "http://localhost:8000/v1", run.LOOPBACK_API_KEY),
         (None, None, "http://[::1]:8000/v1", run.LOOPBACK_API_KEY),
@@ -133,9 +134,11 @@ def test_endpoint_sends_a_stop_sequence_and_the_retry_settings(tmp_path, monkeyp
 def test_endpoint_api_key_travels_in_the_environment_only(
     tmp_path, monkeypatch, api_key, env_key, base_url, sent
 ):
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    if env_key:
-        monkeypatch.setenv("OPENAI_API_KEY", env_key)
+    for name in ("OPENAI_API_KEY", "CROSSTHINK_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (env_key if isinstance(env_key, dict) else {"OPENAI_API_KEY": env_key}).items():
+        if value:
+            monkeypatch.setenv(name, value)
     plan = run.plan_run(args(tmp_path, backend="endpoint", model="m", base_url=base_url, api_key=api_key))
     assert plan.env["OPENAI_API_KEY"] == sent
     assert sent not in json.dumps(plan.info)  # run.json and results.json never hold the key
@@ -144,6 +147,7 @@ def test_endpoint_api_key_travels_in_the_environment_only(
 
 def test_a_remote_endpoint_without_a_key_is_refused(tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("CROSSTHINK_API_KEY", raising=False)
     with pytest.raises(
         run.EvalConfigError, match=r"https://10.0.0.5:8000/v1 needs an API key: pass --api-key"
     ):
