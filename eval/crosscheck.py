@@ -1,7 +1,8 @@
 """Score one run's generations with lighteval's built-in metrics too, and list where they disagree.
 
-    python -m crossthink_eval.crosscheck eval_results            # the latest run under eval_results/runs/
-    python -m crossthink_eval.crosscheck eval_results/runs/<id>  # one run
+    crossthink-eval crosscheck eval_results            # the latest run under eval_results/runs/
+    crossthink-eval crosscheck eval_results/runs/<id>  # one run
+    python -m crossthink_eval.crosscheck eval_results  # the same command
 
 Our verdict here is the answer alone (``boxed_accuracy``: lighteval's metrics check no format),
 on the raw response; lighteval's metric gets the response with the <think> block removed, as its
@@ -17,10 +18,8 @@ pipeline does. Built-in metric per benchmark:
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
-import sys
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +31,7 @@ from lighteval.tasks.requests import Doc
 from lighteval.utils.utils import remove_reasoning_tags
 
 from crossthink_data.answers import extract_answer
-from crossthink_eval.metrics import doc_answer_score
+from crossthink_eval.metrics import doc_answer_score, raw_texts
 from crossthink_eval.results import benchmark_of_task
 
 REASONING_TAGS = [("<think>", "</think>")]
@@ -121,7 +120,8 @@ def read_generations(run_dir: Path) -> list[tuple[str, Doc, str]]:
     for file in files:
         task = file.stem[len("details_") :].rsplit("_", 1)[0]
         for row in pq.read_table(file, columns=["doc", "model_response"]).to_pylist():
-            texts = row["model_response"]["text"] or [""]
+            response = row["model_response"]
+            texts = raw_texts(response.get("text"), response.get("reasonings")) or [""]
             samples.append((task, doc_from_details(task, row), texts[0]))
     return samples
 
@@ -179,20 +179,19 @@ def latest_run(path: Path) -> Path:
     return runs[-1]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m crossthink_eval.crosscheck", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("path", help="an eval output dir (latest run) or one run dir")
-    args = parser.parse_args(argv)
-    run_dir = latest_run(Path(args.path))
+def crosscheck_run(path: Path) -> Path:
+    """Cross-check the run at ``path`` (see :func:`latest_run`): crosscheck.md/json in the run dir,
+    the table printed; returns the run dir."""
+    run_dir = latest_run(path)
     report = crosscheck(read_generations(run_dir))
     (run_dir / "crosscheck.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     (run_dir / "crosscheck.md").write_text(render_markdown(report))
     print(render_markdown(report))
     print(f"[crosscheck] wrote {run_dir / 'crosscheck.md'} and crosscheck.json")
-    return 0
+    return run_dir
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from crossthink_eval.cli import run_as_script
+
+    run_as_script("crosscheck")

@@ -3,6 +3,8 @@
 The GRPO reward, the difficulty filter and these metrics call the same function, so a response
 rewarded in training is counted correct here. Metrics read the raw response (``text``), not
 lighteval's post-processed text with the ``<think>`` block removed: the format check needs it.
+Where a backend split the reasoning off (litellm moves a leading ``<think>...</think>`` out of the
+content into ``reasoning_content``, as vLLM's reasoning parsers do), :func:`raw_texts` puts it back.
 
 - ``accuracy``: the first (greedy) response scores 1 with ``score`` (format AND answer), exactly
   the GRPO reward.
@@ -36,6 +38,22 @@ BOXED_ACCURACY = "boxed_accuracy"
 FORMAT_OK = "format_ok"
 CORRECT_TOKENS = "correct_response_tokens"
 AVG_AT_K = "avg@k"
+
+
+def raw_texts(texts: list[str] | None, reasonings: list[str | None] | None = None) -> list[str]:
+    """The responses as the model wrote them: ``<think>{reasoning}</think>{text}`` where the backend
+    returned the reasoning apart (lighteval keeps it in ``ModelResponse.reasonings``)."""
+    reasonings = list(reasonings or [])
+    out = []
+    for index, text in enumerate(texts or []):
+        reasoning = reasonings[index] if index < len(reasonings) else None
+        out.append(f"<think>{reasoning}</think>{text or ''}" if reasoning else text or "")
+    return out
+
+
+def response_texts(model_response: ModelResponse) -> list[str]:
+    """:func:`raw_texts` of a lighteval response."""
+    return raw_texts(model_response.text, model_response.reasonings)
 
 
 def doc_score(doc: Doc, response_text: str) -> float:
@@ -72,7 +90,8 @@ def response_tokens(model_response: ModelResponse, index: int = 0) -> int | None
     """
     name = os.environ.get(TOKENIZER_ENV, "").strip()
     if name:
-        text = model_response.text[index] if len(model_response.text) > index else ""
+        texts = response_texts(model_response)
+        text = texts[index] if len(texts) > index else ""
         return len(_tokenizer(name)(text, add_special_tokens=False)["input_ids"])
     if len(model_response.output_tokens) > index:
         return len(model_response.output_tokens[index])
@@ -83,7 +102,8 @@ class CrossThinkScore(SampleLevelComputation):
     """Accuracy, format and token length of the first response, from the shared answer checker."""
 
     def compute(self, doc: Doc, model_response: ModelResponse, **kwargs: Any) -> dict[str, float]:
-        text = model_response.text[0] if model_response.text else ""
+        texts = response_texts(model_response)
+        text = texts[0] if texts else ""
         correct = doc_score(doc, text) > 0
         tokens = response_tokens(model_response) if correct else None
         return {
@@ -113,7 +133,7 @@ class AverageAtK(SamplingMetric, SampleLevelComputation):
 
     def compute(self, doc: Doc, model_response: ModelResponse, **kwargs: Any) -> float:
         k = int(self.k)
-        texts = model_response.text[:k]
+        texts = response_texts(model_response)[:k]
         if len(texts) < k:
             raise ValueError(f"avg@{k} needs {k} responses per question, the model returned {len(texts)}")
         return float(np.mean([doc_score(doc, t) > 0 for t in texts]))

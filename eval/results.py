@@ -14,10 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from crossthink_eval.benchmarks import BENCHMARKS, TASK_PREFIX
-from crossthink_eval.metrics import ACCURACY, AVG_AT_K, BOXED_ACCURACY, CORRECT_TOKENS, FORMAT_OK
+from crossthink_eval.metrics import (
+    ACCURACY,
+    AVG_AT_K,
+    BOXED_ACCURACY,
+    CORRECT_TOKENS,
+    FORMAT_OK,
+    raw_texts,
+)
 
 PAPER_RESULTS = Path(__file__).with_name("paper_results.json")
 CATEGORY_KEY = "_category"  # per-sample group for the category breakdown (not a metric)
+EMPTY_KEY = "_empty"  # per-sample flag: the response came back empty (not a metric)
+EMPTY_RESPONSES = "empty_responses"
 SCORE_METRICS = (ACCURACY, BOXED_ACCURACY, FORMAT_OK, AVG_AT_K)
 
 
@@ -40,18 +49,22 @@ class Pool:
     values: dict[str, list[float]] = field(default_factory=dict)
     subsets: dict[str, int] = field(default_factory=dict)
     categories: dict[str, list[float]] = field(default_factory=dict)
+    empty: dict[str, int] = field(default_factory=dict)
 
     def add(self, subset: str, metrics: dict[str, Any]) -> None:
         self.subsets[subset] = self.subsets.get(subset, 0) + 1
+        self.empty[subset] = self.empty.get(subset, 0) + int(bool(metrics.get(EMPTY_KEY)))
         category = metrics.get(CATEGORY_KEY)
         if category:
             self.categories.setdefault(category, []).append(float(metrics[ACCURACY]))
         for name, value in metrics.items():
-            if name != CATEGORY_KEY:
+            if name not in (CATEGORY_KEY, EMPTY_KEY):
                 self.values.setdefault(name, []).append(float(value) if value is not None else math.nan)
 
     def summary(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"n": sum(self.subsets.values())}
+        out: dict[str, Any] = {"n": sum(self.subsets.values()), EMPTY_RESPONSES: sum(self.empty.values())}
+        if out[EMPTY_RESPONSES] and len(self.subsets) > 1:
+            out["empty_by_subset"] = {name: n for name, n in sorted(self.empty.items()) if n}
         for name in SCORE_METRICS:
             values = self.values.get(name)
             out[name] = 100.0 * sum(values) / len(values) if values else None
@@ -79,9 +92,16 @@ def category_of(benchmark: str, subject: str | None) -> str | None:
     return subject if benchmark in ("mmlu_pro", "supergpqa", "gpqa_diamond") else None
 
 
+def is_empty_response(model_response: dict[str, Any] | None) -> bool:
+    """No text in any of the sample's responses (lighteval's answer to a request that failed)."""
+    response = model_response or {}
+    return not any(raw_texts(response.get("text"), response.get("reasonings")))
+
+
 def read_details(lighteval_output: Path) -> dict[str, list[dict[str, Any]]]:
     """``{task: [per-sample metric dicts]}`` from the details parquet files of one lighteval run;
-    each dict also carries the sample's category under ``_category`` where the benchmark has one."""
+    each dict also carries the sample's category under ``_category`` where the benchmark has one,
+    and whether its response came back empty under ``_empty``."""
     import pyarrow.parquet as pq
 
     files = sorted(lighteval_output.glob("details/**/details_*.parquet"))
@@ -90,18 +110,23 @@ def read_details(lighteval_output: Path) -> dict[str, list[dict[str, Any]]]:
     per_task: dict[str, list[dict[str, float]]] = {}
     for file in files:
         task = file.stem[len("details_") :].rsplit("_", 1)[0]
-        table = pq.read_table(file, columns=["metric", "doc"]).to_pylist()
+        table = pq.read_table(file, columns=["metric", "doc", "model_response"]).to_pylist()
         benchmark = benchmark_of_task(task)
         for row in table:
             subject = ((row["doc"] or {}).get("specific") or {}).get("subject")
             per_task.setdefault(task, []).append(
-                {**row["metric"], CATEGORY_KEY: category_of(benchmark, subject)}
+                {
+                    **row["metric"],
+                    CATEGORY_KEY: category_of(benchmark, subject),
+                    EMPTY_KEY: is_empty_response(row["model_response"]),
+                }
             )
     return per_task
 
 
 def summarize(per_task: dict[str, list[dict[str, float]]]) -> dict[str, dict[str, Any]]:
-    """Per benchmark: n, accuracy %, boxed_accuracy %, format_ok %, avg@k %, tokens of correct answers."""
+    """Per benchmark: n, empty responses, accuracy %, boxed_accuracy %, format_ok %, avg@k %, tokens
+    of correct answers."""
     pools: dict[str, Pool] = {}
     for task, rows in per_task.items():
         benchmark = benchmark_of_task(task)
@@ -155,11 +180,12 @@ def render_markdown(results: dict[str, Any]) -> str:
         ),
         f"- data: {run['data']}",
         f"- lighteval output (details, cache): `{run['run_dir']}`",
+        *_empty_warning(results),
         "",
-        "| benchmark | n | accuracy | boxed acc. | format ok | "
+        "| benchmark | n | empty | accuracy | boxed acc. | format ok | "
         + (f"avg@{k} | " if k > 1 else "")
         + "tokens (correct) | paper Qwen2.5-7B | paper CrossThink | paper gain |",
-        "|---|---:|---:|---:|---:|" + ("---:|" if k > 1 else "") + "---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|" + ("---:|" if k > 1 else "") + "---:|---:|---:|---:|",
     ]
     for name, row in results["benchmarks"].items():
         paper = row["paper"]
@@ -167,6 +193,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         cells = [
             name,
             str(row["n"]),
+            str(row.get(EMPTY_RESPONSES, 0)),
             _fmt(row[ACCURACY]),
             _fmt(row[BOXED_ACCURACY]),
             _fmt(row[FORMAT_OK]),
@@ -183,13 +210,30 @@ def render_markdown(results: dict[str, Any]) -> str:
         "from `crossthink_data.answers.score`; boxed acc.: the final \\boxed{} answer after </think> alone, "
         "without the strict format; "
         "tokens (correct): mean response length of correct answers (the paper's token efficiency). "
-        "Percentages; n is the number of questions.",
+        "Percentages; n is the number of questions; empty: questions whose response came back empty "
+        "(scored 0; on the endpoint backend, a request that failed).",
         "",
         "Paper: " + results["paper"]["paper"] + ". " + results["paper"]["status"],
         "† secondary source, not checked against the paper (see eval/paper_results.json).",
         "",
     ]
     return "\n".join(lines)
+
+
+def _empty_warning(results: dict[str, Any]) -> list[str]:
+    """A bold line above the table when responses came back empty: those scores are not the model's."""
+    empty = {
+        name: row[EMPTY_RESPONSES] for name, row in results["benchmarks"].items() if row.get(EMPTY_RESPONSES)
+    }
+    if not empty:
+        return []
+    failed = results["run"].get("failed_requests")
+    counts = ", ".join(f"{name} {n}" for name, n in empty.items())
+    return [
+        f"- **{sum(empty.values())} empty responses (scored 0; {counts})"
+        + (f"; {failed} requests failed" if failed else "")
+        + ": these scores do not measure the model**"
+    ]
 
 
 def plot(results: dict[str, Any], path: Path) -> Path:

@@ -1,6 +1,7 @@
 """Run the CrossThink benchmarks through the lighteval CLI and write results.md / results.json / a chart.
 
-    python -m crossthink_eval.run --model Qwen/Qwen2.5-7B --tasks math_500,agieval --output-dir eval_results
+    crossthink-eval run --model Qwen/Qwen2.5-7B --tasks math_500,agieval --output-dir eval_results
+    python -m crossthink_eval.run --model ...        # the same command
     make eval MODEL=path/to/checkpoint TASKS=math_500,mmlu_pro MAX_SAMPLES=50
 
 Backends: ``accelerate`` (transformers, default), ``vllm`` (needs an environment where lighteval's
@@ -11,20 +12,28 @@ Every run gets its own directory under ``OUTPUT_DIR/runs/`` holding lighteval's 
 prediction cache (and litellm's disk cache, which lives in the working directory): lighteval keys
 cached predictions by model path, not weights, so a shared cache would score a retrained
 checkpoint at the same path with the old model's answers.
+
+A failure does not pass for a score: lighteval's endpoint backend answers a request that failed
+every attempt with an empty response and exits 0, so the run counts those (``failed_requests``,
+read from lighteval's log) and the empty responses per benchmark (from the details), writes both
+into results.md/json, and exits non-zero with one line naming the server and its last error.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
+import ipaddress
 import json
 import os
+import re
 import secrets
 import shlex
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
+from urllib.parse import urlparse
 
 from crossthink_eval.benchmarks import (
     DATA_DIR_ENV,
@@ -34,16 +43,53 @@ from crossthink_eval.benchmarks import (
     resolve_benchmark,
 )
 from crossthink_eval.lighteval_setup import ensure_offline_ready
-from crossthink_eval.metrics import TOKENIZER_ENV
 
 # A module name: lighteval imports it, so it works from any directory once the project is installed.
 CUSTOM_TASKS = "crossthink_eval.crossthink_tasks"
 MAX_NEW_TOKENS_ENV = "CROSSTHINK_EVAL_MAX_NEW_TOKENS"
-BACKENDS = ("accelerate", "vllm", "endpoint")
+Backend = Literal["accelerate", "vllm", "endpoint"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+DEFAULT_TASKS = "math_500,amc23,mmlu,mmlu_pro,gpqa_diamond,agieval,supergpqa"
+API_KEY_ENV = "OPENAI_API_KEY"  # litellm's key for the "openai/" route (an OpenAI-compatible server)
+PROJECT_API_KEY_ENV = "CROSSTHINK_API_KEY"  # the key `crossthink-data mine/difficulty` read too
+# litellm refuses to send a request without a key, even to a server that checks none.
+LOOPBACK_API_KEY = "no-key-on-loopback"
+# lighteval 0.13's litellm backend sends the task's stop sequences as ``"stop": []`` (our tasks have
+# none), which `transformers serve` answers with HTTP 500. Its generation parameters override that
+# key, so the endpoint backend sends ChatML's end-of-turn marker instead: servers stop there anyway
+# (it ends every turn of Qwen's and SmolLM's templates) and it never occurs in an answer's text.
+ENDPOINT_STOP = "<|im_end|>"
+# lighteval logs these per request (litellm_model.py); the run counts failed requests from its log.
+FAILED_REQUEST_LINE = re.compile(r"API call failed after \d+ attempts, returning empty response")
+REQUEST_ERROR_LINE = re.compile(r"Error in API call: (.*?)(?:, waiting [\d.]+ seconds before retry|$)")
 
 
 class EvalConfigError(ValueError):
     """Bad command-line input (unknown benchmark, missing local data, bad sampling settings)."""
+
+
+@dataclass
+class RunSettings:
+    """One evaluation run's settings: the options of ``crossthink-eval run`` (defaults here only)."""
+
+    model: str
+    tasks: str = DEFAULT_TASKS
+    output_dir: str = "eval_results"
+    max_samples: int | None = None
+    backend: Backend = "accelerate"
+    device: str | None = None
+    batch_size: int = 8
+    max_new_tokens: int = 4096
+    temperature: float = 0.0
+    k: int = 1
+    data_dir: str | None = None
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    max_attempts: int = 8
+    request_timeout: float | None = None
+    max_concurrent: int = 10
+    tokenizer: str | None = None
+    lighteval: str = str(Path(sys.executable).with_name("lighteval"))
 
 
 @dataclass
@@ -111,11 +157,37 @@ def _model_name_for_lighteval(model: str, run_dir: Path) -> str:
     return str(link.relative_to(run_dir))
 
 
-def _generation_parameters(max_new_tokens: int, temperature: float) -> str:
-    return f"generation_parameters={{max_new_tokens:{max_new_tokens},temperature:{temperature}}}"
+def _generation_parameters(max_new_tokens: int, temperature: float, stop: str | None = None) -> str:
+    stop_tokens = f',stop_tokens:["{stop}"]' if stop else ""
+    return f"generation_parameters={{max_new_tokens:{max_new_tokens},temperature:{temperature}{stop_tokens}}}"
 
 
-def plan_run(args: argparse.Namespace) -> RunPlan:
+def is_loopback(url: str) -> bool:
+    """True for ``http://localhost:8000/v1``, ``http://127.0.0.1:...``, ``http://[::1]:...``."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def endpoint_api_key(api_key: str | None, base_url: str, environ: dict[str, str]) -> str:
+    """The key the endpoint backend sends: --api-key, else $CROSSTHINK_API_KEY (as the data
+    commands), else $OPENAI_API_KEY, else (loopback only) a placeholder, because litellm will not
+    send a request without one."""
+    for key in (api_key, environ.get(PROJECT_API_KEY_ENV), environ.get(API_KEY_ENV)):
+        if key:
+            return key
+    if is_loopback(base_url):
+        return LOOPBACK_API_KEY
+    raise EvalConfigError(
+        f"{base_url} needs an API key: pass --api-key or set {PROJECT_API_KEY_ENV} or {API_KEY_ENV}"
+    )
+
+
+def plan_run(args: RunSettings) -> RunPlan:
     """Validate the arguments and build the lighteval command, its environment and its run dir."""
     if args.backend not in BACKENDS:
         raise EvalConfigError(f"unknown backend {args.backend!r}; expected one of {', '.join(BACKENDS)}")
@@ -127,6 +199,8 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         raise EvalConfigError(f"avg@{args.k} samples {args.k} responses: set --temperature > 0 (e.g. 0.6)")
     if args.backend == "endpoint" and not args.base_url:
         raise EvalConfigError("--backend endpoint needs --base-url (e.g. http://localhost:8000/v1)")
+    if args.max_attempts < 1:
+        raise EvalConfigError("--max-attempts must be at least 1")
     benchmarks = parse_task_list(args.tasks)
 
     env = dict(os.environ)
@@ -149,6 +223,8 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         model_name = args.model if args.model.startswith("openai/") else f"openai/{args.model}"
     else:
         model_name = _model_name_for_lighteval(args.model, run_dir)
+    from crossthink_eval.metrics import TOKENIZER_ENV  # imports lighteval: not at `--help` time
+
     tokenizer = args.tokenizer or (args.model if args.backend != "endpoint" else None)
     if tokenizer:
         env[TOKENIZER_ENV] = str(Path(tokenizer).resolve()) if Path(tokenizer).exists() else tokenizer
@@ -156,6 +232,11 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         env.pop(TOKENIZER_ENV, None)
 
     gen = _generation_parameters(args.max_new_tokens, args.temperature)
+    if args.backend == "endpoint":
+        # The key travels in the environment, never on the command line (run.json records that).
+        env[API_KEY_ENV] = endpoint_api_key(args.api_key, args.base_url, env)
+        # litellm fetches its model cost map from GitHub at import (3 tries, ~20 s offline).
+        env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     if args.backend == "accelerate":
         device = args.device or _default_device()
         model_args = f"model_name={model_name},device={device},batch_size={args.batch_size},cache_dir={cache_dir},{gen}"
@@ -164,8 +245,12 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         model_args = f"model_name={model_name},cache_dir={cache_dir},{gen}"
         command = [args.lighteval, "vllm", model_args]
     else:
+        gen = _generation_parameters(args.max_new_tokens, args.temperature, ENDPOINT_STOP)
         model_args = (
-            f"model_name={model_name},base_url={args.base_url},provider=openai,cache_dir={cache_dir},{gen}"
+            f"model_name={model_name},base_url={args.base_url},provider=openai,cache_dir={cache_dir},"
+            f"api_max_retry={args.max_attempts},concurrent_requests={args.max_concurrent},"
+            + (f"timeout={args.request_timeout}," if args.request_timeout else "")
+            + gen
         )
         command = [args.lighteval, "endpoint", "litellm", model_args]
     command += [
@@ -188,6 +273,7 @@ def plan_run(args: argparse.Namespace) -> RunPlan:
         "temperature": args.temperature,
         "k": args.k,
         "data": str(data_dir) if data_dir else "Hugging Face Hub",
+        **({"base_url": args.base_url} if args.backend == "endpoint" else {}),
         "run_dir": str(run_dir),
         "command": shlex.join(command),
     }
@@ -201,6 +287,10 @@ def _default_device() -> str:
         return "cuda" if torch.cuda.is_available() else "cpu"
     except ImportError:
         return "cpu"
+
+
+class LightevalFailed(RuntimeError):
+    """lighteval itself exited non-zero."""
 
 
 def execute(plan: RunPlan) -> Path:
@@ -224,41 +314,49 @@ def execute(plan: RunPlan) -> Path:
             sys.stdout.write(line)
         code = process.wait()
     if code != 0:
-        raise RuntimeError(f"lighteval exited with code {code}; see {log_path}")
+        raise LightevalFailed(f"lighteval exited with code {code}; see {log_path}")
     return plan.lighteval_output
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m crossthink_eval.run", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument(
-        "--model", required=True, help="local checkpoint folder or Hub id (endpoint: served name)"
-    )
-    parser.add_argument("--tasks", default="math_500,amc23,mmlu,mmlu_pro,gpqa_diamond,agieval,supergpqa")
-    parser.add_argument("--output-dir", default="eval_results")
-    parser.add_argument(
-        "--max-samples", type=int, default=None, help="questions per (sub)task, for smoke tests"
-    )
-    parser.add_argument("--backend", default="accelerate", choices=BACKENDS)
-    parser.add_argument(
-        "--device", default=None, help="accelerate backend: cpu or cuda (default: cuda if present)"
-    )
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--max-new-tokens", type=int, default=4096)
-    parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (the paper's setting)")
-    parser.add_argument(
-        "--k", type=int, default=1, help="responses per question for avg@k (needs temperature>0)"
-    )
-    parser.add_argument("--data-dir", default=None, help=f"local benchmarks folder (sets {DATA_DIR_ENV})")
-    parser.add_argument("--base-url", default=None, help="endpoint backend: OpenAI-compatible base URL")
-    parser.add_argument("--tokenizer", default=None, help="tokenizer for token counts (default: the model)")
-    parser.add_argument("--lighteval", default=str(Path(sys.executable).with_name("lighteval")))
-    return parser
+@dataclass(frozen=True)
+class RequestFailures:
+    """Requests lighteval gave up on (each became an empty response) and the last error it logged."""
+
+    count: int
+    last_error: str
 
 
-def main(argv: list[str] | None = None) -> int:
-    from crossthink_eval.results import (
+def request_failures(log_text: str) -> RequestFailures:
+    """Count lighteval's "API call failed after N attempts" lines in its log."""
+    errors = [m.group(1).strip() for m in REQUEST_ERROR_LINE.finditer(log_text)]
+    return RequestFailures(len(FAILED_REQUEST_LINE.findall(log_text)), errors[-1] if errors else "")
+
+
+def failure_line(failures: RequestFailures, empty: int, total: int, plan: RunPlan) -> str | None:
+    """The one line that ends a run whose responses came back empty from failed requests, or None.
+
+    On the endpoint backend an empty response is a failed request (lighteval retries an empty
+    answer once, then logs the failure); a run where every response is empty failed even if the
+    log said nothing. Other backends generate locally: an empty response is the model's.
+    """
+    if plan.info["backend"] != "endpoint" or not (failures.count or (total and empty == total)):
+        return None
+    cause = f"; last error: {failures.last_error[:300]}" if failures.last_error else ""
+    return (
+        f"{failures.count or empty} request(s) to {plan.info['base_url']} failed and came back as "
+        f"{empty} empty response(s) of {total}, scored 0 (counts per benchmark in results.md){cause}; "
+        f"see {plan.run_dir / 'lighteval.log'}"
+    )
+
+
+def run_eval(settings: RunSettings) -> int:
+    """Plan, run lighteval, write the results files; the exit code (errors printed as one line)."""
+    try:
+        plan = plan_run(settings)
+    except EvalConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    from crossthink_eval.results import (  # imports lighteval: after the settings are checked
         build_results,
         load_paper_results,
         read_details,
@@ -266,18 +364,27 @@ def main(argv: list[str] | None = None) -> int:
         write_results,
     )
 
-    args = build_parser().parse_args(argv)
     try:
-        plan = plan_run(args)
-    except EvalConfigError as err:
+        lighteval_output = execute(plan)
+    except LightevalFailed as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
-    lighteval_output = execute(plan)
-    results = build_results(summarize(read_details(lighteval_output)), plan.info, load_paper_results())
-    paths = write_results(results, Path(args.output_dir).expanduser().resolve())
+        return 1
+    failures = request_failures((plan.run_dir / "lighteval.log").read_text(encoding="utf-8"))
+    plan.info["failed_requests"] = failures.count
+    summary = summarize(read_details(lighteval_output))
+    results = build_results(summary, plan.info, load_paper_results())
+    paths = write_results(results, Path(settings.output_dir).expanduser().resolve())
     print(f"[eval] wrote {paths['md']}, {paths['json']}, {paths['png']}")
+    empty = sum(row["empty_responses"] for row in summary.values())
+    total = sum(row["n"] for row in summary.values())
+    line = failure_line(failures, empty, total, plan)
+    if line:
+        print(f"error: {line}", file=sys.stderr)
+        return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from crossthink_eval.cli import run_as_script
+
+    run_as_script("run")

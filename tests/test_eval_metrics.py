@@ -25,6 +25,7 @@ from crossthink_eval.metrics import (
     AverageAtK,
     CrossThinkScore,
     mean_over_correct,
+    raw_texts,
 )
 
 BENCH = Path(__file__).parent / "data" / "benchmarks"
@@ -189,3 +190,25 @@ def test_doc_without_crossthink_gold_is_an_error():
     doc = Doc(query="q", choices=["A"], gold_index=0, task_name="other|0")
     with pytest.raises(ValueError, match="no crossthink gold"):
         CrossThinkScore().compute(doc, ModelResponse(text=["\\boxed{A}"]))
+
+
+def test_reasoning_split_off_by_the_backend_is_put_back():
+    """litellm (the endpoint backend) moves a leading <think>...</think> out of the content into
+    reasoning_content, which lighteval keeps in ModelResponse.reasonings: scored as written."""
+    row = MATH500[1]  # gold \frac{14}{3}
+    split = ModelResponse(
+        text=["\nSo the answer is \\boxed{\\dfrac{14}{3}}."],
+        reasonings=["Let me work through the problem step by step."],
+    )
+    verdict = CrossThinkScore().compute(doc_for("math_500", row), split)
+    assert verdict[ACCURACY] == 1.0 and verdict[FORMAT_OK] == 1.0
+    # content alone (what lighteval calls the text) has no </think>: no final answer, format fails
+    assert judge("math_500", row, split.text[0])[BOXED_ACCURACY] == 0.0
+    samples = ModelResponse(text=["\\boxed{14/3}", "\\boxed{3}"], reasonings=["a", "b"])
+    assert AverageAtK(k=2).compute(doc_for("math_500", row), samples) == 0.5
+    # local backends return no reasonings; a reply without a think block has reasoning None
+    assert raw_texts(["<think>x</think>\\boxed{1}"], []) == ["<think>x</think>\\boxed{1}"]
+    assert raw_texts(["\\boxed{1}", ""], [None, "only thinking"]) == [
+        "\\boxed{1}",
+        "<think>only thinking</think>",
+    ]
