@@ -33,8 +33,10 @@ TEMPLATED = {"records": False, "mcq": True, "open": True}
 class SourceRecordReader(PipelineStep):
     """Reads one source through its adapter; rows that are not valid records go to ``rejects``.
 
-    Rows are dealt to tasks round-robin by position, so every task sees a deterministic share and
-    a rerun of a task reads exactly the same rows.
+    Like datatrove's readers, task ``rank`` of ``world_size`` reads only its own contiguous block of
+    the source's rows (files, parquet row groups or Hub rows; see :mod:`crossthink_data.sources.shards`),
+    so only its rows are mapped: more tasks go faster. Rows keep their position in the whole
+    source, so N tasks write the same rows as one, and a rerun of a task reads exactly the same rows.
     """
 
     name = "📖 source records"
@@ -59,9 +61,8 @@ class SourceRecordReader(PipelineStep):
         adapter = get_source(self.source)
         rejects = self.rejects_writer
         with rejects if rejects else contextlib.nullcontext() as writer:
-            for position, item in enumerate(adapter.records(from_dir=self.from_dir, limit=self.limit)):
-                if position % world_size != rank:
-                    continue
+            items = adapter.indexed_records(self.from_dir, self.limit, rank=rank, world_size=world_size)
+            for position, item in items:
                 self.stat_update("rows_in")
                 if isinstance(item, RecordError):
                     self.stat_update("dropped_invalid_record")
