@@ -13,6 +13,7 @@ duplicates. Every folder is a storage URL (local path, ``file://``, ``s3://``...
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -27,6 +28,10 @@ from crossthink_data.rows import make_rejects_writer, make_writer, row_files
 from crossthink_data.steps import FilterH, TemplateRenderer
 
 CONFIGS = ("records", "mcq", "open")
+# Local workers fork from the parent, which has already imported the stack: a forkserver worker
+# re-imports it first, seconds per config that ate most of what a second task gains on 2 cores.
+# This stage is CPU-only; fork is Linux's default and unsafe on macOS, so elsewhere datatrove decides.
+WORKER_START = "fork" if sys.platform.startswith("linux") else None
 TEMPLATED = {"records": False, "mcq": True, "open": True}
 
 
@@ -143,7 +148,7 @@ def run_source(
     for config in configs:
         logging_dir = storage.join(work_dir, source, "logs", config)
         pipeline = source_pipeline(source, config, work_dir, from_dir, limit)
-        make_executor(pipeline, logging_dir, tasks=tasks, workers=workers).run()
+        make_executor(pipeline, logging_dir, tasks=tasks, workers=workers, start_method=WORKER_START).run()
         summaries.append(summarize_stats(source, config, logging_dir))
     return summaries
 
