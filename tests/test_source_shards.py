@@ -116,6 +116,20 @@ def test_blocks_cross_file_boundaries_and_keep_global_positions():
     }  # ... ends in the second
 
 
+def test_counts_given_once_are_not_counted_again_by_the_tasks(monkeypatch):
+    from crossthink_data.sources import shards
+
+    adapter = get_source("mmlu_train")
+    counts = adapter.row_counts(MMLU)
+    assert counts == [5, 3]  # science_elementary.csv, science_middle.csv
+    whole = list(adapter.indexed_rows(MMLU))
+    monkeypatch.setattr(shards, "count_rows", lambda *args: pytest.fail("a task counted the source again"))
+    blocks = [list(adapter.indexed_rows(MMLU, rank=rank, world_size=2, counts=counts)) for rank in range(2)]
+    assert blocks[0] + blocks[1] == whole
+    with pytest.raises(ValueError, match="3 row counts for 2 parts: the source changed"):
+        list(adapter.indexed_rows(MMLU, rank=0, world_size=2, counts=[5, 3, 1]))
+
+
 def test_limit_caps_the_whole_source_before_the_split():
     adapter = get_source("gsm8k")
     blocks = [

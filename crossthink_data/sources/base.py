@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from crossthink_data.record import QARecord, RecordError, option_label
 
 from .readers import find_files, read_rows
-from .shards import Part, dataset_part, file_part, parquet_part, shard_rows
+from .shards import Part, count_rows, dataset_part, file_part, parquet_part, shard_rows
 
 
 class SourceAdapter(ABC):
@@ -46,11 +46,23 @@ class SourceAdapter(ABC):
         return (row for _, row in self.indexed_rows(from_dir, limit, rank, world_size))
 
     def indexed_rows(
-        self, from_dir: Path | str | None = None, limit: int | None = None, rank: int = 0, world_size: int = 1
+        self,
+        from_dir: Path | str | None = None,
+        limit: int | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+        counts: list[int] | None = None,
     ) -> Iterator[tuple[int, dict[str, Any]]]:
-        """``(position in the whole source, row)`` for the rows of task ``rank`` of ``world_size``."""
-        parts = self._local_parts(Path(from_dir)) if from_dir is not None else self._hub_parts()
-        return shard_rows(parts, rank, world_size, limit)
+        """``(position in the whole source, row)`` for the rows of task ``rank`` of ``world_size``;
+        ``counts`` (from :meth:`row_counts`) spares each task counting the source itself."""
+        return shard_rows(self._parts(from_dir), rank, world_size, limit, counts)
+
+    def row_counts(self, from_dir: Path | str | None = None, limit: int | None = None) -> list[int]:
+        """Rows of each file (or Hub dataset) of the source, cut to ``limit``: count once, give to every task."""
+        return count_rows(self._parts(from_dir), limit)
+
+    def _parts(self, from_dir: Path | str | None) -> list[Part]:
+        return self._local_parts(Path(from_dir)) if from_dir is not None else self._hub_parts()
 
     def _hub_parts(self) -> list[Part]:
         if self.hub_id is None:
@@ -97,10 +109,15 @@ class SourceAdapter(ABC):
         return (item for _, item in self.indexed_records(from_dir, limit, rank, world_size))
 
     def indexed_records(
-        self, from_dir: Path | str | None = None, limit: int | None = None, rank: int = 0, world_size: int = 1
+        self,
+        from_dir: Path | str | None = None,
+        limit: int | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+        counts: list[int] | None = None,
     ) -> Iterator[tuple[int, QARecord | RecordError]]:
         """``(position in the whole source, record or error)`` for task ``rank``'s rows: only they are mapped."""
-        for index, row in self.indexed_rows(from_dir, limit, rank, world_size):
+        for index, row in self.indexed_rows(from_dir, limit, rank, world_size, counts):
             try:
                 record = self.to_record(row)
             except RecordError as err:

@@ -11,10 +11,11 @@ sequence (the split ``datasets``' ``shard(contiguous=True)`` makes), so
   order are in the same order as the single task's file;
 * a rerun of a task reads exactly the same rows (resume stays exact).
 
-To find its block a task counts the rows of the parts before and in its block. Parquet files are
-counted from their footers and read by row groups; other parts are counted by reading their rows
-without mapping them, which is a small fraction of what the mapping and the later steps cost.
-With one task nothing is counted: rows stream straight through.
+To find its block a task needs the rows of every part: :func:`count_rows` counts them (parquet
+from the footers; other parts by reading their rows without mapping them, a small fraction of
+what the mapping and later steps cost). The pipeline counts once and hands the counts to every
+task and config; a task given none counts itself. Parquet blocks are read by row groups. With one
+task nothing is counted: rows stream straight through.
 """
 
 from __future__ import annotations
@@ -54,14 +55,26 @@ def rank_range(total: int, rank: int, world_size: int) -> range:
 
 
 def shard_rows(
-    parts: Sequence[Part], rank: int = 0, world_size: int = 1, limit: int | None = None
+    parts: Sequence[Part],
+    rank: int = 0,
+    world_size: int = 1,
+    limit: int | None = None,
+    counts: Sequence[int] | None = None,
 ) -> Iterator[tuple[int, Row]]:
-    """``(global position, row)`` for the rows of task ``rank``, in order; ``limit`` caps the whole source."""
+    """``(global position, row)`` for the rows of task ``rank``, in order; ``limit`` caps the whole source.
+
+    ``counts``: :func:`count_rows` of these parts and limit when the caller already has them.
+    """
     if world_size == 1:
         rows = itertools.chain.from_iterable(part.read(0, None) for part in parts)
         yield from enumerate(itertools.islice(rows, limit) if limit is not None else rows)
         return
-    counts = _counts(parts, limit)
+    if counts is None:
+        counts = count_rows(parts, limit)
+    elif len(counts) > len(parts):
+        raise ValueError(
+            f"{len(counts)} row counts for {len(parts)} parts: the source changed since it was counted"
+        )
     wanted = rank_range(sum(counts), rank, world_size)
     offset = 0
     for part, count in zip(parts, counts, strict=False):
@@ -73,7 +86,7 @@ def shard_rows(
             return
 
 
-def _counts(parts: Sequence[Part], limit: int | None) -> list[int]:
+def count_rows(parts: Sequence[Part], limit: int | None = None) -> list[int]:
     """Rows of each part, the last ones cut to ``limit`` (parts past the limit are not counted)."""
     counts: list[int] = []
     left = limit
