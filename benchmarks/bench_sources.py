@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data" / "training_standins" / "mmlu_auxiliary_train"
 LOCAL = REPO / "tests" / "data" / "sources" / "mmlu_auxiliary_train"
 FILES = {"science_elementary.csv": 80_000, "science_middle.csv": 20_000}
-ROUNDS = 2
+ROUNDS = 3
 
 
 def write_source(folder: Path) -> int:
