@@ -22,6 +22,7 @@ def make_executor(
     tasks: int = 1,
     workers: int = 1,
     job_name: str = "crossthink",
+    start_method: str | None = None,
     **slurm_kwargs,
 ):
     """A datatrove executor for ``pipeline``: local processes, or a Slurm job array.
@@ -29,13 +30,17 @@ def make_executor(
     Args:
         logging_dir: any storage URL; completion markers, logs and stats go there (rerun = resume).
         workers: tasks running at once (local); ``-1`` means all.
+        start_method: how local worker processes start; ``None`` keeps datatrove's ``forkserver``
+            (safe with threads and GPUs). ``"fork"`` spares each worker re-importing the stack
+            (seconds per stage on a small machine), for CPU-only stages.
         slurm_kwargs: passed to ``SlurmPipelineExecutor`` (``partition``, ``time``, ``depends``...).
     """
     logging_dir = storage.as_url(logging_dir)
     if executor == "local":
         from datatrove.executor import LocalPipelineExecutor
 
-        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir)
+        start = {"start_method": start_method} if start_method else {}
+        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir, **start)
     if executor == "slurm":
         from datatrove.executor import SlurmPipelineExecutor
 

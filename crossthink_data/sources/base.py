@@ -8,15 +8,16 @@ per row, and so tests can feed real rows straight into :meth:`SourceAdapter.to_r
 
 from __future__ import annotations
 
-import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from functools import partial
 from typing import Any, ClassVar
 
 from crossthink_data.options import option_label
 from crossthink_data.record import QARecord, RecordError
 
 from .readers import find_files, read_rows
+from .shards import Part, count_rows, dataset_part, file_part, parquet_part, shard_rows
 
 
 class SourceAdapter(ABC):
@@ -36,13 +37,34 @@ class SourceAdapter(ABC):
     domain: ClassVar[str]  # "gpr" or "math"
 
     # ---- reading ---------------------------------------------------------------------------------
-    def rows(self, from_dir: str | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
+    def rows(
+        self, from_dir: str | None = None, limit: int | None = None, rank: int = 0, world_size: int = 1
+    ) -> Iterator[dict[str, Any]]:
         """Upstream rows, unchanged: from the Hub with ``datasets.load_dataset`` by default, or from
-        files in the upstream layout (``local_patterns`` under ``from_dir``, any storage URL)."""
-        rows = self._local_rows(str(from_dir)) if from_dir is not None else self._hub_rows()
-        return itertools.islice(rows, limit) if limit is not None else rows
+        files in the upstream layout (``local_patterns`` under ``from_dir``, any storage URL). With
+        ``world_size`` > 1, only task ``rank``'s contiguous block of them (see :mod:`.shards`)."""
+        return (row for _, row in self.indexed_rows(from_dir, limit, rank, world_size))
 
-    def _hub_rows(self) -> Iterator[dict[str, Any]]:
+    def indexed_rows(
+        self,
+        from_dir: str | None = None,
+        limit: int | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+        counts: list[int] | None = None,
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """``(position in the whole source, row)`` for the rows of task ``rank`` of ``world_size``;
+        ``counts`` (from :meth:`row_counts`) spares each task counting the source itself."""
+        return shard_rows(self._parts(from_dir), rank, world_size, limit, counts)
+
+    def row_counts(self, from_dir: str | None = None, limit: int | None = None) -> list[int]:
+        """Rows of each file (or Hub dataset) of the source, cut to ``limit``: count once, give to every task."""
+        return count_rows(self._parts(from_dir), limit)
+
+    def _parts(self, from_dir: str | None) -> list[Part]:
+        return self._local_parts(str(from_dir)) if from_dir is not None else self._hub_parts()
+
+    def _hub_parts(self) -> list[Part]:
         if self.hub_id is None:
             raise ValueError(
                 f"source {self.name!r} has no Hub dataset; pass from_dir (--from-dir) with local files"
@@ -51,14 +73,24 @@ class SourceAdapter(ABC):
 
         if self.hub_data_files is not None:
             data_files = {self.hub_split: self.hub_data_files}
-            yield from load_dataset(self.hub_id, data_files=data_files, split=self.hub_split)
-            return
-        for config in self.hub_configs or (self.hub_config,):
-            yield from load_dataset(self.hub_id, config, split=self.hub_split)
+            return [
+                dataset_part(partial(load_dataset, self.hub_id, data_files=data_files, split=self.hub_split))
+            ]
+        return [
+            dataset_part(partial(load_dataset, self.hub_id, config, split=self.hub_split))
+            for config in self.hub_configs or (self.hub_config,)
+        ]
 
-    def _local_rows(self, from_dir: str) -> Iterator[dict[str, Any]]:
-        for path in find_files(from_dir, self.local_patterns):
-            yield from self.read_local_file(path)
+    def _local_parts(self, from_dir: str) -> list[Part]:
+        # Parquet in the upstream schema is counted from its footer; anything an adapter reads its
+        # own way (read_local_file overridden) is counted and skipped through that reader.
+        plain = type(self).read_local_file is SourceAdapter.read_local_file
+        return [
+            parquet_part(path)
+            if plain and path.endswith(".parquet")
+            else file_part(self.read_local_file, path)
+            for path in find_files(from_dir, self.local_patterns)
+        ]
 
     def read_local_file(self, path: str) -> Iterator[dict[str, Any]]:
         """Rows of one file, given by URL (override where the file layout differs from the Hub schema)."""
@@ -70,21 +102,32 @@ class SourceAdapter(ABC):
         """One upstream row as a QARecord; raises RecordError naming the problem."""
 
     def records(
-        self, from_dir: str | None = None, limit: int | None = None
+        self, from_dir: str | None = None, limit: int | None = None, rank: int = 0, world_size: int = 1
     ) -> Iterator[QARecord | RecordError]:
         """Records of :meth:`rows`; a bad row yields its RecordError (with ``.row`` set) instead, so
         the caller can count and write rejects without stopping."""
-        for index, row in enumerate(self.rows(from_dir=from_dir, limit=limit)):
+        return (item for _, item in self.indexed_records(from_dir, limit, rank, world_size))
+
+    def indexed_records(
+        self,
+        from_dir: str | None = None,
+        limit: int | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+        counts: list[int] | None = None,
+    ) -> Iterator[tuple[int, QARecord | RecordError]]:
+        """``(position in the whole source, record or error)`` for task ``rank``'s rows: only they are mapped."""
+        for index, row in self.indexed_rows(from_dir, limit, rank, world_size, counts):
             try:
                 record = self.to_record(row)
             except RecordError as err:
                 error = RecordError(f"{self.name} row {index}: {err}")
                 error.row = row  # type: ignore[attr-defined]
                 error.reason = str(err)  # type: ignore[attr-defined]
-                yield error
+                yield index, error
                 continue
             record.provenance.setdefault("row_index", index)
-            yield record
+            yield index, record
 
     # ---- helpers for subclasses ------------------------------------------------------------------
     def provenance(self, **extra: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ duplicates. Every folder is a storage URL (local path, ``file://``, ``s3://``...
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -27,14 +28,20 @@ from crossthink_data.rows import make_rejects_writer, make_writer, row_files
 from crossthink_data.steps import FilterH, TemplateRenderer
 
 CONFIGS = ("records", "mcq", "open")
+# Local workers fork from the parent, which has already imported the stack: a forkserver worker
+# re-imports it first, seconds per config that ate most of what a second task gains on 2 cores.
+# This stage is CPU-only; fork is Linux's default and unsafe on macOS, so elsewhere datatrove decides.
+WORKER_START = "fork" if sys.platform.startswith("linux") else None
 TEMPLATED = {"records": False, "mcq": True, "open": True}
 
 
 class SourceRecordReader(PipelineStep):
     """Reads one source through its adapter; rows that are not valid records go to ``rejects``.
 
-    Rows are dealt to tasks round-robin by position, so every task sees a deterministic share and
-    a rerun of a task reads exactly the same rows.
+    Like datatrove's readers, task ``rank`` of ``world_size`` reads only its own contiguous block of
+    the source's rows (files, parquet row groups or Hub rows; see :mod:`crossthink_data.sources.shards`),
+    so only its rows are mapped: more tasks go faster. Rows keep their position in the whole
+    source, so N tasks write the same rows as one, and a rerun of a task reads exactly the same rows.
     """
 
     name = "📖 source records"
@@ -46,12 +53,16 @@ class SourceRecordReader(PipelineStep):
         from_dir: str | None = None,
         limit: int | None = None,
         rejects_writer: DiskWriter | None = None,
+        row_counts: list[int] | None = None,
     ) -> None:
+        """``row_counts``: the adapter's ``row_counts`` for this ``from_dir`` and ``limit``, counted once
+        for every task; without them each task counts the source to find its block."""
         super().__init__()
         self.source = source
         self.from_dir = storage.as_url(from_dir) if from_dir else None
         self.limit = limit
         self.rejects_writer = rejects_writer
+        self.row_counts = row_counts
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         from crossthink_data.sources import get_source
@@ -59,9 +70,8 @@ class SourceRecordReader(PipelineStep):
         adapter = get_source(self.source)
         rejects = self.rejects_writer
         with rejects if rejects else contextlib.nullcontext() as writer:
-            for position, item in enumerate(adapter.records(from_dir=self.from_dir, limit=self.limit)):
-                if position % world_size != rank:
-                    continue
+            items = adapter.indexed_records(self.from_dir, self.limit, rank, world_size, self.row_counts)
+            for position, item in items:
                 self.stat_update("rows_in")
                 if isinstance(item, RecordError):
                     self.stat_update("dropped_invalid_record")
@@ -83,6 +93,7 @@ def source_pipeline(
     work_dir: str,
     from_dir: str | None = None,
     limit: int | None = None,
+    row_counts: list[int] | None = None,
 ) -> list[PipelineStep]:
     """The datatrove steps that produce one config (records, mcq or open) of one source."""
     if config not in CONFIGS:
@@ -90,7 +101,11 @@ def source_pipeline(
     base = storage.join(work_dir, source)
     steps: list[PipelineStep] = [
         SourceRecordReader(
-            source, from_dir, limit, rejects_writer=make_rejects_writer(storage.join(base, "rejects", config))
+            source,
+            from_dir,
+            limit,
+            rejects_writer=make_rejects_writer(storage.join(base, "rejects", config)),
+            row_counts=row_counts,
         )
     ]
     if config != "records":
@@ -137,12 +152,18 @@ def run_source(
     tasks: int = 1,
     workers: int = 1,
 ) -> list[ConfigSummary]:
-    """Runs every config of one source locally (resumable) and returns their summaries."""
+    """Runs every config of one source locally (resumable) and returns their summaries.
+
+    With several tasks the source's rows are counted here once, not by every task of every config.
+    """
+    from crossthink_data.sources import get_source
+
+    row_counts = get_source(source).row_counts(from_dir, limit) if tasks > 1 else None
     summaries = []
     for config in configs:
         logging_dir = storage.join(work_dir, source, "logs", config)
-        pipeline = source_pipeline(source, config, work_dir, from_dir, limit)
-        make_executor(pipeline, logging_dir, tasks=tasks, workers=workers).run()
+        pipeline = source_pipeline(source, config, work_dir, from_dir, limit, row_counts)
+        make_executor(pipeline, logging_dir, tasks=tasks, workers=workers, start_method=WORKER_START).run()
         summaries.append(summarize_stats(source, config, logging_dir))
     return summaries
 
