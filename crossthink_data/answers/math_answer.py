@@ -6,7 +6,7 @@ a number (also with degrees, a unit or a base subscript) against a clearly diffe
 non-constant expression of plain letters or words. Everything else (expressions, intervals,
 sets, percentages) goes to math-verify, so its conventions hold; near-equal decimals go there
 too, because math-verify rounds floats. A rule that says "different" is only added when it holds
-under every way math-verify may read the answer (tests/test_answers_fast_path.py checks it).
+under every way math-verify may read the answer (tests/crossthink_data/answers/test_fast_path.py checks it).
 """
 
 from __future__ import annotations

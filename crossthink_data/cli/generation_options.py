@@ -4,7 +4,7 @@ Typer reads options from each command's signature, so a command lists the parame
 these aliases (flag, help and environment variable live here), and hands them to
 :func:`generation_settings`, which builds the one :class:`~crossthink_data.inference.GenerationSettings`.
 Each command writes its own defaults in its signature (the miner samples at 0.6, difficulty at
-1.0); ``tests/test_cli_generation.py`` checks they equal the stage's dataclass defaults.
+1.0); ``tests/crossthink_data/cli/test_generation.py`` checks they equal the stage's dataclass defaults.
 
 Old spellings stay for one release as hidden options (``mine --endpoint``, ``difficulty
 --api-key-env``): accepted, left out of ``--help``, and announced with a one-line warning.

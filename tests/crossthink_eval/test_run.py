@@ -1,0 +1,305 @@
+"""crossthink_eval.run planning (task mapping, per-run cache, commands) and the results files."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from crossthink_eval import run
+from crossthink_eval.benchmarks import AGIEVAL_SUBSETS, DATA_DIR_ENV
+from crossthink_eval.results import (
+    build_results,
+    category_of,
+    is_empty_response,
+    load_paper_results,
+    render_markdown,
+    summarize,
+    write_results,
+)
+from tests.helpers.paths import TEST_DATA
+
+BENCH = TEST_DATA / "benchmarks"
+
+
+def args(tmp_path: Path, **overrides) -> run.RunSettings:
+    values = {
+        "model": str(tmp_path / "model"),
+        "tasks": "math_500,agieval",
+        "output_dir": str(tmp_path / "out"),
+        "max_samples": 2,
+        "device": "cpu",
+        "batch_size": 4,
+        "max_new_tokens": 32,
+        "data_dir": str(BENCH),
+        "lighteval": "lighteval",
+    }
+    values.update(overrides)
+    (tmp_path / "model").mkdir(exist_ok=True)
+    return run.RunSettings(**values)
+
+
+def test_short_names_map_to_our_tasks_and_errors_are_clear():
+    assert run.parse_task_list(" math_500, crossthink_amc23 ,math_500") == ["math_500", "amc23"]
+    with pytest.raises(run.EvalConfigError, match=r"unknown benchmark 'gsm8k'; expected one of math_500"):
+        run.parse_task_list("math_500,gsm8k")
+    with pytest.raises(run.EvalConfigError, match="no tasks given"):
+        run.parse_task_list(" , ")
+
+
+def test_task_specs_expand_agieval_subsets_and_set_k():
+    specs = run.task_specs(["math_500", "agieval"], None, k=1)
+    assert specs[0] == "crossthink_math_500|0"
+    assert specs[1:] == [f"crossthink_agieval:{s}|0" for s in AGIEVAL_SUBSETS]
+    assert run.task_specs(["amc23"], None, k=8) == ["crossthink_amc23@k=8|0"]
+
+
+def test_local_data_missing_a_benchmark_is_an_error(tmp_path):
+    with pytest.raises(
+        run.EvalConfigError, match=r"math_500: no local data .*looked for math500.*HuggingFaceH4"
+    ):
+        run.task_specs(["math_500"], tmp_path)
+
+
+def test_each_run_gets_its_own_cache_and_never_writes_into_the_model(tmp_path, monkeypatch):
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    first = run.plan_run(args(tmp_path))
+    second = run.plan_run(args(tmp_path))
+    assert first.cache_dir != second.cache_dir
+    for plan in (first, second):
+        model_args = plan.command[2]
+        assert f"cache_dir={plan.cache_dir}" in model_args
+        assert plan.cache_dir.is_relative_to(plan.run_dir)
+        # lighteval joins cache_dir / model_name: the model name must be relative to stay inside
+        model_name = model_args.split("model_name=")[1].split(",")[0]
+        assert not Path(model_name).is_absolute()
+        assert (plan.cwd / model_name).resolve() == (tmp_path / "model").resolve()
+        assert plan.env[DATA_DIR_ENV] == str(BENCH.resolve())
+        assert plan.env["CROSSTHINK_EVAL_MAX_NEW_TOKENS"] == "32"
+        assert plan.command[-2:] == ["--max-samples", "2"]
+        assert "--save-details" in plan.command
+
+
+def test_backends_build_their_lighteval_commands(tmp_path):
+    vllm = run.plan_run(args(tmp_path, backend="vllm"))
+    assert vllm.command[1] == "vllm"
+    endpoint = run.plan_run(
+        args(tmp_path, backend="endpoint", model="Qwen/ckpt", base_url="http://localhost:8000/v1")
+    )
+    assert endpoint.command[1:3] == ["endpoint", "litellm"]
+    assert "base_url=http://localhost:8000/v1" in endpoint.command[3]
+    assert "model_name=openai/Qwen/ckpt" in endpoint.command[3]  # litellm's OpenAI-compatible route
+
+
+def test_endpoint_sends_a_stop_sequence_and_the_retry_settings(tmp_path, monkeypatch):
+    """lighteval sends our tasks' empty stop list as `"stop": []` (transformers serve: HTTP 500);
+    its generation parameters override that key with a non-empty list."""
+    plan = run.plan_run(
+        args(
+            tmp_path,
+            backend="endpoint",
+            model="m",
+            base_url="http://localhost:8000/v1",
+            max_attempts=3,
+            request_timeout=90.0,
+            max_concurrent=4,
+        )
+    )
+    model_args = plan.command[3]
+    assert 'stop_tokens:["<|im_end|>"]' in model_args
+    assert "api_max_retry=3,concurrent_requests=4,timeout=90.0," in model_args
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # as run sets it: no fetch at import
+    monkeypatch.chdir(tmp_path)  # lighteval's import opens litellm's disk cache in the working directory
+    from lighteval.models.endpoints.litellm_model import LiteLLMModelConfig
+
+    config = LiteLLMModelConfig.from_args(model_args)  # lighteval's own parser reads it back
+    assert config.generation_parameters.stop_tokens == ["<|im_end|>"]
+    assert config.generation_parameters.to_litellm_dict()["stop"] == ["<|im_end|>"]
+    assert (config.api_max_retry, config.concurrent_requests, config.timeout) == (3, 4, 90.0)
+    assert "stop_tokens" not in run.plan_run(args(tmp_path)).command[2]  # local backends: as before
+
+
+@pytest.mark.parametrize(
+    ("api_key", "env_key", "base_url", "sent"),
+    [
+        ("sk-flag", "sk-env", "https://api.example.com/v1", "sk-flag"),
+        (None, "sk-env", "https://api.example.com/v1", "sk-env"),
+        (None, {"CROSSTHINK_API_KEY": "sk-ct", "OPENAI_API_KEY": "sk-oa"}, "https://a.example/v1", "sk-ct"),
+        (None, None, "http://127.0.0.1:8000/v1", run.LOOPBACK_API_KEY),
+        (None, None, "http://localhost:8000/v1", run.LOOPBACK_API_KEY),
+        (None, None, "http://[::1]:8000/v1", run.LOOPBACK_API_KEY),
+    ],
+)
+def test_endpoint_api_key_travels_in_the_environment_only(
+    tmp_path, monkeypatch, api_key, env_key, base_url, sent
+):
+    for name in ("OPENAI_API_KEY", "CROSSTHINK_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (env_key if isinstance(env_key, dict) else {"OPENAI_API_KEY": env_key}).items():
+        if value:
+            monkeypatch.setenv(name, value)
+    plan = run.plan_run(args(tmp_path, backend="endpoint", model="m", base_url=base_url, api_key=api_key))
+    assert plan.env["OPENAI_API_KEY"] == sent
+    assert sent not in json.dumps(plan.info)  # run.json and results.json never hold the key
+    assert "sk-flag" not in repr(args(tmp_path, api_key="sk-flag"))  # nor a logged settings object
+
+
+def test_a_remote_endpoint_without_a_key_is_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("CROSSTHINK_API_KEY", raising=False)
+    with pytest.raises(
+        run.EvalConfigError, match=r"https://10.0.0.5:8000/v1 needs an API key: pass --api-key"
+    ):
+        run.plan_run(args(tmp_path, backend="endpoint", model="m", base_url="https://10.0.0.5:8000/v1"))
+
+
+# Lines as lighteval 0.13's litellm backend logs them (copied from a run against a server answering 500).
+FAILED_LOG = """\
+[2026-12-02 02:00:01,101] [\x1b[33m WARNING\x1b[0m]: Error in API call: litellm.InternalServerError: InternalServerError: OpenAIException - injected HTTP 500, waiting 1.0 seconds before retry 1/1 (litellm_model.py:248)\x1b[0m
+[2026-12-02 02:00:02,102] [\x1b[31m   ERROR\x1b[0m]: API call failed after 1 attempts, returning empty response. (litellm_model.py:253)\x1b[0m
+[2026-12-02 02:00:02,311] [\x1b[33m WARNING\x1b[0m]: Error in API call: litellm.APIConnectionError: Connection refused, waiting 1.0 seconds before retry 1/1 (litellm_model.py:248)\x1b[0m
+[2026-12-02 02:00:03,312] [\x1b[31m   ERROR\x1b[0m]: API call failed after 1 attempts, returning empty response. (litellm_model.py:253)\x1b[0m
+"""
+
+
+def test_failed_requests_are_counted_from_lightevals_log():
+    failures = run.request_failures(FAILED_LOG)
+    assert failures.count == 2
+    assert failures.last_error == "litellm.APIConnectionError: Connection refused"
+    assert run.request_failures("--- COMPUTING METRICS ---\n") == run.RequestFailures(0, "")
+
+
+def test_empty_responses_fail_the_endpoint_backend_only(tmp_path):
+    endpoint = run.plan_run(args(tmp_path, backend="endpoint", model="m", base_url="http://localhost:1/v1"))
+    local = run.plan_run(args(tmp_path))
+    none = run.RequestFailures(0, "")
+    line = run.failure_line(run.request_failures(FAILED_LOG), 2, 5, endpoint)
+    assert line is not None and "\n" not in line
+    assert line.startswith(
+        "2 request(s) to http://localhost:1/v1 failed and came back as 2 empty response(s) of 5"
+    )
+    assert "last error: litellm.APIConnectionError: Connection refused" in line
+    assert line.endswith(f"see {endpoint.run_dir / 'lighteval.log'}")
+    # every response empty: nothing came back even if the log said nothing
+    assert run.failure_line(none, 3, 3, endpoint).startswith("3 request(s)")
+    assert run.failure_line(none, 1, 3, endpoint) is None  # a model may answer "" once
+    assert run.failure_line(none, 3, 3, local) is None  # local generation: an empty text is the model's
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"k": 4}, "set --temperature > 0"),
+        ({"backend": "endpoint"}, "needs --base-url"),
+        ({"model": ""}, "no model given"),
+        ({"data_dir": "/nonexistent/benchmarks"}, "is not a directory"),
+    ],
+)
+def test_bad_settings_are_refused_before_running(tmp_path, overrides, message):
+    with pytest.raises(run.EvalConfigError, match=message):
+        run.plan_run(args(tmp_path, **overrides))
+
+
+def sample(acc: float, tokens: float | None = None, boxed: float | None = None) -> dict:
+    return {
+        "accuracy": acc,
+        "boxed_accuracy": acc if boxed is None else boxed,
+        "format_ok": acc,
+        "correct_response_tokens": tokens if tokens is not None else math.nan,
+        "avg@k": acc,
+    }
+
+
+def test_agieval_subsets_pool_by_question_and_tokens_by_correct_answer():
+    per_task = {
+        "crossthink_agieval:lsat-ar|0": [sample(1, 100), sample(0), sample(0), sample(0)],
+        "crossthink_agieval:sat-math|0": [sample(1, 300)],
+        "crossthink_math_500|0": [sample(1, 50, 1), sample(0, None, 1)],
+    }
+    summary = summarize(per_task)
+    assert list(summary) == ["math_500", "agieval"]
+    agieval = summary["agieval"]
+    assert agieval["n"] == 5
+    assert agieval["accuracy"] == pytest.approx(40.0)  # 2 of 5, not the mean of 25% and 100%
+    assert agieval["correct_response_tokens"] == pytest.approx(200.0)
+    assert agieval["subsets"] == {"lsat-ar": 4, "sat-math": 1}
+    assert summary["math_500"]["boxed_accuracy"] == 100.0 and summary["math_500"]["accuracy"] == 50.0
+
+
+def test_empty_responses_are_counted_per_benchmark_and_subset(tmp_path):
+    # model_response as lighteval saves it: a failed request is text [""]
+    assert is_empty_response({"text": [""]}) and is_empty_response({"text": []}) and is_empty_response(None)
+    assert not is_empty_response({"text": ["", "\\boxed{2}"]})  # one of k samples came back
+    per_task = {
+        "crossthink_agieval:lsat-ar|0": [{**sample(0), "_empty": True}, {**sample(1), "_empty": False}],
+        "crossthink_agieval:sat-math|0": [{**sample(0), "_empty": True}],
+        "crossthink_math_500|0": [{**sample(1), "_empty": False}],
+    }
+    summary = summarize(per_task)
+    assert summary["agieval"]["empty_responses"] == 2
+    assert summary["agieval"]["empty_by_subset"] == {"lsat-ar": 1, "sat-math": 1}
+    assert summary["agieval"]["accuracy"] == pytest.approx(100 / 3)  # the flag is not a metric
+    assert summary["math_500"]["empty_responses"] == 0 and "empty_by_subset" not in summary["math_500"]
+    info = {"model": "m", "backend": "endpoint", "max_new_tokens": 8, "temperature": 0.0, "k": 1}
+    info |= {"data": "local", "run_dir": "runs/x", "failed_requests": 2}
+    text = render_markdown(build_results(summary, info, load_paper_results()))
+    assert "**2 empty responses (scored 0; agieval 2); 2 requests failed" in text
+    assert next(line for line in text.splitlines() if line.startswith("| agieval")).split(" | ")[1:3] == [
+        "3",
+        "2",
+    ]
+
+
+def test_mmlu_breakdown_by_the_papers_categories():
+    per_task = {
+        "crossthink_mmlu|0": [
+            {**sample(1), "_category": category_of("mmlu", "college_biology")},
+            {**sample(0), "_category": category_of("mmlu", "high_school_physics")},
+            {**sample(1), "_category": category_of("mmlu", "philosophy")},
+        ]
+    }
+    breakdown = summarize(per_task)["mmlu"]["by_category"]
+    assert breakdown == {"humanities": {"n": 1, "accuracy": 100.0}, "stem": {"n": 2, "accuracy": 50.0}}
+
+
+def test_results_files_put_ours_beside_the_paper(tmp_path):
+    summary = summarize({"crossthink_mmlu_pro|0": [sample(1, 120), sample(0)]})
+    info = {
+        "model": "ckpt",
+        "backend": "accelerate",
+        "max_new_tokens": 64,
+        "temperature": 0.0,
+        "k": 1,
+        "max_samples": 2,
+        "data": "local",
+        "run_dir": "runs/x",
+    }
+    results = build_results(summary, info, load_paper_results())
+    paths = write_results(results, tmp_path)
+    saved = json.loads(paths["json"].read_text())
+    assert saved["benchmarks"]["mmlu_pro"]["accuracy"] == 50.0
+    assert saved["benchmarks"]["mmlu_pro"]["paper"]["delta"] == 12.8
+    table_row = next(line for line in render_markdown(results).splitlines() if line.startswith("| mmlu_pro"))
+    assert table_row.split(" | ")[1:5] == ["2", "0", "50.0", "50.0"]
+    assert "empty responses" not in render_markdown(results)
+    assert "45.00†" in table_row and "+12.8" in table_row
+    assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_paper_numbers_agree_with_the_abstract_gains():
+    paper = load_paper_results()
+    for name, entry in paper["benchmarks"].items():
+        if entry.get("qwen2.5-7b") is not None and entry.get("crossthink") is not None:
+            assert entry["crossthink"] - entry["qwen2.5-7b"] == pytest.approx(entry["delta"], abs=0.05), name
+            assert entry["absolute_source"].startswith("secondary")
+    abstract_gains = {
+        "math_500": 30.1,
+        "amc23": 27.5,
+        "mmlu_pro": 12.8,
+        "gpqa_diamond": 11.3,
+        "agieval": 15.1,
+    }
+    assert {k: paper["benchmarks"][k]["delta"] for k in abstract_gains} == abstract_gains
+    assert paper["benchmarks"]["supergpqa"]["delta"] == 3.8
