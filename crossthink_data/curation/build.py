@@ -553,15 +553,26 @@ def _absolute(location: str) -> str:
 
 
 def _job_dir(config: BuildConfig) -> str:
-    """Local folder for the sbatch script and the job's log: ``<output>/_work``, or a local scratch
-    folder when the output is remote (Slurm writes its log to a local path)."""
-    return str(Path(storage.local_scratch(_absolute(config.output), "_work")).resolve())
+    """Local folder for the sbatch script, the resolved recipe and the job's log: the work folder,
+    or a local scratch folder when it is remote (Slurm writes its log to a local path)."""
+    work = _absolute(config.work_dir) if config.work_dir else default_work_dir(_absolute(config.output))
+    return str(Path(storage.local_scratch(work, "slurm")).resolve())
+
+
+def resolved_recipe(config: BuildConfig) -> str:
+    """The recipe as this build runs it (overrides applied, paths absolute), as YAML."""
+    data = asdict(config)
+    for key in ("path", "recipe_name"):
+        data.pop(key, None)
+    data["output"] = _absolute(config.output)
+    data["work_dir"] = _absolute(config.work_dir) if config.work_dir else None
+    data["executor"] = "local"
+    return yaml.safe_dump(data, sort_keys=False)
 
 
 def slurm_script(config: BuildConfig) -> str:
-    """The sbatch script that runs this recipe on one node (stages use ``workers`` processes)."""
-    if config.path is None:
-        raise ValueError("a Slurm build needs the recipe loaded from a file (BuildConfig.load)")
+    """The sbatch script that runs this recipe on one node (stages use ``workers`` processes); it
+    reads the resolved recipe :func:`submit_slurm` writes beside it."""
     opts = {
         "job-name": "crossthink-build",
         "cpus-per-task": max(config.workers, 1),
@@ -574,20 +585,18 @@ def slurm_script(config: BuildConfig) -> str:
         "-m",
         "crossthink_data.cli",
         "build",
-        str(Path(config.path).resolve()),
-        "--output",
-        _absolute(config.output),
-        "--executor",
-        "local",
+        str(Path(_job_dir(config)) / "recipe.yaml"),
     ]
     lines += ["set -euo pipefail", shlex.join(command)]
     return "\n".join(lines) + "\n"
 
 
 def submit_slurm(config: BuildConfig) -> str:
-    """Writes the sbatch script under ``<output>/_work`` and submits it; returns the job id."""
+    """Writes the resolved recipe and the sbatch script into the job folder and submits it; returns
+    the job id."""
     script = Path(_job_dir(config)) / "build.sbatch"
     script.parent.mkdir(parents=True, exist_ok=True)
+    (script.parent / "recipe.yaml").write_text(resolved_recipe(config), encoding="utf-8")
     script.write_text(slurm_script(config), encoding="utf-8")
     result = subprocess.run(["sbatch", "--parsable", str(script)], capture_output=True, text=True, check=True)
     return result.stdout.strip().split(";")[0]
