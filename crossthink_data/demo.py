@@ -11,8 +11,6 @@ configs and loading its default config as a user would.
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 import time
 
@@ -23,20 +21,6 @@ from crossthink_data import storage
 console = Console()
 DEMO_RECIPE = "demo"
 REPO_NAME = "crossthink"
-
-
-@contextlib.contextmanager
-def _datatrove_logs_to(log_path: str):
-    """datatrove logs every step of every task to stderr; the demo sends that to a file and prints
-    its own summary (datatrove re-adds ``sys.stderr`` per task, so redirecting it is what works)."""
-    os.makedirs(os.path.dirname(log_path), exist_ok=True)
-    logging.getLogger("datasets").setLevel(logging.ERROR)
-    from loguru import logger
-
-    with open(log_path, "a") as log_file, contextlib.redirect_stderr(log_file):
-        logger.remove()
-        logger.add(log_file, level="INFO")
-        yield
 
 
 def demo_config(output: str, work_dir: str | None = None):
@@ -97,6 +81,7 @@ def show_repo(repo: str, default: str) -> None:
 def run_demo(output: str = "demo_output", work_dir: str | None = None) -> str:
     """Builds the demo recipe into ``output/crossthink`` and shows it; returns the repo's location."""
     from crossthink_data.curation.build import default_work_dir, run_build
+    from crossthink_data.executors import datatrove_logs_to
 
     start = time.perf_counter()
     config = demo_config(output, work_dir)
@@ -105,7 +90,7 @@ def run_demo(output: str = "demo_output", work_dir: str | None = None) -> str:
     console.print(
         f"building recipe '{DEMO_RECIPE}' -> {config.output}; datatrove's per-task logs go to {log_path}"
     )
-    with _datatrove_logs_to(log_path):
+    with datatrove_logs_to(log_path):
         run_build(config)
     show_repo(config.output, f"blend-{config.default_blend}")
     console.print(f"\ndemo finished in {time.perf_counter() - start:.0f} s; the repo is {config.output}/")

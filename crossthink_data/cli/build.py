@@ -47,7 +47,8 @@ def build(
     """
     from crossthink_data import storage
     from crossthink_data.config import ConfigError
-    from crossthink_data.curation.build import BuildConfig, BuildError, run_build
+    from crossthink_data.curation.build import BuildConfig, BuildError, default_work_dir, run_build
+    from crossthink_data.executors import datatrove_logs_to
     from crossthink_data.recipes import recipe_location
 
     try:
@@ -65,9 +66,16 @@ def build(
     if workers is not None:
         config.workers = workers
     try:
-        run_build(config)
-    except (BuildError, ConfigError, FileNotFoundError, ValueError) as err:
+        work = config.work_dir or default_work_dir(config.output)
+    except ConfigError as err:
         fail(str(err))
+    log = storage.join(storage.local_scratch(work, "logs"), "build.log")
+    typer.echo(f"building {config.output}; datatrove's per-task logs go to {log}")
+    try:
+        with datatrove_logs_to(log):
+            run_build(config)
+    except (BuildError, ConfigError, FileNotFoundError, ValueError) as err:
+        fail(f"{err} (details in {log})")
     typer.echo(f"wrote the dataset repo {config.output}")
     if storage.is_local(config.output):
         typer.echo(f"load it with: load_dataset({config.output!r}, 'blend-{config.default_blend}')")
