@@ -160,3 +160,33 @@ def test_failed_export_leaves_the_previous_repo(test_data: Path, tmp_path: Path)
         export_repo(repo, bad, card)
     assert mtimes(repo) == before and (repo / "README.md").read_text() == "['a']\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["repo"]  # the staging folder is gone
+
+
+def build_error(tmp_path: Path, *args: str) -> list[str]:
+    """Runs a failing build; returns its stderr lines (the repo must not appear)."""
+    output = tmp_path / "out" / "crossthink"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    command = [sys.executable, "-m", "crossthink_data.cli", *ARGS, "--output", str(output), *args]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 1 and not output.exists()
+    return [line for line in result.stderr.splitlines() if line.strip()]
+
+
+@pytest.mark.slow
+def test_build_errors_are_one_line_and_leave_no_repo(tmp_path: Path):
+    demo_gsm8k = REPO_ROOT / "crossthink_data" / "demo_data" / "gsm8k" / "test.jsonl"
+    bad = tmp_path / "bad_gsm8k"
+    bad.mkdir()
+    (bad / "test.jsonl").write_text(
+        "".join(demo_gsm8k.read_text().splitlines(True)[:5]) + '{"question": "cut\n'
+    )
+    lines = build_error(tmp_path, "--from-dir", f"gsm8k={bad}")
+    assert len(lines) == 1 and lines[0].startswith(f"error: {bad / 'test.jsonl'}:6: not valid JSON")
+    lines = build_error(tmp_path, "--from-dir", f"gsm8k={tmp_path / 'nowhere'}")
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "nowhere is not a directory" in lines[0]
+    too_big = tmp_path / "too_big.yaml"
+    too_big.write_text("name: too_big\nby: domain\nratio: {gpr: 2, math: 1}\ntotal: 100000\n")
+    lines = build_error(tmp_path, "--set", f"blends=[crossthink, {too_big}]")
+    assert (
+        len(lines) == 1 and lines[0].startswith("error: blend too_big: 100000 rows") and "reuse" in lines[0]
+    )
