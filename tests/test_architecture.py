@@ -16,7 +16,18 @@ import pytest
 PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "crossthink_data"
 
 # Layer of every top-level module/package of crossthink_data (a new one must be placed here).
-LEAF = {"record", "templates", "verl", "options", "filters", "columnar", "answers", "config", "storage", "categories"}
+LEAF = {
+    "record",
+    "templates",
+    "verl",
+    "options",
+    "filters",
+    "columnar",
+    "answers",
+    "config",
+    "storage",
+    "categories",
+}
 BASE = {"rows", "executors", "steps", "inference"}
 STAGES = {"sources", "mining", "curation", "hub"}
 TOP = {"cli", "demo", "recipes"}
