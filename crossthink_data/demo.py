@@ -1,138 +1,97 @@
-"""`make demo`: build the CrossThink sample datasets offline from real rows shipped in the package.
+"""`make demo`: the ``demo`` recipe built offline into one Hub dataset repo, then loaded.
 
-1. Open QA sources (ARC-Challenge train, GSM8K, AGIEval math: real rows standing in for the
-   paper's MMLU-train / NuminaMath / MATH sources) -> records -> filter H -> templates -> Hub folders.
-2. Common Crawl mining on shipped real WARC records up to the domain step (and through LLM QA
-   generation when ``CROSSTHINK_ENDPOINT`` points at an OpenAI-compatible server).
-3. Curation: the headline ``blend-crossthink`` (2:1 general:math) from the demo subsets.
-
-Every folder it writes loads with ``datasets.load_dataset(folder, config)``; it ends by loading one.
+The recipe (``crossthink_data/recipes/demo.yaml``) reads the real rows and Common Crawl pages
+shipped in ``crossthink_data/demo_data/``: ARC-Challenge train, GSM8K and AGIEval math stand in for
+the paper's sources; the pages go through the miner up to the domain step, and through Syn-QA
+generation too when ``CROSSTHINK_ENDPOINT`` (an OpenAI-compatible base URL) and ``CROSSTHINK_MODEL``
+are set (``CROSSTHINK_API_KEY`` if the server wants one). The repo lands in ``OUTPUT/crossthink``,
+its intermediate stages in ``OUTPUT/_work/crossthink``; the demo ends by printing the repo's
+configs and loading its default config as a user would.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import logging
+import os
 import time
-from pathlib import Path
 
 from rich.console import Console
 
-from crossthink_data.sources import build_source_subset, summary_table
+from crossthink_data import storage
 
 console = Console()
+DEMO_RECIPE = "demo"
+REPO_NAME = "crossthink"
 
 
-@contextlib.contextmanager
-def _datatrove_logs_to(log_path: Path):
-    """datatrove logs every step of every task to stderr; the demo sends that to a file and prints
-    its own summary (datatrove re-adds ``sys.stderr`` per task, so redirecting it is what works)."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    logging.getLogger("datasets").setLevel(logging.ERROR)
-    from loguru import logger
+def demo_config(output: str, work_dir: str | None = None):
+    """The demo recipe aimed at ``output/crossthink``; Syn-QA generation when the environment names
+    a server (``CROSSTHINK_ENDPOINT`` + ``CROSSTHINK_MODEL``)."""
+    from crossthink_data.curation.build import BuildConfig
+    from crossthink_data.recipes import recipe_location
 
-    with open(log_path, "a") as log_file, contextlib.redirect_stderr(log_file):
-        logger.remove()
-        logger.add(log_file, level="INFO")
-        yield
-
-
-def build_sources(output_dir: Path, work_dir: Path) -> list:
-    from crossthink_data.sources import DEMO_SOURCES
-
-    summaries = []
-    for name, from_dir in DEMO_SOURCES.items():
-        start = time.perf_counter()
-        summaries += build_source_subset(name, output_dir, work_dir, from_dir=from_dir)
-        console.print(
-            f"  built [bold]{name}[/bold] in {time.perf_counter() - start:.1f} s -> {output_dir / name}"
+    endpoint, model = os.environ.get("CROSSTHINK_ENDPOINT"), os.environ.get("CROSSTHINK_MODEL")
+    if endpoint and not model:
+        raise SystemExit(
+            "CROSSTHINK_ENDPOINT is set but CROSSTHINK_MODEL is not: name the model the server serves"
         )
-    return summaries
+    location, name = recipe_location(DEMO_RECIPE)
+    config = BuildConfig.load(location)
+    config.recipe_name = name
+    config.output = storage.join(output, REPO_NAME)
+    config.work_dir = work_dir
+    if endpoint and config.mine is not None:  # the key is read from CROSSTHINK_API_KEY
+        config.mine["generation"] = {"endpoint_url": endpoint, "model": model}
+    return config
 
 
-def _optional_stage(module: str, title: str, output_dir: Path):
-    """Runs ``module.run(output_dir)`` (mining, curation demos); a missing module is reported, not fatal."""
-    try:
-        stage = importlib.import_module(module)
-    except ModuleNotFoundError as err:
-        if err.name and module.startswith(err.name):
-            console.print(f"[yellow]{title}: not available in this checkout ({err.name})[/yellow]")
-            return None
-        raise
-    console.rule(title)
-    return stage.run(output_dir)
+def config_rows(repo: str) -> list[tuple[str, int]]:
+    """(config, rows) as the repo's own card declares them."""
+    from huggingface_hub import DatasetCard
+
+    data = DatasetCard.load(storage.local_path(storage.join(repo, "README.md"))).data.to_dict()
+    infos = data["dataset_info"]
+    infos = infos if isinstance(infos, list) else [infos]
+    rows = {i["config_name"]: i["splits"][0]["num_examples"] for i in infos}
+    return [(c["config_name"], rows[c["config_name"]]) for c in data["configs"]]
 
 
-def export_syn_qa(output_dir: Path, mined: dict) -> Path:
-    """Generated Syn-QA (when an endpoint was configured) becomes the ``syn_qa`` demo subset."""
-    from crossthink_data.hub import SubsetCard, export_subset
-
-    paths = {"records": mined["records_path"], **mined.get("templated_paths", {})}
-    configs = {name: Path(path) for name, path in paths.items() if any(Path(path).glob("*.parquet"))}
-    card = SubsetCard(
-        name="syn_qa",
-        pretty_name="CrossThink: Syn-QA (demo)",
-        description=(
-            "Multiple-choice questions generated by an LLM from real Common Crawl pages (the demo's shipped "
-            "WARC sample), parsed strictly into QA records, then filter H and templates. Provenance keeps "
-            "the page URL, WARC record id, generator model and prompt version."
-        ),
-        licenses=["other"],
-        source_datasets=[],
-        citations=[],
-    )
-    folder = export_subset(
-        output_dir / "syn_qa", configs, card, templated={c: c != "records" for c in configs}
-    )
-    console.print(f"  exported Syn-QA -> {folder}")
-    return folder
-
-
-def show_load_call(output_dir: Path, subset: str, config: str) -> None:
-    """Loads one exported folder exactly as a user would, and prints the call."""
+def show_repo(repo: str, default: str) -> None:
+    """Prints the repo's configs and loads its default config exactly as a user would."""
     from datasets import load_dataset
+    from rich.table import Table
 
-    folder = output_dir / subset
-    dataset = load_dataset(str(folder), config, split="train")
+    table = Table(title=f"{repo}: one Hub dataset repo")
+    table.add_column("config")
+    table.add_column("rows", justify="right")
+    for name, rows in config_rows(repo):
+        table.add_row(name + (" (default)" if name == default else ""), f"{rows:,}")
+    console.print(table)
+    dataset = load_dataset(repo, default, split="train")
     console.rule("Load it")
     console.print(
-        f'from datasets import load_dataset\nds = load_dataset("{folder}", "{config}", split="train")'
+        f'from datasets import load_dataset\nds = load_dataset("{repo}", "{default}", split="train")'
     )
     console.print(f"-> {dataset.num_rows:,} rows, columns: {', '.join(dataset.column_names)}")
     row = dataset[0]
     console.print(f"prompt[0]: {row['prompt'][0]['content'][:300]!r}...")
     console.print(f"ground_truth: {row['ground_truth']!r}  kind: {row['kind']!r}")
+    console.print(f"push it: crossthink-data push {repo} <your-hf-username>/crossthink")
 
 
-def run_demo(output: str = "demo_output", work_dir: str | None = None, only: str | None = None) -> None:
-    """The whole demo (``only=None``), or its ``mining`` or ``curation`` part on its own."""
-    output_dir = Path(output)
-    work = Path(work_dir) if work_dir else output_dir / "_work"
-    if only == "mining":
-        _optional_stage("crossthink_data.mining.demo", "Common Crawl mining (real WARC records)", output_dir)
-        return
-    if only == "curation":
-        _optional_stage(
-            "crossthink_data.curation.demo", "Curation: the headline CrossThink blend", output_dir
-        )
-        return
+def run_demo(output: str = "demo_output", work_dir: str | None = None) -> str:
+    """Builds the demo recipe into ``output/crossthink`` and shows it; returns the repo's location."""
+    from crossthink_data.curation.build import default_work_dir, run_build
+    from crossthink_data.executors import datatrove_logs_to
+
     start = time.perf_counter()
-    log_path = work / "demo.log"
-    console.print(f"datatrove's per-task logs go to {log_path}")
-    with _datatrove_logs_to(log_path):
-        console.rule("1. Open QA sources -> filter H -> templates -> Hub folders")
-        summaries = build_sources(output_dir, work)
-        console.print(summary_table(summaries))
-        _optional_stage(
-            "crossthink_data.mining.demo", "2. Common Crawl mining (real WARC records)", output_dir
-        )
-        blend = _optional_stage(
-            "crossthink_data.curation.demo", "3. Curation: the headline CrossThink blend", output_dir
-        )
-
-    if blend:
-        show_load_call(output_dir, Path(blend).name, "default")
-    else:
-        show_load_call(output_dir, "arc_challenge", "mcq")
-    console.print(f"\ndemo finished in {time.perf_counter() - start:.0f} s; Hub folders under {output_dir}/")
+    config = demo_config(output, work_dir)
+    work = config.work_dir or default_work_dir(config.output)
+    log_path = os.path.join(storage.local_path(work), "demo.log")
+    console.print(
+        f"building recipe '{DEMO_RECIPE}' -> {config.output}; datatrove's per-task logs go to {log_path}"
+    )
+    with datatrove_logs_to(log_path):
+        run_build(config)
+    show_repo(config.output, f"blend-{config.default_blend}")
+    console.print(f"\ndemo finished in {time.perf_counter() - start:.0f} s; the repo is {config.output}/")
+    return config.output

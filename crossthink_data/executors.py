@@ -8,6 +8,10 @@ were skipped) still reports every task, and a logging folder on remote storage r
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import sys
 from collections import Counter
 
 from crossthink_data import storage
@@ -102,3 +106,23 @@ def step_counts(logging_dir: str, step_index: int = -1) -> Counter:
 def completed_tasks(logging_dir: str) -> int:
     """How many tasks datatrove marked complete under ``logging_dir``."""
     return len(storage.list_files(storage.join(logging_dir, "completions")))
+
+
+@contextlib.contextmanager
+def datatrove_logs_to(log_path: str):
+    """Sends datatrove's per-step, per-task logs (and a failed task's traceback) to a local file, so a
+    command prints its own summary and, on failure, one line. datatrove re-adds ``sys.stderr`` per
+    task, so redirecting stderr is what works."""
+    os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
+    logging.getLogger("datasets").setLevel(logging.ERROR)
+    from loguru import logger
+
+    with open(log_path, "a") as log_file, contextlib.redirect_stderr(log_file):
+        logger.remove()
+        handler = logger.add(log_file, level="INFO")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(ValueError):  # datatrove may have replaced the handlers itself
+                logger.remove(handler)
+            logger.add(sys.stderr, level="INFO")

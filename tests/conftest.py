@@ -51,3 +51,16 @@ def s3_bucket(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch):
     clear_s3_clients()
     yield new_bucket(s3_endpoint)
     clear_s3_clients()
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> dict:
+    """`crossthink-data demo` run once per session (about 40 s): the repo, its work folder, the output."""
+    from typer.testing import CliRunner
+
+    from crossthink_data.cli import app
+
+    output = tmp_path_factory.mktemp("demo_output")
+    result = CliRunner().invoke(app, ["demo", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    return {"repo": output / "crossthink", "work": output / "_work" / "crossthink", "printed": result.output}

@@ -1,4 +1,4 @@
-"""``demo``: the offline sample build behind ``make demo`` (sources, mining, curation on shipped data)."""
+"""``demo``: the ``demo`` recipe built offline into one Hub dataset repo (what ``make demo`` runs)."""
 
 from __future__ import annotations
 
@@ -6,29 +6,24 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import fail
-
 
 def demo(
-    output: Annotated[str, typer.Option("--output", "-o", help="Where the Hub folders go.")] = "demo_output",
-    work_dir: Annotated[str | None, typer.Option(help="Intermediate files (default OUTPUT/_work).")] = None,
-    only: Annotated[
-        str | None,
-        typer.Option(
-            help="Run one part on its own: 'mining' (shipped WARC pages) or 'curation' (needs the "
-            "source part's folders in OUTPUT)."
-        ),
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="Folder for the repo (OUTPUT/crossthink) and OUTPUT/_work.")
+    ] = "demo_output",
+    work_dir: Annotated[
+        str | None, typer.Option(help="Intermediate stages (default OUTPUT/_work/crossthink).")
     ] = None,
 ) -> None:
-    """Build the CrossThink sample datasets offline from real rows shipped in the package.
+    """Build the CrossThink demo dataset offline from real rows and pages shipped in the package.
 
-    With CROSSTHINK_ENDPOINT and CROSSTHINK_MODEL set, mining also generates Syn-QA on that server.
+    Same as `crossthink-data build demo --output OUTPUT/crossthink`, then prints the configs and
+    loads the default one. With CROSSTHINK_ENDPOINT and CROSSTHINK_MODEL set, mining also generates
+    Syn-QA on that server.
     """
     from crossthink_data.demo import run_demo
 
-    if only not in (None, "mining", "curation"):
-        fail(f"--only takes 'mining' or 'curation', not {only!r}")
-    run_demo(output, work_dir, only)
+    run_demo(output, work_dir)
 
 
 def register(app: typer.Typer) -> None:

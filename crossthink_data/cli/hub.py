@@ -73,16 +73,34 @@ def push(
     private: Annotated[bool, typer.Option(help="Create the repo private (a new repo only).")] = False,
     revision: Annotated[str | None, typer.Option(help="Branch to commit to (created if missing).")] = None,
     commit_message: Annotated[str | None, typer.Option(help="Commit title.")] = None,
+    create_pr: Annotated[bool, typer.Option(help="Open a pull request instead of committing.")] = False,
+    large: Annotated[
+        bool | None,
+        typer.Option(
+            "--large/--one-commit",
+            help="Force upload_large_folder (resumable, several commits) or one commit "
+            "(default: large above 200 files or 1 GB).",
+        ),
+    ] = None,
 ) -> None:
-    """Upload an exported folder to a Hub dataset repo in one commit. The token is read from HF_TOKEN
-    (or a saved `hf auth login`) and never printed.
+    """Upload an exported dataset repo (a build's output) to the Hub: one commit for a normal build,
+    upload_large_folder (resumable: rerun the same command after an interruption) for a large one.
+    The token is read from HF_TOKEN (or a saved `hf auth login`) and never printed.
 
-    Example: HF_TOKEN=hf_... crossthink-data push demo_output/arc_challenge my-org/crossthink-arc --private
+    Example: HF_TOKEN=hf_... crossthink-data push demo_output/crossthink my-org/crossthink --private
     """
     from crossthink_data.hub import PushError, push_folder
 
     try:
-        url = push_folder(folder, repo_id, private=private, revision=revision, commit_message=commit_message)
+        url = push_folder(
+            folder,
+            repo_id,
+            private=private,
+            revision=revision,
+            commit_message=commit_message,
+            create_pr=create_pr,
+            large=large,
+        )
     except PushError as err:
         fail(str(err))
     typer.echo(f"pushed {folder} -> {url}")

@@ -372,6 +372,32 @@ def build_blend(
     return BlendResult(spec.name, out, table.num_rows, composition(table), card.non_commercial_sources)
 
 
+def write_blend(pool: pa.Table, spec: BlendSpec, stage_dir: str, commercial_only: bool = False) -> dict:
+    """Samples ``spec`` from ``pool`` into ``stage_dir/data/blend.parquet`` with ``report.json`` (rows,
+    composition, the spec): the build's blend stage, exported later as configs of the one repo."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    table = sample_blend(pool, spec, commercial_only)
+    with storage.open_url(storage.join(stage_dir, "data", "blend.parquet"), "wb") as handle:
+        pq.write_table(table, handle)
+    report = {
+        "rows": table.num_rows,
+        "by": spec.by,
+        "ratio": spec.ratio,
+        "total": spec.total,
+        "seed": spec.seed,
+        "paper": spec.paper,
+        "counts": composition(table),
+        "non_commercial_sources": non_commercial_sources(
+            sorted(set(table.column("source").to_pylist())), table
+        ),
+    }
+    storage.write_text(storage.join(stage_dir, "report.json"), json.dumps(report, indent=2, default=str))
+    return report
+
+
 __all__ = [
     "BLENDS_DIR",
     "PAPER_BLENDS",
@@ -386,4 +412,5 @@ __all__ = [
     "plan_counts",
     "sample_blend",
     "source_licenses",
+    "write_blend",
 ]

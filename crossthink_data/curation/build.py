@@ -1,58 +1,85 @@
-"""`crossthink-data build RECIPE`: the whole data recipe in one resumable command.
+"""`crossthink-data build RECIPE`: the whole data recipe in one resumable command, into ONE Hub repo.
 
-    sources -> filter H -> T_MCQ / T_Open      (crossthink_data.sources.subsets: one Hub folder per source)
-      -> decontaminate -> dedup -> difficulty  (this package; difficulty only when a model is set)
-      -> blends                                (one Hub folder ``blend-<name>`` per blend)
+    sources -> filter H -> T_MCQ / T_Open      (crossthink_data.sources: datatrove pipelines per source)
+      [+ Common Crawl mining -> Syn-QA]         (crossthink_data.mining, when the recipe has ``mine``)
+      -> decontaminate -> dedup -> difficulty  (this package; difficulty only when enabled)
+      -> blends                                (sampled per recipe blend)
+      -> export                                (one Hub dataset repo at ``output``)
 
-Every stage is a set of datatrove pipelines with completion markers under ``<output>/_work``,
-and a curation stage that finished on the same input files with the same settings is skipped
-(any change clears it), so rerunning the same command after a crash, or after adding a blend,
-only does what is missing. ``output`` (and a source's ``from_dir``) is any storage URL: a local
-folder, ``file://``, ``s3://``, ``hf://``... ``executor: slurm`` submits
-the same command as one Slurm job (``sbatch``) whose stages run with ``workers`` processes on the
-allocated node; datatrove's own Slurm executor would need job dependencies between our ~15
-pipelines and must not be started from inside a job.
+The output is one dataset repo (:func:`crossthink_data.hub.export_repo`): configs
+``<source>-records``, ``<source>-<template>``, ``blend-<name>`` and ``blend-<name>-verl``, and one
+card whose numbers come from the reports below. Intermediate stages live beside it, never in it
+(the repo is what ``push`` uploads): ``<parent of output>/_work/<output name>/`` by default
+(``demo_output/crossthink`` -> ``demo_output/_work/crossthink``), or ``work_dir``:
 
-Recipe YAML (everything but ``sources`` has a default)::
+    sources/<source>/{parquet,rejects,logs}/<config>   datatrove's output and completion markers
+    mining/                                           the miner's stages
+    curation/{0_pool,1_decont,2_dedup,3_difficulty}   stage rows + report.json + fingerprint.json
+    blends/<name>/                                    the blend's rows + report.json + fingerprint.json
+    export/fingerprint.json                           what the repo at ``output`` was exported from
+    build_summary.json                                every report, as the card read them
 
-    output: build_output
-    executor: local            # or slurm
+Resuming: datatrove skips finished tasks; a curation stage, blend or export that finished on the
+same inputs and settings is skipped (a changed input or setting clears it), so rerunning the same
+command after a crash (even a SIGKILL) redoes only what was unfinished, and the export swaps the
+new repo in only when every config succeeded. ``output``, ``work_dir`` and a source's ``from_dir``
+are any storage URL. ``executor: slurm`` submits the same command as one Slurm job (``sbatch``).
+
+Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, every key but
+``sources`` optional::
+
+    name: crossthink                 # the repo's name (card title, placeholder repo id)
+    pretty_name: CrossThink
+    description: "..."
+    output: build_output/crossthink  # the repo (local path or storage URL)
+    work_dir: null                   # default: <parent of output>/_work/<output name>
+    executor: local                  # or slurm
     tasks: 1
     workers: 1
     slurm: {partition: cpu, time: "24:00:00", cpus_per_task: 16, mem: 64G}
     sources:
       - mmlu_train
-      - {name: natural_reasoning, from_dir: /data/natural_reasoning, limit: null}
+      - {name: natural_reasoning, from_dir: /data/natural_reasoning, limit: 100000, target: 100000}
     templates: [mcq, open]
+    mine: {input: pages/, glob: "*.warc.gz", generation: {model: ..., endpoint_url: ...}}  # optional
     decontaminate: {benchmarks: ../shared/data/benchmarks, only: null, n_grams: 12, min_overlap: 0.5}
     # or lighteval task names: {benchmarks: "math_500,mmlu_pro", custom_tasks: crossthink_eval.crossthink_tasks}
     dedup: {trust_order: null, near: true}
-    difficulty: {samples: 8, max_pass_rate: 0.0,   # generation: the same keys as the --flags
+    difficulty: {enabled: true, samples: 8, max_pass_rate: 0.0,   # generation: the same keys as the flags
                  generation: {model: Qwen/Qwen2.5-7B-Instruct, endpoint_url: "http://localhost:8000/v1"}}
     blends: [crossthink, natural]
+    default_blend: crossthink        # blend-<this> is the repo's default config
     commercial_only: false
+    rows_per_shard: 100000
+
+A source's ``target`` is the row count the paper reports for it; the card sets it beside this
+build's count (it does not cap anything: ``limit`` caps the upstream rows read).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import posixpath
 import shlex
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from crossthink_data import storage
-from crossthink_data.config import check_keys, field_names, from_dict, load_yaml
+from crossthink_data.config import ConfigError, check_keys, field_names, from_dict, load_yaml
 
 
 @dataclass
 class SourceSpec:
     name: str
     from_dir: str | None = None  # storage URL of the upstream files (None: the Hub)
-    limit: int | None = None
+    limit: int | None = None  # upstream rows read at most
+    target: int | None = None  # rows the paper reports for this source (shown on the card)
 
 
 @dataclass
@@ -60,30 +87,44 @@ class BuildConfig:
     """A parsed build recipe (see the module doc)."""
 
     sources: list[SourceSpec]
-    output: str = "build_output"  # storage URL
+    name: str = "crossthink"
+    pretty_name: str = "CrossThink"
+    description: str = ""
+    output: str = "build_output/crossthink"  # storage URL of the repo
+    work_dir: str | None = None
     executor: str = "local"
     tasks: int = 1
     workers: int = 1
     slurm: dict[str, Any] = field(default_factory=dict)
     templates: list[str] = field(default_factory=lambda: ["mcq", "open"])
+    mine: dict[str, Any] | None = None
     decontaminate: dict[str, Any] | None = None
-    dedup: dict[str, Any] = field(default_factory=dict)
+    dedup: dict[str, Any] | None = field(default_factory=dict)
     difficulty: dict[str, Any] | None = None
     blends: list[str] = field(default_factory=lambda: ["crossthink"])
+    default_blend: str = "crossthink"
     commercial_only: bool = False
-    path: Path | None = None
+    rows_per_shard: int = 100_000
+    path: str | None = None  # where the recipe was read from
+    recipe_name: str | None = field(default=None, init=False)  # a shipped recipe's name (for the card)
 
     @classmethod
-    def load(cls, path: Path | str) -> BuildConfig:
-        path = Path(path)
-        return cls.from_dict(load_yaml(path), base=path.parent, path=path)
+    def load(
+        cls, location: str | os.PathLike, sets: list[str] = (), from_dirs: list[str] = ()
+    ) -> BuildConfig:
+        """A recipe file (any storage URL), with ``--set KEY=VALUE`` and ``--from-dir NAME=DIR``
+        overrides applied before it is checked."""
+        location = storage.as_url(location)
+        data = apply_overrides(load_yaml(location), sets, from_dirs)
+        base = location.rsplit("/", 1)[0] if "/" in location else "."
+        return cls.from_dict(data, base=base, path=location)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], base: Path = Path("."), path: Path | None = None) -> BuildConfig:
+    def from_dict(cls, data: dict[str, Any], base: str | Path = ".", path: str | None = None) -> BuildConfig:
         where = f"recipe {path}" if path else "recipe"
         check_keys(data, [name for name in field_names(cls) if name != "path"], where)
         if not data.get("sources"):
-            raise ValueError("the recipe needs at least one entry under 'sources'")
+            raise ConfigError(f"{where}: the recipe needs at least one entry under 'sources'")
         sources = []
         for index, entry in enumerate(data["sources"]):
             entry = {"name": entry} if isinstance(entry, str) else dict(entry)
@@ -91,29 +132,91 @@ class BuildConfig:
                 entry["from_dir"] = _resolve(entry["from_dir"], base)
             sources.append(from_dict(SourceSpec, entry, f"{where}: sources[{index}]"))
         values = {k: v for k, v in data.items() if k != "sources"}
-        if "output" in values:
-            values["output"] = _resolve(values["output"], base)
+        for key in ("output", "work_dir"):
+            if values.get(key):
+                values[key] = _resolve(values[key], base)
+        if values.get("mine"):
+            values["mine"] = dict(values["mine"])
+            check_keys(values["mine"], ("input", "glob", "limit", "generation"), f"{where}: mine")
+            values["mine"]["input"] = _resolve(values["mine"]["input"], base)
         decont = values.get("decontaminate")
-        if decont and isinstance(decont.get("benchmarks"), str) and not decont["benchmarks"].count("|"):
+        if decont and isinstance(decont.get("benchmarks"), str) and "," not in decont["benchmarks"]:
             candidate = _resolve(decont["benchmarks"], base)
             if storage.is_dir(candidate):
                 decont["benchmarks"] = candidate
         config = cls(sources=sources, path=path, **values)
         if config.executor not in ("local", "slurm"):
-            raise ValueError(f"executor must be 'local' or 'slurm', got {config.executor!r}")
+            raise ConfigError(f"{where}: executor must be 'local' or 'slurm', got {config.executor!r}")
         bad = sorted(set(config.templates) - {"mcq", "open"})
         if bad or not config.templates:
-            raise ValueError(f"templates must be a non-empty subset of [mcq, open], got {config.templates}")
+            raise ConfigError(
+                f"{where}: templates must be a non-empty subset of [mcq, open], got {config.templates}"
+            )
+        names = [s.name for s in config.sources]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{where}: a source is listed twice in {names}")
         return config
 
+    @property
+    def difficulty_settings(self) -> dict[str, Any] | None:
+        """The difficulty section without its ``enabled`` switch, or None when it does not run."""
+        if not self.difficulty or not self.difficulty.get("enabled", True):
+            return None
+        return {k: v for k, v in self.difficulty.items() if k != "enabled"}
 
-def _resolve(value: str | Path, base: Path) -> str:
-    """A recipe location: a URL as written, a relative local path against the recipe's folder."""
+
+def apply_overrides(data: dict[str, Any], sets: list[str] = (), from_dirs: list[str] = ()) -> dict[str, Any]:
+    """``KEY.SUB=VALUE`` (VALUE read as YAML) and ``SOURCE=DIR`` applied to a raw recipe mapping."""
+    data = dict(data)
+    for item in sets:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set expects KEY=VALUE (dotted keys reach into sections), got {item!r}")
+        node = data
+        *parents, last = key.split(".")
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node[part] = dict(node[part])
+            node = node[part]
+        node[last] = yaml.safe_load(raw)
+    if from_dirs:
+        sources = [{"name": s} if isinstance(s, str) else dict(s) for s in data.get("sources") or []]
+        by_name = {s["name"]: s for s in sources}
+        for item in from_dirs:
+            name, sep, folder = item.partition("=")
+            if not sep or not name or not folder:
+                raise ConfigError(f"--from-dir expects SOURCE=DIR, got {item!r}")
+            if name not in by_name:
+                raise ConfigError(f"--from-dir {item}: the recipe has no source {name!r} ({sorted(by_name)})")
+            by_name[name]["from_dir"] = os.path.abspath(folder) if "://" not in folder else folder
+        data["sources"] = sources
+    return data
+
+
+def default_work_dir(output: str) -> str:
+    """``<parent of output>/_work/<output name>``: beside the repo, never inside it."""
+    url = storage.as_url(output).rstrip("/")
+    parent, _, name = url.rpartition("/")
+    if parent.endswith(":/") or parent.endswith(":"):
+        raise ConfigError(f"output {output} has no parent folder for the work files: set work_dir")
+    return storage.join(parent or ".", "_work", name)
+
+
+def _resolve(value: str | Path, base: str | Path) -> str:
+    """A recipe location: a URL as written, a relative one against the recipe's folder (or URL)."""
     value = str(value)
     if "://" in value:
         return value
     path = Path(value).expanduser()
-    return str(path if path.is_absolute() else (base / path))
+    if path.is_absolute():
+        return str(path)
+    base = str(base)
+    if "://" in base and not storage.is_local(base):
+        scheme, _, rest = base.partition("://")
+        return f"{scheme}://{posixpath.normpath(posixpath.join(rest, value))}"
+    base = storage.local_path(base) if "://" in base else base
+    return os.path.normpath(os.path.join(base, value))
 
 
 def _fresh(stage_dir: str, input_dir: str, settings: Any) -> bool:
@@ -157,38 +260,53 @@ def link_pool(parquet_files: list[str], pool_dir: str) -> str:
 
 
 def run_build(config: BuildConfig) -> dict[str, Any]:
-    """Runs (or resumes) the recipe; on Slurm, submits it and returns the job id instead."""
+    """Runs (or resumes) the recipe into one Hub repo at ``config.output``; returns the build
+    summary (every stage's report). On Slurm, submits the build and returns the job id instead."""
     if config.executor == "slurm":
         return {"slurm_job": submit_slurm(config)}
     from rich.console import Console
 
-    from crossthink_data.sources import build_source_subset, parquet_files, summary_table
+    from crossthink_data.sources import parquet_files, run_source, summary_table
 
     console = Console()
     out = storage.as_url(config.output)
-    work = storage.join(out, "_work")
+    work = storage.as_url(config.work_dir) if config.work_dir else default_work_dir(out)
     sources_work = storage.join(work, "sources")
-    summary: dict[str, Any] = {}
+    summary: dict[str, Any] = {"recipe": recipe_label(config), "sources": []}
 
     source_summaries = []
     for source in config.sources:
-        console.print(f"[bold]source {source.name}[/bold] -> {storage.join(out, source.name)}")
-        source_summaries += build_source_subset(
+        console.print(f"[bold]source {source.name}[/bold]")
+        found = run_source(
             source.name,
-            out,
             sources_work,
             source.from_dir,
             source.limit,
             ["records", *config.templates],
-            config.tasks,
-            config.workers,
+            tasks=config.tasks,
+            workers=config.workers,
         )
+        if not any(s.kept for s in found):
+            raise BuildError(
+                f"source {source.name!r} produced no rows; see the rejects under {storage.join(sources_work, source.name)}"
+            )
+        source_summaries += found
     console.print(summary_table(source_summaries))
+    summary["sources"] = [asdict(s) for s in source_summaries]
+    summary["targets"] = {s.name: s.target for s in config.sources if s.target}
     files = [
         f for s in config.sources for t in config.templates for f in parquet_files(sources_work, s.name, t)
     ]
+    records = {s.name: parquet_files(sources_work, s.name, "records") for s in config.sources}
+    if config.mine:
+        mined = run_mining(config.mine, storage.join(work, "mining"), config.tasks, config.workers)
+        summary["mining"] = mined["summary"]
+        summary["mining_rows"] = sum(storage_rows(f) for t in config.templates for f in mined.get(t, []))
+        files += [f for t in config.templates for f in mined.get(t, [])]
+        if mined.get("records"):
+            records["syn_qa"] = mined["records"]
     if not files:
-        raise RuntimeError("no templated rows came out of the sources: nothing to curate")
+        raise BuildError("no templated rows came out of the sources: nothing to curate")
     current = link_pool(files, storage.join(work, "curation", "0_pool"))
 
     if config.decontaminate:
@@ -220,26 +338,213 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         summary["dedup"] = storage.read_json(storage.join(stage, "report.json"))
         current = storage.join(stage, "data")
 
-    if config.difficulty:
+    difficulty = config.difficulty_settings
+    if difficulty:
         from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
 
         stage = storage.join(work, "curation", "3_difficulty")
-        settings = from_dict(DifficultySettings, config.difficulty, "recipe: difficulty")
-        if not _fresh(stage, current, config.difficulty):
+        settings = from_dict(DifficultySettings, difficulty, "recipe: difficulty")
+        if not _fresh(stage, current, difficulty):
             console.print(f"[bold]difficulty[/bold] with {settings.generation.model}")
             score_difficulty(current, stage, settings, config.tasks, config.workers)
         summary["difficulty"] = storage.read_json(storage.join(stage, "report.json"))
         current = storage.join(stage, "data")
 
-    from crossthink_data.curation.blends import build_blend
-
-    summary["blends"] = {}
-    for name in config.blends:
-        result = build_blend(current, name, out, commercial_only=config.commercial_only)
-        console.print(f"[bold]blend-{result.name}[/bold]: {result.rows:,} rows -> {result.path}")
-        summary["blends"][result.name] = {"rows": result.rows, "path": str(result.path), **result.counts}
-    storage.write_text(storage.join(out, "build_summary.json"), json.dumps(summary, indent=2, default=str))
+    summary["blends"] = run_blends(config, current, storage.join(work, "blends"), console)
+    summary["curated_rows"] = storage_rows(current)
+    storage.write_json(storage.join(work, "build_summary.json"), summary)
+    export_build(config, summary, current, records, storage.join(work, "blends"), out, work, console)
     return summary
+
+
+class BuildError(RuntimeError):
+    """A build that cannot go on; the message says which stage and what to change."""
+
+
+def storage_rows(location: str) -> int:
+    from crossthink_data.rows import count_rows
+
+    return count_rows(location)
+
+
+def run_mining(mine: dict[str, Any], work: str, tasks: int, workers: int) -> dict[str, Any]:
+    """The miner on the recipe's pages: to ``domain`` without a generator, through ``parse`` (Syn-QA
+    records and templated rows) with one. Returns the summary and the Syn-QA parquet files."""
+    from dataclasses import replace
+
+    from crossthink_data.mining import MinerConfig, run_miner
+
+    cfg = MinerConfig(input=mine["input"], output=work, glob=mine.get("glob", "**/*.warc.gz"))
+    if mine.get("limit") is not None:
+        cfg.limit = int(mine["limit"])
+    generation = mine.get("generation")
+    if generation:
+        cfg.generation = replace(cfg.generation, **generation)
+    result: dict[str, Any] = {"summary": run_miner(cfg, "parse" if generation else "domain")}
+    if generation:
+        for config in ("records", "mcq", "open"):
+            result[config] = storage.list_files(storage.join(work, "parse", config), (".parquet",))
+    return result
+
+
+def run_blends(config: BuildConfig, pool: str, blends_dir: str, console) -> dict[str, Any]:
+    """Samples every recipe blend into ``blends_dir/<name>/data`` (skipped when fresh); the pool is
+    read once, and only when some blend must be (re)built."""
+    from crossthink_data.curation.blends import BlendSpec, write_blend
+    from crossthink_data.rows import read_table
+
+    table = None
+    results = {}
+    for name in config.blends:
+        spec = BlendSpec.load(name)
+        stage = storage.join(blends_dir, spec.name)
+        settings = {"spec": asdict(spec), "commercial_only": config.commercial_only}
+        if not _fresh(stage, pool, settings):
+            table = read_table(pool) if table is None else table
+            write_blend(table, spec, stage, config.commercial_only)
+        results[spec.name] = storage.read_json(storage.join(stage, "report.json"))
+        console.print(f"[bold]blend-{spec.name}[/bold]: {results[spec.name]['rows']:,} rows")
+    return results
+
+
+def repo_configs(
+    config: BuildConfig, curated: str, records: dict[str, list[str]], blends_dir: str, blend_names: list[str]
+) -> tuple[list, dict[str, tuple[str, str]]]:
+    """The repo's configs (blends first, then each source's records and templates) and, per config,
+    the (source, template) the card's config table shows. Configs without rows are left out."""
+    from crossthink_data.hub import ParquetSelection, RepoConfig
+    from crossthink_data.rows import row_files
+
+    curated_files = row_files(curated)
+    counts, ids = _pool_index(curated_files)
+    configs, shown = [], {}
+    for name in blend_names:
+        files = tuple(storage.list_files(storage.join(blends_dir, name, "data"), (".parquet",)))
+        configs += [
+            RepoConfig(f"blend-{name}", ParquetSelection(files), "templated", f"blend {name}", "mcq + open"),
+            RepoConfig(f"blend-{name}-verl", ParquetSelection(files), "verl", f"blend {name}", "veRL"),
+        ]
+    for source, files in records.items():
+        if files and _any_id_in(files, ids):
+            configs.append(
+                RepoConfig(
+                    f"{source}-records", ParquetSelection(tuple(files), ids=ids), "records", source, "records"
+                )
+            )
+        for template in config.templates:
+            if counts.get((source, template)):
+                where = (("source", source), ("template", template))
+                configs.append(
+                    RepoConfig(
+                        f"{source}-{template}",
+                        ParquetSelection(tuple(curated_files), where),
+                        "templated",
+                        source,
+                        template,
+                    )
+                )
+    for c in configs:
+        shown[c.name] = (c.source, c.template)
+    return configs, shown
+
+
+def _pool_index(files: list[str]):
+    """Rows per (source, template) and the distinct ids of the curated rows, from three columns only."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    counts: dict[tuple[str, str], int] = {}
+    ids = []
+    for file in files:
+        with storage.open_url(file) as handle:
+            table = pq.read_table(handle, columns=["id", "source", "template"])
+        grouped = table.group_by(["source", "template"]).aggregate([([], "count_all")])
+        for source, template, n in zip(
+            *(grouped[c].to_pylist() for c in ("source", "template", "count_all"))
+        ):
+            counts[(source, template)] = counts.get((source, template), 0) + n
+        ids.append(pc.unique(table["id"]))
+    unique = pc.unique(pa.chunked_array(ids, pa.string())) if ids else pa.array([], pa.string())
+    return counts, unique
+
+
+def _any_id_in(files: list[str], ids) -> bool:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    for file in files:
+        with storage.open_url(file) as handle:
+            if pc.any(pc.is_in(pq.read_table(handle, columns=["id"])["id"], value_set=ids)).as_py():
+                return True
+    return False
+
+
+def repo_card(config: BuildConfig, summary: dict[str, Any], shown: dict[str, tuple[str, str]], default: str):
+    """The whole-dataset card's inputs: licenses, Hub ids and citations of the recipe's sources."""
+    from crossthink_data.hub import RepoCard, SubsetCard
+    from crossthink_data.sources import SOURCES
+
+    adapters = [SOURCES[s.name] for s in config.sources if s.name in SOURCES]
+    description = config.description.strip() or (
+        f"CrossThink built by the `{config.name}` recipe from {', '.join(s.name for s in config.sources)}."
+    )
+    card = SubsetCard(
+        name=config.name,
+        pretty_name=config.pretty_name,
+        description=description,
+        licenses=sorted({a.license for a in adapters}) or ["other"],
+        source_datasets=sorted({a.hub_id for a in adapters if a.hub_id}),
+        citations=list(dict.fromkeys(a.citation for a in adapters if a.citation)),
+        task_categories=["question-answering", "text-generation"],
+        non_commercial_sources=[a.name for a in adapters if not a.commercial_use],
+    )
+    return RepoCard(
+        card, default, shown, summary, recipe=recipe_label(config), targets=summary.get("targets", {})
+    )
+
+
+def recipe_label(config: BuildConfig) -> str:
+    """How the card names the recipe in its rebuild command: a shipped recipe by name, else its file."""
+    return config.recipe_name or (storage.basename(config.path) if config.path else "RECIPE.yaml")
+
+
+def export_build(
+    config: BuildConfig,
+    summary: dict[str, Any],
+    curated: str,
+    records: dict[str, list[str]],
+    blends_dir: str,
+    out: str,
+    work: str,
+    console,
+) -> None:
+    """Exports the repo, unless the one at ``out`` was exported from exactly these inputs."""
+    from crossthink_data.hub import export_repo, write_dataset_card
+
+    blend_names = list(summary["blends"])
+    inputs = {
+        "curated": storage.file_sizes(curated),
+        "blends": storage.file_sizes(blends_dir),
+        "records": {s: [(f, storage.file_size(f)) for f in files] for s, files in records.items()},
+        "summary": summary,
+        "recipe": {k: v for k, v in asdict(config).items() if k not in ("work_dir", "path", "output")},
+    }
+    fingerprint = json.dumps(inputs, sort_keys=True, default=str)
+    marker = storage.join(work, "export", "fingerprint.json")
+    readme = storage.join(out, "README.md")
+    if storage.exists(marker) and storage.exists(readme) and storage.read_text(marker) == fingerprint:
+        console.print(f"export: {out} is up to date")
+        return
+    storage.remove(marker)
+    configs, shown = repo_configs(config, curated, records, blends_dir, blend_names)
+    default = f"blend-{config.default_blend}" if config.default_blend in blend_names else configs[0].name
+    card = repo_card(config, summary, shown, default)
+    console.print(f"[bold]export[/bold] {len(configs)} configs -> {out}")
+    export_repo(
+        out, configs, lambda folder, stats: write_dataset_card(folder, card, stats), config.rows_per_shard
+    )
+    storage.write_text(marker, fingerprint)
 
 
 def _absolute(location: str) -> str:
@@ -248,15 +553,26 @@ def _absolute(location: str) -> str:
 
 
 def _job_dir(config: BuildConfig) -> str:
-    """Local folder for the sbatch script and the job's log: ``<output>/_work``, or a local scratch
-    folder when the output is remote (Slurm writes its log to a local path)."""
-    return str(Path(storage.local_scratch(_absolute(config.output), "_work")).resolve())
+    """Local folder for the sbatch script, the resolved recipe and the job's log: the work folder,
+    or a local scratch folder when it is remote (Slurm writes its log to a local path)."""
+    work = _absolute(config.work_dir) if config.work_dir else default_work_dir(_absolute(config.output))
+    return str(Path(storage.local_scratch(work, "slurm")).resolve())
+
+
+def resolved_recipe(config: BuildConfig) -> str:
+    """The recipe as this build runs it (overrides applied, paths absolute), as YAML."""
+    data = asdict(config)
+    for key in ("path", "recipe_name"):
+        data.pop(key, None)
+    data["output"] = _absolute(config.output)
+    data["work_dir"] = _absolute(config.work_dir) if config.work_dir else None
+    data["executor"] = "local"
+    return yaml.safe_dump(data, sort_keys=False)
 
 
 def slurm_script(config: BuildConfig) -> str:
-    """The sbatch script that runs this recipe on one node (stages use ``workers`` processes)."""
-    if config.path is None:
-        raise ValueError("a Slurm build needs the recipe loaded from a file (BuildConfig.load)")
+    """The sbatch script that runs this recipe on one node (stages use ``workers`` processes); it
+    reads the resolved recipe :func:`submit_slurm` writes beside it."""
     opts = {
         "job-name": "crossthink-build",
         "cpus-per-task": max(config.workers, 1),
@@ -269,23 +585,31 @@ def slurm_script(config: BuildConfig) -> str:
         "-m",
         "crossthink_data.cli",
         "build",
-        str(Path(config.path).resolve()),
-        "--output",
-        _absolute(config.output),
-        "--executor",
-        "local",
+        str(Path(_job_dir(config)) / "recipe.yaml"),
     ]
     lines += ["set -euo pipefail", shlex.join(command)]
     return "\n".join(lines) + "\n"
 
 
 def submit_slurm(config: BuildConfig) -> str:
-    """Writes the sbatch script under ``<output>/_work`` and submits it; returns the job id."""
+    """Writes the resolved recipe and the sbatch script into the job folder and submits it; returns
+    the job id."""
     script = Path(_job_dir(config)) / "build.sbatch"
     script.parent.mkdir(parents=True, exist_ok=True)
+    (script.parent / "recipe.yaml").write_text(resolved_recipe(config), encoding="utf-8")
     script.write_text(slurm_script(config), encoding="utf-8")
     result = subprocess.run(["sbatch", "--parsable", str(script)], capture_output=True, text=True, check=True)
     return result.stdout.strip().split(";")[0]
 
 
-__all__ = ["BuildConfig", "SourceSpec", "link_pool", "run_build", "slurm_script", "submit_slurm"]
+__all__ = [
+    "BuildConfig",
+    "BuildError",
+    "SourceSpec",
+    "apply_overrides",
+    "default_work_dir",
+    "link_pool",
+    "run_build",
+    "slurm_script",
+    "submit_slurm",
+]

@@ -256,8 +256,10 @@ def observed_licenses(stats: dict[str, ConfigStats]) -> dict[str, set[str]]:
     return found
 
 
-def card_data(card: SubsetCard, stats: dict[str, ConfigStats]):
-    """``DatasetCardData`` with licenses, configs/data_files, features and sizes of every config."""
+def card_data(card: SubsetCard, stats: dict[str, ConfigStats], default: str | None = None):
+    """``DatasetCardData`` with licenses, configs/data_files, features and sizes of every config.
+
+    ``default`` names the config ``load_dataset(repo)`` opens (else the first, when there are several)."""
     from datasets.info import DatasetInfo, DatasetInfosDict
     from datasets.splits import SplitDict, SplitInfo
     from datasets.utils.metadata import MetadataConfigs
@@ -279,7 +281,7 @@ def card_data(card: SubsetCard, stats: dict[str, ConfigStats]):
     infos = {}
     for i, (name, s) in enumerate(stats.items()):
         configs[name] = {"data_files": [{"split": "train", "path": f"data/{name}/*.parquet"}]}
-        if i == 0 and not has_default and len(names) > 1:
+        if (name == default) if default else (i == 0 and not has_default and len(names) > 1):
             configs[name]["default"] = True
         splits = SplitDict()
         splits.add(SplitInfo(name="train", num_bytes=s.num_bytes, num_examples=s.rows))
@@ -427,7 +429,7 @@ def config_table(stats: dict[str, ConfigStats]) -> str:
     rows = []
     for name, s in stats.items():
         templates = sorted({t for _, t in s.templates}) if s.templated else ["records (no prompt)"]
-        rows.append([f"`{name}`", s.rows, ", ".join(templates), len(s.shards), _size(s.download_size)])
+        rows.append([f"`{name}`", s.rows, ", ".join(templates), len(s.shards), human_size(s.download_size)])
     return markdown_table(["config", "rows", "template", "shards", "parquet size"], rows)
 
 
@@ -503,7 +505,7 @@ def license_table(card: SubsetCard, stats: dict[str, ConfigStats]) -> str:
     return markdown_table(["source", "license"] + [f"rows in `{name}`" for name in stats], rows)
 
 
-def _size(n: int) -> str:
+def human_size(n: int) -> str:
     for unit in ("B", "kB", "MB", "GB"):
         if n < 1000:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -63,8 +63,33 @@ CONFIG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 REQUIRED_COLUMNS = ("id", "source", "domain", "category", "question", "answer")
 ALLOWED_VALUES = {"domain": DOMAINS, "category": CATEGORIES, "template": TEMPLATES, "kind": KINDS}
 
-# rows, an arrow table, or parquet files given as paths/URLs (a file, a folder or a list of files)
-ConfigInput = Iterable[dict[str, Any]] | list[str | os.PathLike] | str | os.PathLike | pa.Table
+
+@dataclass(frozen=True)
+class ParquetSelection:
+    """The rows of parquet files whose columns equal given values, read batch by batch: a config cut
+    from a shared pool (``where={"source": "mmlu_train", "template": "mcq"}``) without loading it,
+    optionally only rows whose ``id`` is in ``ids`` (a ``pyarrow`` array)."""
+
+    files: tuple[str, ...]
+    where: tuple[tuple[str, str], ...] = ()
+    ids: Any = None
+
+    def keep(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        mask = None
+        for column, value in self.where:
+            test = pc.equal(batch.column(column), value)
+            mask = test if mask is None else pc.and_(mask, test)
+        if self.ids is not None:
+            test = pc.is_in(batch.column("id"), value_set=self.ids)
+            mask = test if mask is None else pc.and_(mask, test)
+        return batch if mask is None else batch.filter(mask.fill_null(False))
+
+
+# rows, an arrow table, parquet files given as paths/URLs (a file, a folder or a list of files), or a
+# selection of rows of parquet files
+ConfigInput = (
+    Iterable[dict[str, Any]] | list[str | os.PathLike] | str | os.PathLike | pa.Table | ParquetSelection
+)
 
 
 class ExportError(ValueError):
@@ -155,6 +180,54 @@ class _Schema:
         return REQUIRED_COLUMNS + (TEMPLATED_FIELDS if self.templated else ())
 
 
+class ShardWriter:
+    """Writes one config's batches as parquet shards of at most ``rows_per_shard`` rows under a
+    local staging folder (row groups of at most ``BATCH_ROWS`` rows, so the Hub viewer pages through
+    them); :meth:`close` gives the shards their Hub names (``train-00000-of-00003.parquet``)."""
+
+    def __init__(self, folder: Path, schema: pa.Schema, rows_per_shard: int) -> None:
+        self.folder = folder
+        self.schema = schema
+        self.rows_per_shard = rows_per_shard
+        self.rows = 0
+        self._written: list[Path] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._in_shard = 0
+        folder.mkdir(parents=True)
+
+    def write(self, table: pa.Table) -> None:
+        start = 0
+        while start < table.num_rows:
+            if self._writer is None:
+                self._written.append(self.folder / f"part-{len(self._written):05d}.parquet")
+                self._writer = pq.ParquetWriter(self._written[-1], self.schema)
+                self._in_shard = 0
+            take = min(self.rows_per_shard - self._in_shard, table.num_rows - start)
+            self._writer.write_table(table.slice(start, take), row_group_size=BATCH_ROWS)
+            start += take
+            self._in_shard += take
+            self.rows += take
+            if self._in_shard == self.rows_per_shard:
+                self._finish_shard()
+
+    def _finish_shard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def close(self) -> list[Path]:
+        """Closes the open shard and renames every shard to its Hub name; returns them in order."""
+        self._finish_shard()
+        final = []
+        for index, path in enumerate(self._written):
+            final.append(path.with_name(shard_name(index, len(self._written))))
+            path.rename(final[-1])
+        return final
+
+    def abort(self) -> None:
+        self._finish_shard()
+
+
 def _write_config(
     name: str, rows: ConfigInput, templated: bool | None, staging: Path, rows_per_shard: int
 ) -> ConfigStats:
@@ -165,41 +238,23 @@ def _write_config(
     schema, first_table = first
     stats = ConfigStats(name=name, templated=schema.templated)
     stats.features = _features(schema.arrow)
-    staging.mkdir(parents=True)
-    written: list[Path] = []
-    writer: pq.ParquetWriter | None = None
-    in_shard = 0
-    done = 0
+    writer = ShardWriter(staging, schema.arrow, rows_per_shard)
     try:
         for table in itertools.chain([first_table], (t for _, t in tables)):
             stats.update(table)
-            start = 0
-            while start < table.num_rows:
-                if writer is None:
-                    written.append(staging / f"part-{len(written):05d}.parquet")
-                    writer = pq.ParquetWriter(written[-1], schema.arrow)
-                    in_shard = 0
-                take = min(rows_per_shard - in_shard, table.num_rows - start)
-                writer.write_table(table.slice(start, take))
-                start += take
-                in_shard += take
-                done += take
-                if in_shard == rows_per_shard:
-                    writer.close()
-                    writer = None
-                    logger.info(
-                        "config %s: shard %d written (%d rows so far)", name, len(written), stats.rows
-                    )
+            writer.write(table)
     finally:
-        if writer is not None:
-            writer.close()
-    for index, path in enumerate(written):
-        final = path.with_name(shard_name(index, len(written)))
-        path.rename(final)
-        stats.shards.append(final.name)
-        stats.download_size += final.stat().st_size
-    logger.info("config %s: %d rows in %d shard(s)", name, stats.rows, len(written))
+        writer.abort()
+    finish_stats(stats, writer.close())
+    logger.info("config %s: %d rows in %d shard(s)", name, stats.rows, len(stats.shards))
     return stats
+
+
+def finish_stats(stats: ConfigStats, shards: list[Path]) -> None:
+    """Records a config's shard names and parquet size once its shards are closed."""
+    for path in shards:
+        stats.shards.append(path.name)
+        stats.download_size += path.stat().st_size
 
 
 def _features(schema: pa.Schema):
@@ -212,6 +267,9 @@ def _tables(name: str, rows: ConfigInput, templated: bool | None) -> Iterator[tu
     """Batches of one config conformed to its schema, each with that schema."""
     if isinstance(rows, pa.Table):
         yield from _tables_from_arrow(name, [(None, rows.schema, rows.to_batches(BATCH_ROWS))], templated)
+        return
+    if isinstance(rows, ParquetSelection):
+        yield from _tables_from_arrow(name, _parquet_sources(name, list(rows.files), rows.keep), templated)
         return
     files = _parquet_inputs(name, rows)
     if files is not None:
@@ -361,7 +419,7 @@ def _table_from_rows(name: str, batch: list[dict[str, Any]], schema: pa.Schema, 
 
 
 def _parquet_sources(
-    name: str, files: list[str]
+    name: str, files: list[str], keep=None
 ) -> Iterator[tuple[str, pa.Schema, Iterable[pa.RecordBatch]]]:
     for location in files:
         handle = storage.open_url(location)
@@ -370,13 +428,16 @@ def _parquet_sources(
         except (pa.ArrowInvalid, OSError) as err:
             handle.close()
             raise ExportError(f"config {name!r}: {location} is not a readable parquet file: {err}") from None
-        yield location, parquet.schema_arrow, _batches(parquet, handle)
+        yield location, parquet.schema_arrow, _batches(parquet, handle, keep)
 
 
-def _batches(parquet: pq.ParquetFile, handle) -> Iterator[pa.RecordBatch]:
-    """The file's batches; its handle closes once they are read."""
+def _batches(parquet: pq.ParquetFile, handle, keep=None) -> Iterator[pa.RecordBatch]:
+    """The file's batches (only the rows ``keep`` keeps); its handle closes once they are read."""
     with handle:
-        yield from parquet.iter_batches(batch_size=BATCH_ROWS)
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            batch = keep(batch) if keep is not None else batch
+            if batch.num_rows:
+                yield batch
 
 
 def _tables_from_arrow(

@@ -1,12 +1,23 @@
-"""Publish an exported subset folder to the Hub in one commit with ``HfApi.upload_folder``.
+"""Publish an exported dataset repo folder (a build's one repo, or a subset) to the Hub.
+
+A normal build goes up in one commit (``HfApi.upload_folder``): the card, its charts and every
+config's shards at once, so the repo never shows a half-updated dataset. Above
+``LARGE_FOLDER_FILES`` files or ``LARGE_FOLDER_BYTES`` bytes the push switches to
+``HfApi.upload_large_folder``: several commits, but resumable (its progress is kept under the
+folder's ``.cache/huggingface/``), so rerunning the same ``push`` after an interruption uploads only
+what is missing. ``revision`` commits to a branch (created when missing); ``create_pr`` opens a pull
+request instead of committing to the branch (for a large folder: the PR is opened first, then the
+folder is uploaded to its ``refs/pr/N``).
+
+huggingface_hub 1.33 marks ``upload_large_folder`` deprecated: with ``hf_xet`` installed its
+``upload_folder`` now commits large folders in batches and resumes too. We keep
+``upload_large_folder`` above the threshold because its resume is what the tests check against the
+Hub's HTTP API (and it works without ``hf_xet``), and silence that one warning; a normal build
+still goes up in exactly one ``upload_folder`` commit.
 
 The token comes from the argument, ``HF_TOKEN`` or a saved ``hf auth login``; it is handed to
 ``huggingface_hub`` only, never formatted into a message, and scrubbed from any error text we
 re-raise (a server could echo a header back).
-
-huggingface_hub's upload pipeline commits up to 256 files per commit, and regular (non-LFS) files up
-to 100 MB per commit; an exported subset is a card, three charts and its shards, so it goes in one
-commit unless it has more than ~250 shards (raise ``rows_per_shard`` then; we warn).
 """
 
 from __future__ import annotations
@@ -14,11 +25,14 @@ from __future__ import annotations
 import logging
 import os
 import re
+import warnings
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-MAX_FILES_ONE_COMMIT = 256
+LARGE_FOLDER_FILES = 200  # more files than this: upload_large_folder (resumable, several commits)
+LARGE_FOLDER_BYTES = 1_000_000_000  # more bytes than this: upload_large_folder too
+IGNORE = ["**/.staging/**", ".staging/**", ".cache/**"]
 _PLACEHOLDER = re.compile(r"<your-hf-username>/[A-Za-z0-9_.\-]+")
 
 
@@ -95,9 +109,13 @@ def push_folder(
     token: str | None = None,
     commit_message: str | None = None,
     endpoint: str | None = None,
+    create_pr: bool = False,
+    large: bool | None = None,
+    num_workers: int | None = None,
 ) -> str:
-    """Creates the dataset repo if needed (``private`` applies to a new repo only) and the
-    ``revision`` branch, then uploads ``folder`` in one commit. Returns the commit URL.
+    """Creates the dataset repo if needed (``private`` applies to a new repo only) and uploads
+    ``folder``: one commit, or ``upload_large_folder`` when ``large`` (default: above the size or
+    file-count threshold). Returns the commit, pull-request or tree URL.
 
     The card's load snippet names ``<your-hf-username>/<name>`` until the repo is known: it is
     rewritten to ``repo_id`` in the folder's README.md before the upload, so local and Hub agree."""
@@ -110,33 +128,59 @@ def push_folder(
     token = resolve_token(token)
     if constants.HF_HUB_OFFLINE:
         raise PushError("HF_HUB_OFFLINE is set: unset it to push to the Hub")
-    files = [p for p in folder.rglob("*") if p.is_file() and ".staging" not in p.parts]
-    if len(files) > MAX_FILES_ONE_COMMIT:
-        logger.warning(
-            "%d files: huggingface_hub will split the upload into several commits; export with a larger "
-            "rows_per_shard to keep one commit",
-            len(files),
-        )
+    files = [p for p in folder.rglob("*") if p.is_file() and not {".staging", ".cache"} & set(p.parts)]
+    size = sum(p.stat().st_size for p in files)
+    if large is None:
+        large = len(files) > LARGE_FOLDER_FILES or size > LARGE_FOLDER_BYTES
     _point_card_at(folder / "README.md", repo_id)
     api = HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT") or None, token=token)
-    message = commit_message or f"Upload {folder.name} ({', '.join(configs)}) with crossthink-data"
-    logger.info("pushing %s (%d files) to dataset %s@%s", folder, len(files), repo_id, revision or "main")
+    message = commit_message or f"Upload {folder.name} ({len(configs)} configs) with crossthink-data"
+    how = "upload_large_folder" if large else "one commit"
+    logger.info("pushing %s (%d files, %d bytes, %s) to dataset %s", folder, len(files), size, how, repo_id)
     try:
         api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
         if revision and revision != constants.DEFAULT_REVISION:
             api.create_branch(repo_id, branch=revision, repo_type="dataset", exist_ok=True)
-        info = api.upload_folder(
+        if large:
+            url = _push_large(api, folder, repo_id, revision, message, create_pr, num_workers)
+        else:
+            info = api.upload_folder(
+                repo_id=repo_id,
+                folder_path=folder,
+                repo_type="dataset",
+                revision=revision,
+                commit_message=message,
+                ignore_patterns=IGNORE,
+                create_pr=create_pr,
+            )
+            url = info.pr_url if create_pr and info.pr_url else info.commit_url
+    except Exception as err:
+        raise PushError(f"push of {folder} to {repo_id} failed: {_redact(str(err), token)}") from None
+    logger.info("pushed %s: %s", repo_id, url)
+    return url
+
+
+def _push_large(api, folder: Path, repo_id: str, revision, message: str, create_pr: bool, num_workers) -> str:
+    """``upload_large_folder`` to the branch, or to a new pull request's ``refs/pr/N``."""
+    target = revision
+    url = f"{api.endpoint}/datasets/{repo_id}/tree/{revision or 'main'}"
+    if create_pr:
+        pr = api.create_pull_request(repo_id, title=message, repo_type="dataset")
+        target, url = pr.git_reference, pr.url
+    with warnings.catch_warnings():  # its deprecation notice (see the module doc)
+        warnings.filterwarnings(
+            "ignore", message=r"(?s).*upload_large_folder. is DEPRECATED", category=FutureWarning
+        )
+        api.upload_large_folder(
             repo_id=repo_id,
             folder_path=folder,
             repo_type="dataset",
-            revision=revision,
-            commit_message=message,
-            ignore_patterns=["**/.staging/**", ".staging/**"],
+            revision=target,
+            ignore_patterns=list(IGNORE),
+            num_workers=num_workers,
+            print_report=False,
         )
-    except Exception as err:
-        raise PushError(f"push of {folder} to {repo_id} failed: {_redact(str(err), token)}") from None
-    logger.info("pushed %s: %s", repo_id, info.commit_url)
-    return info.commit_url
+    return url
 
 
 def _point_card_at(readme: Path, repo_id: str) -> None:

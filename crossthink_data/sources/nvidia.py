@@ -25,6 +25,8 @@ Mapping
     open-ended records. Domain ``gpr``; category from ``meta_data.category``/``subject`` via the
     MMLU table when present, else ``other``.
     Math: ``meta_data.question`` -> question, ``ground_truth`` -> answer; domain/category ``math``.
+    Rows of our own ``blend-<name>-verl`` configs (:mod:`crossthink_data.verl`) carry every record
+    field in ``extra_info``; either adapter reads them back into exactly the records they came from.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from crossthink_data.answers.boxes import last_boxed
 from crossthink_data.categories import mmlu_category
 from crossthink_data.options import answer_label, label_of_text, split_options
 from crossthink_data.record import QARecord, RecordError
+from crossthink_data.verl import record_fields
 
 from .base import SourceAdapter
 
@@ -65,6 +68,16 @@ class _CrossThinkBase(SourceAdapter):
     license = "cc-by-4.0"
     citation = CROSSTHINK_CITATION
 
+    def to_record(self, row: dict[str, Any]) -> QARecord:
+        """A row of our veRL export is rebuilt from its ``extra_info``; NVIDIA's rows are mapped."""
+        ours = record_fields(row)
+        if ours is not None:
+            return QARecord.from_dict(ours)
+        return self.upstream_record(row)
+
+    def upstream_record(self, row: dict[str, Any]) -> QARecord:
+        raise NotImplementedError
+
     def _question(self, row: dict[str, Any]) -> str:
         return _field(row, "meta_data", "question", "question", "problem")
 
@@ -92,7 +105,7 @@ class CrossThinkQA(_CrossThinkBase):
         "reward_model.ground_truth; options embedded in the question are split off into an MCQ."
     )
 
-    def to_record(self, row: dict[str, Any]) -> QARecord:
+    def upstream_record(self, row: dict[str, Any]) -> QARecord:
         text, gold = self._question(row), self._gold(row)
         meta = row.get("meta_data") if isinstance(row.get("meta_data"), dict) else {}
         subject = meta.get("subject") or meta.get("category") or None
@@ -136,7 +149,7 @@ class CrossThinkMath(_CrossThinkBase):
         "meta_data and the gold in reward_model.ground_truth."
     )
 
-    def to_record(self, row: dict[str, Any]) -> QARecord:
+    def upstream_record(self, row: dict[str, Any]) -> QARecord:
         return QARecord(
             source=self.name,
             domain=self.domain,

@@ -18,7 +18,18 @@ from tests.helpers.paths import REPO_ROOT
 PACKAGE_ROOT = REPO_ROOT / "crossthink_data"
 
 # Layer of every top-level module/package of crossthink_data (a new one must be placed here).
-LEAF = {"record", "templates", "options", "filters", "columnar", "answers", "config", "storage", "categories"}
+LEAF = {
+    "record",
+    "templates",
+    "verl",
+    "options",
+    "filters",
+    "columnar",
+    "answers",
+    "config",
+    "storage",
+    "categories",
+}
 BASE = {"rows", "executors", "steps", "inference"}
 STAGES = {"sources", "mining", "curation", "hub"}
 TOP = {"cli", "demo", "recipes"}

@@ -320,23 +320,28 @@ def test_build_recipe_on_memory_urls_matches_a_local_build_and_resumes(tmp_path:
     local = run_build(recipe(str(tmp_path / "local"), {n: str(DEMO_SOURCES[n]) for n in SOURCES}))
     root = f"memory://build-{uuid.uuid4().hex[:8]}"
     out = storage.join(root, "out")
+    work = storage.join(root, "_work", "out")  # beside the repo, never inside it
     try:
         remote = run_build(recipe(out, upload_demo_sources(root)))
         assert remote["decontaminate"] == local["decontaminate"] and remote["dedup"] == local["dedup"]
-        path = remote["blends"]["crossthink"].pop("path")
-        assert path == storage.join(out, "blend-crossthink")
-        assert remote["blends"]["crossthink"] == {
-            k: v for k, v in local["blends"]["crossthink"].items() if k != "path"
-        }
-        assert card_rows(path) == {"default": remote["blends"]["crossthink"]["rows"]}
-        local_pool = sorted((tmp_path / "local" / "_work" / "curation" / "0_pool").iterdir())
+        assert remote["blends"] == local["blends"]
+        rows = card_rows(out)
+        assert (
+            rows["blend-crossthink"]
+            == rows["blend-crossthink-verl"]
+            == remote["blends"]["crossthink"]["rows"]
+        )
+        assert rows == card_rows(str(tmp_path / "local"))
+        assert shard_rows(out, "blend-crossthink") == rows["blend-crossthink"]
+        assert not storage.exists(storage.join(out, "_work"))
+        local_pool = sorted((tmp_path / "_work" / "local" / "curation" / "0_pool").iterdir())
         assert local_pool and all(p.is_symlink() for p in local_pool)  # local: linked
-        pool = storage.list_files(storage.join(out, "_work", "curation", "0_pool"))
+        pool = storage.list_files(storage.join(work, "curation", "0_pool"))
         assert [storage.basename(f) for f in pool] == [p.name for p in local_pool]  # remote: copied
         assert [storage.file_size(f) for f in pool] == [p.stat().st_size for p in local_pool]
-        assert storage.read_json(storage.join(out, "build_summary.json"))["dedup"] == local["dedup"]
+        assert storage.read_json(storage.join(work, "build_summary.json"))["dedup"] == local["dedup"]
         # a rerun finds every curation stage fresh (same inputs and settings) and redoes none of them
-        sentinel = storage.join(out, "_work", "curation", "2_dedup", "sentinel")
+        sentinel = storage.join(work, "curation", "2_dedup", "sentinel")
         storage.write_text(sentinel, "a redone stage is cleared first")
         again = run_build(recipe(out, upload_demo_sources(root)))
         assert again["dedup"] == remote["dedup"] and storage.exists(sentinel)

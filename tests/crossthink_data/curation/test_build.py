@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crossthink_data.curation.build import BuildConfig, run_build, slurm_script
+from crossthink_data.config import ConfigError
+from crossthink_data.curation.build import BuildConfig, resolved_recipe, run_build, slurm_script
 from crossthink_data.rows import iter_rows
 from tests.helpers.openai_server import message_text, start_openai_server
 
@@ -60,12 +61,13 @@ def test_build_runs_every_stage_and_resumes_without_redoing_work(test_data: Path
         again = run_build(BuildConfig.load(_recipe(test_data, tmp_path, server.base_url)))
         assert len(server.chat_requests) == first_requests  # resumed: nothing sampled twice
     assert again["blends"] == summary["blends"]
-    out = tmp_path / "out"
-    # per-source Hub folders and the two blends
-    for name in ("arc_challenge", "mmlu_train", "gsm8k", "blend-crossthink", "blend-mcq_2to1"):
-        assert (out / name / "README.md").exists(), name
+    out, work = tmp_path / "out", tmp_path / "_work" / "out"
+    # one repo: every source's configs and the two blends, each in both row formats
+    configs = {p.name for p in (out / "data").iterdir()}
+    assert {"arc_challenge-mcq", "mmlu_train-records", "gsm8k-open", "blend-mcq_2to1-verl"} <= configs
+    assert (out / "README.md").exists() and not (out / "_work").exists()
     # dedup: the ARC questions MMLU auxiliary_train also holds survive only as mmlu_train rows
-    dedup_rows = list(iter_rows(out / "_work" / "curation" / "2_dedup" / "data"))
+    dedup_rows = list(iter_rows(work / "curation" / "2_dedup" / "data"))
     by_question = Counter((re.sub(r"\W+", "", r["question"].lower()), r["template"]) for r in dedup_rows)
     assert max(by_question.values()) == 1
     assert (
@@ -75,14 +77,14 @@ def test_build_runs_every_stage_and_resumes_without_redoing_work(test_data: Path
     )
     # difficulty: the solved GSM8K rows (pass rate 1.0 > 0.5) are gone, the rest stays with rate 0
     assert summary["difficulty"]["too_easy"] == sum(r["question"].strip() in solved for r in dedup_rows)
-    hard = list(iter_rows(out / "_work" / "curation" / "3_difficulty" / "data"))
+    hard = list(iter_rows(work / "curation" / "3_difficulty" / "data"))
     assert {r["source"] for r in hard} == {"arc_challenge", "mmlu_train", "gsm8k"}
     assert all(r["pass_rate"] == 0.0 and r["difficulty_model"] == "scripted" for r in hard)
-    blend = summary["blends"]["crossthink"]["domain"]
+    blend = summary["blends"]["crossthink"]["counts"]["domain"]
     assert blend["math"] == sum(1 for r in hard if r["domain"] == "math")  # math is the scarce side
     assert abs(blend["gpr"] - 2 * blend["math"]) <= 1
     # the MCQ:open blend is 2:1 to the row
-    mcq = summary["blends"]["mcq_2to1"]["template"]
+    mcq = summary["blends"]["mcq_2to1"]["counts"]["template"]
     assert abs(mcq["mcq"] - 2 * mcq["open"]) <= 2
 
 
@@ -102,7 +104,7 @@ def test_headline_blend_fails_clearly_without_math_rows(test_data: Path, tmp_pat
 
 
 def test_recipe_errors_and_slurm_script(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="at least one entry under 'sources'"):
+    with pytest.raises(ConfigError, match="at least one entry under 'sources'"):
         BuildConfig.from_dict({"blends": ["crossthink"]})
     with pytest.raises(ValueError, match=r"recipe: unknown key\(s\) \[.blend.\]"):
         BuildConfig.from_dict({"sources": ["gsm8k"], "blend": ["crossthink"]})
@@ -122,4 +124,8 @@ def test_recipe_errors_and_slurm_script(tmp_path: Path) -> None:
     assert "#SBATCH --cpus-per-task=8" in script and "#SBATCH --partition=cpu" in script
     assert "#SBATCH --time=02:00:00" in script
     last = script.strip().splitlines()[-1]
-    assert f"build {path.resolve()}" in last and last.endswith("--executor local")
+    job_dir = tmp_path / "_work" / "out" / "slurm"
+    assert last.endswith(f"build {job_dir / 'recipe.yaml'}")
+    resolved = yaml.safe_load(resolved_recipe(BuildConfig.load(path)))
+    assert resolved["executor"] == "local" and resolved["output"] == str(tmp_path / "out")
+    assert BuildConfig.from_dict(resolved).workers == 8

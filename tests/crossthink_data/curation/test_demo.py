@@ -1,33 +1,46 @@
-"""The curation half of `make demo` on the shipped demo sources (real ARC, GSM8K and AGIEval rows)."""
+"""The curation half of `make demo` (demo recipe): decontamination, dedup and the headline blend on
+the shipped demo sources (real ARC, GSM8K and AGIEval rows)."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
+from crossthink_data.curation.build import BuildConfig
+from crossthink_data.recipes import recipe_location
+
 
 @pytest.mark.slow
-def test_demo_builds_the_headline_blend_from_the_demo_subsets(tmp_path: Path) -> None:
+def test_demo_builds_the_headline_blend_from_the_demo_sources(demo_build) -> None:
     from datasets import load_dataset
 
-    from crossthink_data.curation.demo import run
-    from crossthink_data.sources import DEMO_SOURCES
-    from crossthink_data.sources.subsets import build_source_subset
-
-    for name, from_dir in DEMO_SOURCES.items():
-        build_source_subset(name, tmp_path, tmp_path / "_work", from_dir=from_dir)
-    path = run(tmp_path)
-    assert path == str(tmp_path / "blend-crossthink")  # a storage URL: here a local path
-    dataset = load_dataset(str(path), "default", split="train")
+    dataset = load_dataset(str(demo_build["repo"]), "blend-crossthink", split="train")
     domains = Counter(dataset["domain"])
     assert domains["math"] > 100 and abs(domains["gpr"] - 2 * domains["math"]) <= 1
     # AGIEval's math rows come from the MATH test split, like MATH-500: decontamination finds them
-    report = json.loads((tmp_path / "_curation" / "1_decont" / "report.json").read_text())
+    report = json.loads((demo_build["work"] / "curation" / "1_decont" / "report.json").read_text())
     assert report["per_benchmark"]["math500"]["hits"] > 0
     sources = {e["source"] for e in report["per_benchmark"]["math500"]["examples"]}
     assert sources == {"agieval_math"}
     removed_questions = {e["question"][:300] for e in report["per_benchmark"]["math500"]["examples"]}
-    assert not removed_questions & {q[:300] for q in dataset["question"]}
+    for config in ("blend-crossthink", "agieval_math-open", "agieval_math-records"):
+        rows = load_dataset(str(demo_build["repo"]), config, split="train")
+        assert not removed_questions & {q[:300] for q in rows["question"]}, config
+
+
+def test_demo_recipe_is_what_make_demo_builds(monkeypatch) -> None:
+    from crossthink_data.demo import demo_config
+    from crossthink_data.sources import DEMO_SOURCES
+
+    recipe = BuildConfig.load(recipe_location("demo")[0])
+    assert {s.name: s.from_dir for s in recipe.sources} == {n: str(p) for n, p in DEMO_SOURCES.items()}
+    monkeypatch.delenv("CROSSTHINK_ENDPOINT", raising=False)
+    config = demo_config("somewhere")
+    assert config.output == "somewhere/crossthink" and config.recipe_name == "demo"
+    assert config.mine["input"].endswith("demo_data/common_crawl") and "generation" not in config.mine
+    monkeypatch.setenv("CROSSTHINK_ENDPOINT", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("CROSSTHINK_MODEL", "some-model")
+    generating = demo_config("somewhere")
+    assert generating.mine["generation"] == {"endpoint_url": "http://127.0.0.1:9/v1", "model": "some-model"}

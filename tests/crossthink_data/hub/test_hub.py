@@ -358,11 +358,15 @@ class FakeHub:
     It answers every preupload with uploadMode "regular", so files travel base64 inside the commit
     payload; the real Hub would send parquet and PNG files through Xet/LFS storage, a binary protocol
     this fake does not speak. Everything else above the HTTP boundary is the real huggingface_hub.
+    ``commits_before_failing``: that many commits succeed, every later one fails (an interrupted push).
+    Pull requests (``discussions``) answer as the Hub does for a new draft PR number 1.
     """
 
-    def __init__(self, fail_commit: bool = False) -> None:
+    def __init__(self, fail_commit: bool = False, commits_before_failing: int | None = None) -> None:
         self.requests: list[dict] = []
         self.fail_commit = fail_commit
+        self.commits_before_failing = commits_before_failing
+        self.accepted: list[list[str]] = []  # paths of every successful commit
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -405,14 +409,34 @@ class FakeHub:
             return 200, {
                 "files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in files]
             }
+        match = re.match(r"^/api/datasets/([^/]+/[^/]+)/discussions(/1)?", path)
+        if match:
+            details = {
+                "num": 1,
+                "title": "upload",
+                "status": "draft",
+                "createdAt": "2025-01-01T00:00:00.000Z",
+                "repo": {"name": match.group(1), "type": "dataset"},
+                "isPullRequest": True,
+                "events": [],
+                "changes": {"base": "main"},
+                "filesWithConflicts": [],
+            }
+            return 200, details if match.group(2) else {"num": 1}
         match = re.match(r"^/api/datasets/([^/]+/[^/]+)/commit/", path)
         if match:
             if self.fail_commit:  # worst case: the error body echoes the credentials back
                 return 403, {"error": f"forbidden for {headers.get('authorization')}"}
-            return 200, {
+            if self.commits_before_failing is not None and len(self.accepted) >= self.commits_before_failing:
+                return 403, {"error": "the connection broke"}
+            self.accepted.append([line["value"]["path"] for line in commit_lines(body)[1:]])
+            answer = {
                 "commitUrl": f"{self.url}/datasets/{match.group(1)}/commit/abc123",
                 "commitOid": "abc123",
             }
+            if "create_pr=1" in path:
+                answer["pullRequestUrl"] = f"{self.url}/datasets/{match.group(1)}/discussions/1"
+            return 200, answer
         return 404, {"error": f"unexpected call {path}"}
 
     def calls(self, kind: str) -> list[dict]:
@@ -420,6 +444,11 @@ class FakeHub:
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+def commit_lines(body: bytes) -> list[dict]:
+    """A commit payload (NDJSON): the header line, then one line per file."""
+    return [json.loads(line) for line in body.decode().splitlines()]
 
 
 @pytest.fixture
@@ -562,3 +591,107 @@ def test_export_cli_reshards_parquet_into_a_new_folder(exported, rows, tmp_path)
     assert front_matter(out / "README.md")[1].lstrip().startswith("> [!WARNING]")
     bad = CliRunner().invoke(app, ["export", str(out), "--data", "mcq", "--name", "x", "--license", "mit"])
     assert bad.exit_code != 0 and "NAME=PATH" in bad.output
+
+
+# ---- pushing a whole repo: one commit, a pull request, a large resumable upload ----------------------
+
+
+def test_push_can_open_a_pull_request_in_one_commit(online, small_export):
+    """Fakes the Hub's HTTP API (see FakeHub)."""
+    hub = FakeHub()
+    try:
+        url = push_folder(small_export, "crossthink-test/arc", token=TOKEN, endpoint=hub.url, create_pr=True)
+    finally:
+        hub.close()
+    assert url == f"{hub.url}/datasets/crossthink-test/arc/discussions/1"
+    commits = hub.calls("commit")  # huggingface_hub opens the PR, then commits once to refs/pr/1
+    assert len(commits) == 1 and commits[0]["path"].startswith(
+        "/api/datasets/crossthink-test/arc/commit/refs%2Fpr%2F1"
+    )
+    assert [json.loads(c["body"])["pullRequest"] for c in hub.calls("discussions") if c["body"]] == [True]
+    local = {p.relative_to(small_export).as_posix() for p in small_export.rglob("*") if p.is_file()}
+    assert set(hub.accepted[0]) == local
+
+
+@pytest.fixture
+def many_shards(tmp_path) -> Path:
+    """An exported folder of 85 files (one row per shard): above the first commit size of
+    upload_large_folder (50 files), so an interrupted upload has committed part of it."""
+    rows = [r.to_dict() for r in arc_records()]
+    folder = export_subset(
+        tmp_path / "arc_many",
+        {"records": rows, "mcq": [render(QARecord.from_dict(r), "mcq") for r in rows]},
+        card(),
+        rows_per_shard=1,
+    )
+    return folder
+
+
+def test_large_push_is_resumable_after_an_interruption(online, many_shards):
+    """Fakes the Hub's HTTP API (see FakeHub): the first push breaks after one commit; the same push
+    again uploads the rest, never a file twice, and the two pushes together hold every file."""
+    files = {p.relative_to(many_shards).as_posix() for p in many_shards.rglob("*") if p.is_file()}
+    assert len(files) > 50
+    broken = FakeHub(commits_before_failing=1)
+    try:
+        with pytest.raises(PushError, match="re-run the same command to resume"):
+            push_folder(
+                many_shards,
+                "crossthink-test/arc",
+                token=TOKEN,
+                endpoint=broken.url,
+                large=True,
+                num_workers=1,
+            )
+    finally:
+        broken.close()
+    first = [p for commit in broken.accepted for p in commit]
+    assert 0 < len(first) < len(files)
+    assert (many_shards / ".cache" / "huggingface").is_dir()  # the upload's progress, kept for the rerun
+    healthy = FakeHub()
+    try:
+        url = push_folder(
+            many_shards, "crossthink-test/arc", token=TOKEN, endpoint=healthy.url, large=True, num_workers=1
+        )
+    finally:
+        healthy.close()
+    second = [p for commit in healthy.accepted for p in commit]
+    assert url == f"{healthy.url}/datasets/crossthink-test/arc/tree/main"
+    assert not set(first) & set(second) and len(first) + len(second) == len(set(first) | set(second))
+    assert set(first) | set(second) == files  # .cache/ never uploaded
+
+
+def test_large_push_to_a_pull_request(online, small_export):
+    """Fakes the Hub's HTTP API (see FakeHub): the PR is opened, then the folder goes to refs/pr/1."""
+    hub = FakeHub()
+    try:
+        url = push_folder(
+            small_export,
+            "crossthink-test/arc",
+            token=TOKEN,
+            endpoint=hub.url,
+            large=True,
+            create_pr=True,
+            num_workers=1,
+        )
+    finally:
+        hub.close()
+    assert url.endswith("/datasets/crossthink-test/arc/discussions/1")
+    assert [json.loads(c["body"])["pullRequest"] for c in hub.calls("discussions") if c["body"]] == [True]
+    commits = [c for c in hub.calls("commit") if "/commit/" in c["path"]]
+    assert commits and all("/commit/refs%2Fpr%2F1" in c["path"] for c in commits)
+
+
+def test_push_chooses_large_upload_above_the_thresholds(monkeypatch, online, small_export):
+    from crossthink_data.hub import push
+
+    chosen = []
+    monkeypatch.setattr(push, "_push_large", lambda *args: chosen.append("large") or "url")
+    hub = FakeHub()
+    try:
+        push_folder(small_export, "crossthink-test/arc", token=TOKEN, endpoint=hub.url)
+        monkeypatch.setattr(push, "LARGE_FOLDER_FILES", 3)
+        push_folder(small_export, "crossthink-test/arc", token=TOKEN, endpoint=hub.url)
+    finally:
+        hub.close()
+    assert chosen == ["large"] and len(hub.calls("commit")) == 1
