@@ -1,6 +1,6 @@
 """The miner's CPU job submitted as a real Slurm job array (one-node cluster started by the test).
 
-munged, slurmctld and slurmd run for real (tests/slurm_cluster.py); datatrove's
+munged, slurmctld and slurmd run for real (tests/helpers/slurm_cluster.py); datatrove's
 SlurmPipelineExecutor pickles the pipeline, writes the sbatch script and submits the array; each
 array task runs ``launch_pickled_pipeline`` from this repo's venv. The output must equal a local
 run over the same real WARC files.

@@ -19,8 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from crossthink_data.hub import ExportError, ParquetSelection, RepoConfig, export_repo
+from tests.helpers.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 # a smaller demo: no mining pages, two blends
 ARGS = ["build", "demo", "--set", "mine=null", "--set", "blends=[crossthink, mcq_2to1]"]
 DRIVER = """
