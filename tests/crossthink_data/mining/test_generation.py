@@ -404,33 +404,25 @@ def test_resuming_with_another_chunk_size_is_refused(tmp_path):
         build_executors(cfg, "generate")
 
 
-def test_demo_labels_pages_then_generates_when_an_endpoint_is_set(tmp_path, monkeypatch, capsys):
-    from crossthink_data.mining import demo
+@pytest.mark.slow
+def test_demo_generates_syn_qa_when_an_endpoint_is_set(tmp_path, monkeypatch):
+    """`crossthink-data demo` with CROSSTHINK_ENDPOINT: the 16 shipped pages are sent once each and the
+    parsed Syn-QA lands in the repo as syn_qa configs (recorded replies: 20 records, 19 open rows)."""
+    from datasets import load_dataset
+    from typer.testing import CliRunner
 
-    monkeypatch.delenv("CROSSTHINK_ENDPOINT", raising=False)
-    summary = demo.run(tmp_path)
-    printed = capsys.readouterr().out
-    assert sum(summary["categories"].values()) == summary["domain_documents"] == 16
-    assert "CROSSTHINK_ENDPOINT" in printed and "records_path" not in summary
-    for category, count in summary["categories"].items():
-        assert f"{category}" in printed and str(count) in printed
+    from crossthink_data.cli import app
 
     with start_openai_server(recorded_reply) as server:
         monkeypatch.setenv("CROSSTHINK_ENDPOINT", server.base_url)
         monkeypatch.setenv("CROSSTHINK_MODEL", "Qwen/Qwen2.5-72B-Instruct")
         monkeypatch.setenv("CROSSTHINK_API_KEY", server.api_key)
-        summary = demo.run(tmp_path)  # the labelled pages are reused: the CPU job is complete
-    assert len(server.chat_requests) == 16
-    assert summary["records_rows"] == 20
-    assert pq.read_table(summary["records_path"]).num_rows == 20
-    assert pq.read_table(summary["templated_paths"]["open"]).num_rows == 19
-
-    # make demo folds the generated Syn-QA into the demo datasets as a Hub folder.
-    from datasets import load_dataset
-
-    from crossthink_data.demo import export_syn_qa
-
-    folder = export_syn_qa(tmp_path, summary)
-    mcq = load_dataset(str(folder), "mcq", split="train")
-    assert set(mcq["source"]) == {"syn_qa"} and set(mcq["kind"]) == {"mcq"}
-    assert load_dataset(str(folder), "open", split="train").num_rows == 19
+        result = CliRunner().invoke(app, ["demo", "--output", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert len(server.chat_requests) == 16
+    repo = tmp_path / "crossthink"
+    records = load_dataset(str(repo), "syn_qa-records", split="train")
+    assert set(records["source"]) == {"syn_qa"} and records.num_rows == 20
+    mcq = load_dataset(str(repo), "syn_qa-mcq", split="train")
+    assert set(mcq["source"]) == {"syn_qa"} and set(mcq["kind"]) == {"mcq"} and mcq.num_rows == 20
+    assert load_dataset(str(repo), "syn_qa-open", split="train").num_rows == 19
