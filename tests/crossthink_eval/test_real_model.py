@@ -64,8 +64,6 @@ def test_transformers_and_endpoint_backends_answer_the_same_rows_alike(
 
     assert len(local) == ROWS and local.keys() == served.keys() == llama.keys()  # the same prompts
     assert all(local.values()) and all(served.values()) and all(llama.values())
-    # the prompt reached the model whole (lighteval 0.13 cut it to max_new_tokens tokens: see run.py)
-    assert all("Question:" in query for query in local)
     same = sum(local[q] == served[q] for q in local)
     same_llama = sum(local[q] == llama[q] for q in local)
     same_first_line = sum(local[q].splitlines()[0] == llama[q].splitlines()[0] for q in local)
@@ -75,4 +73,6 @@ def test_transformers_and_endpoint_backends_answer_the_same_rows_alike(
             f"transformers serve {same}/{ROWS}; llama-cpp server {same_llama}/{ROWS} "
             f"(first line {same_first_line}/{ROWS})"
         )
-    assert same >= ROWS - 1  # the same weights and kernels: greedy responses agree
+    # the same weights and kernels: greedy responses agree (before run.py stopped lighteval 0.13 from
+    # cutting the in-process prompts to max_new_tokens tokens, 0 of 4 did)
+    assert same >= ROWS - 1
