@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import fail
+from crossthink_data.cli.common import fail, fail_stage
 
 
 def demo(
@@ -25,10 +25,14 @@ def demo(
     With CROSSTHINK_ENDPOINT and CROSSTHINK_MODEL set, mining also generates Syn-QA on that server.
     """
     from crossthink_data.demo import run_demo
+    from crossthink_data.executors import StageFailed
 
     if only not in (None, "mining", "curation"):
         fail(f"--only takes 'mining' or 'curation', not {only!r}")
-    run_demo(output, work_dir, only)
+    try:
+        run_demo(output, work_dir, only)
+    except StageFailed as err:  # generation against CROSSTHINK_ENDPOINT failed: one line, exit 1 or 3
+        fail_stage(err)
 
 
 def register(app: typer.Typer) -> None:
