@@ -68,10 +68,11 @@ def labelled_pages(out: Path) -> Path:
 
 
 def invoke(args: list[str]):
-    """The command in-process, as a user runs it; then loguru back on the real stderr (datatrove
-    re-adds its console sink on whatever ``sys.stderr`` is, here the runner's, closed afterwards)."""
+    """The command in-process, as a user runs it, with loguru on the real stderr around it (datatrove
+    re-adds its console sink on whatever ``sys.stderr`` is: inside, the runner's, closed afterwards)."""
     from datatrove.utils.logging import setup_default_logger
 
+    setup_default_logger()  # an earlier in-process command may have left it on a closed stream
     try:
         return CliRunner().invoke(app, args, env=NO_ENV)
     finally:
