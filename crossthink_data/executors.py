@@ -4,6 +4,11 @@
 job array); ``stage_stats`` reads the per-task stats datatrove saved under a logging folder with
 datatrove's own :class:`~datatrove.utils.stats.PipelineStats`, so a resumed run (whose finished tasks
 were skipped) still reports every task, and a logging folder on remote storage reads the same.
+
+A step that must stop its stage for a reason one line can say (a refused request, an unreachable
+endpoint, too many failed requests) raises :class:`StageFailed`: the exception leaves the task, so
+datatrove does not write the task's completion marker and a rerun does the work; the task log and
+the console show the line without a traceback, and the CLI ends with it (``cli/common.fail``).
 """
 
 from __future__ import annotations
@@ -14,9 +19,66 @@ import os
 import sys
 from collections import Counter
 
+from datatrove.executor import LocalPipelineExecutor
+from loguru import logger
+
 from crossthink_data import storage
 
 EXECUTORS = ("local", "slurm")
+
+
+class StageFailed(Exception):
+    """A stage stopped for a reason one line explains; its task is not marked complete.
+
+    ``exit_code`` is what the command exits with: 1 when a setting must change first (a refused
+    request, a wrong URL or key), 3 when the same command may succeed later (transient failures
+    above ``--max-failed``, a server that never became ready). Pickles through process pools.
+    """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        Exception.__init__(self, message, exit_code)  # not super(): subclasses mix in datatrove errors
+        self.message = message
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _one_line(record: dict) -> None:
+    """loguru patcher: a :class:`StageFailed` logged by datatrove's executor is its line, no traceback."""
+    exception = record["exception"]
+    if exception is not None and isinstance(exception.value, StageFailed):
+        record["exception"] = None
+        record["message"] = f"stage failed: {exception.value}"
+
+
+def quiet_stage_failures() -> None:
+    """Log :class:`StageFailed` as one line in this process (idempotent; datatrove logs through loguru)."""
+    logger.configure(patcher=_one_line)
+
+
+class NamedLocalExecutor(LocalPipelineExecutor):
+    """datatrove's local executor that names a stage it skips as already complete."""
+
+    def __init__(self, *args, stage: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stage = stage
+        self.completions = storage.join(kwargs["logging_dir"], "completions")
+
+    def run(self):
+        ranks = range(self.local_rank_offset, self.local_rank_offset + self.local_tasks)
+        done = sum(map(self.is_rank_completed, ranks))
+        if done == self.local_tasks and not self.depends:
+            self._launched = True
+            logger.info(
+                f"stage {self.stage}: already complete, skipped (delete {self.completions} to redo it)"
+            )
+            return None
+        if done:
+            logger.info(
+                f"stage {self.stage}: {done} of {self.local_tasks} tasks already complete, resuming the rest"
+            )
+        return super().run()
 
 
 def make_executor(
@@ -27,6 +89,7 @@ def make_executor(
     workers: int = 1,
     job_name: str = "crossthink",
     start_method: str | None = None,
+    stage: str | None = None,
     **slurm_kwargs,
 ):
     """A datatrove executor for ``pipeline``: local processes, or a Slurm job array.
@@ -37,14 +100,22 @@ def make_executor(
         start_method: how local worker processes start; ``None`` keeps datatrove's ``forkserver``
             (safe with threads and GPUs). ``"fork"`` spares each worker re-importing the stack
             (seconds per stage on a small machine), for CPU-only stages.
+        stage: the stage's name in messages ("stage generate: already complete, skipped");
+            default: the logging folder.
         slurm_kwargs: passed to ``SlurmPipelineExecutor`` (``partition``, ``time``, ``depends``...).
     """
     logging_dir = storage.as_url(logging_dir)
+    quiet_stage_failures()
     if executor == "local":
-        from datatrove.executor import LocalPipelineExecutor
-
         start = {"start_method": start_method} if start_method else {}
-        return LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir, **start)
+        return NamedLocalExecutor(
+            pipeline,
+            tasks=tasks,
+            workers=workers,
+            logging_dir=logging_dir,
+            stage=stage or logging_dir,
+            **start,
+        )
     if executor == "slurm":
         from datatrove.executor import SlurmPipelineExecutor
 

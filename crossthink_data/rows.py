@@ -180,6 +180,15 @@ def count_rows(path: str) -> int:
     return total
 
 
+def task_row_count(folder: str, rank: int = 0, world_size: int = 1, limit: int = -1) -> int:
+    """Rows a datatrove reader of ``folder`` gives task ``rank`` of ``world_size`` (for "n of N" progress).
+
+    datatrove deals the sorted files to tasks (``files[rank::world_size]``); ``limit`` is per task.
+    """
+    total = sum(count_rows(file) for file in row_files(folder)[rank::world_size])
+    return min(total, limit) if limit >= 0 else total
+
+
 def options_of(metadata: dict[str, Any]) -> list[str]:
     options = metadata.get("options")
     return [str(o) for o in options] if options is not None else []

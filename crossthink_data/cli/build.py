@@ -48,7 +48,7 @@ def build(
     from crossthink_data import storage
     from crossthink_data.config import ConfigError
     from crossthink_data.curation.build import BuildConfig, BuildError, default_work_dir, run_build
-    from crossthink_data.executors import datatrove_logs_to
+    from crossthink_data.executors import StageFailed, datatrove_logs_to
     from crossthink_data.recipes import recipe_location
 
     try:
@@ -74,6 +74,8 @@ def build(
     try:
         with datatrove_logs_to(log):
             run_build(config)
+    except StageFailed as err:  # a model-calling stage (mine generate, difficulty) failed: its exit code
+        fail(f"{err} (details in {log})", err.exit_code)
     except (BuildError, ConfigError, FileNotFoundError, ValueError) as err:
         fail(f"{err} (details in {log})")
     typer.echo(f"wrote the dataset repo {config.output}")

@@ -49,6 +49,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def fail_stage(err: Exception) -> NoReturn:
+    """Ends the command for a :class:`~crossthink_data.executors.StageFailed` (its line and exit code)."""
+    fail(str(err), getattr(err, "exit_code", 1))
+
+
 def print_panel(title: str, text: str) -> None:
     from rich.console import Console
     from rich.panel import Panel

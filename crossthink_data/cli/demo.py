@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from crossthink_data.cli.common import fail_stage
+
 
 def demo(
     output: Annotated[
@@ -22,8 +24,12 @@ def demo(
     Syn-QA on that server.
     """
     from crossthink_data.demo import run_demo
+    from crossthink_data.executors import StageFailed
 
-    run_demo(output, work_dir)
+    try:
+        run_demo(output, work_dir)
+    except StageFailed as err:  # generation against CROSSTHINK_ENDPOINT failed: one line, exit 1 or 3
+        fail_stage(err)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from crossthink_data.cli import generation_options as gen
-from crossthink_data.cli.common import ConfigFile, Tasks, fail, print_panel
+from crossthink_data.cli.common import ConfigFile, Tasks, fail, fail_stage, print_panel
 
 
 def difficulty(
@@ -28,10 +28,12 @@ def difficulty(
     request_timeout: gen.RequestTimeout = 600.0,
     max_attempts: gen.MaxAttempts = 4,
     max_concurrent: gen.MaxConcurrent = 64,
+    max_failed: gen.MaxFailed = 0.05,
     temperature: gen.Temperature = 1.0,
     max_tokens: gen.MaxTokens = 4096,
     tp: gen.Tp = 1,
     api_key_env: gen.OldApiKeyEnv = None,
+    limit: Annotated[int, typer.Option(help="Rows per task, for trials (-1: all).")] = -1,
     tasks: Tasks = 1,
     config: ConfigFile = None,
 ) -> None:
@@ -39,8 +41,13 @@ def difficulty(
 
     Example: crossthink-data difficulty -i dedup/data -o hard/ --model Qwen/Qwen2.5-7B-Instruct
     --endpoint-url http://localhost:8000/v1 --max-pass-rate 0
+
+    Exit codes: 0 done; 1 a setting must change (refused request, wrong URL, key or model);
+    3 the same command may succeed later (more than --max-failed requests failed, or the endpoint
+    never became ready); a rerun sends only the missing requests.
     """
     from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
+    from crossthink_data.executors import StageFailed
 
     generation = gen.generation_settings(
         model=model,
@@ -50,6 +57,7 @@ def difficulty(
         request_timeout=request_timeout,
         max_attempts=max_attempts,
         max_concurrent=max_concurrent,
+        max_failed=max_failed,
         temperature=temperature,
         max_tokens=max_tokens,
         tp=tp,
@@ -59,7 +67,10 @@ def difficulty(
         settings = DifficultySettings(generation, samples=samples, max_pass_rate=max_pass_rate)
     except ValueError as err:
         fail(str(err))
-    report = score_difficulty(input, output, settings, tasks=tasks)
+    try:
+        report = score_difficulty(input, output, settings, tasks=tasks, limit=limit)
+    except StageFailed as err:
+        fail_stage(err)
     print_panel("difficulty", report.to_json())
 
 

@@ -52,6 +52,22 @@ MaxAttempts = Annotated[
     typer.Option(help="Tries per request (endpoint) before its failure is recorded.", rich_help_panel=PANEL),
 ]
 MaxConcurrent = Annotated[int, typer.Option(help="Requests in flight per task.", rich_help_panel=PANEL)]
+MaxFailed = Annotated[
+    float,
+    typer.Option(
+        help="Share of requests (0-1) that may fail after their retries, recorded per row; above it "
+        "the command exits 3 and a rerun sends only the failed requests.",
+        rich_help_panel=PANEL,
+    ),
+]
+ResponseFormat = Annotated[
+    str,
+    typer.Option(
+        help="Constrain replies to the Syn-QA JSON schema: none, openai (OpenAI, vLLM) or llama-cpp "
+        "(llama.cpp's server).",
+        rich_help_panel=PANEL,
+    ),
+]
 Temperature = Annotated[float, typer.Option(help="Sampling temperature.", rich_help_panel=PANEL)]
 MaxTokens = Annotated[int, typer.Option(help="Token cap per reply.", rich_help_panel=PANEL)]
 Tp = Annotated[int, typer.Option(help="vLLM tensor-parallel size.", rich_help_panel=PANEL)]
@@ -79,9 +95,11 @@ def generation_settings(
     request_timeout: float,
     max_attempts: int,
     max_concurrent: int,
+    max_failed: float,
     temperature: float,
     max_tokens: int,
     tp: int,
+    response_format: str = "none",
     old_endpoint: str | None = None,
     old_api_key_env: str | None = None,
 ) -> GenerationSettings:
@@ -104,8 +122,10 @@ def generation_settings(
             request_timeout=request_timeout,
             max_attempts=max_attempts,
             max_concurrent=max_concurrent,
+            max_failed=max_failed,
             temperature=temperature,
             max_tokens=max_tokens,
+            response_format=response_format,
             tp=tp,
             **extra,
         )

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from crossthink_data.cli import generation_options as gen
-from crossthink_data.cli.common import ConfigFile, Workers, fail, split_list
+from crossthink_data.cli.common import ConfigFile, Workers, fail, fail_stage, split_list
 
 
 def mine(
@@ -62,8 +62,10 @@ def mine(
     request_timeout: gen.RequestTimeout = 600.0,
     max_attempts: gen.MaxAttempts = 4,
     max_concurrent: gen.MaxConcurrent = 64,
+    max_failed: gen.MaxFailed = 0.05,
     temperature: gen.Temperature = 0.6,
     max_tokens: gen.MaxTokens = 2048,
+    response_format: gen.ResponseFormat = "none",
     tp: gen.Tp = 1,
     endpoint: gen.OldEndpoint = None,
     questions_per_doc: Annotated[int, typer.Option(help="Questions asked per document.")] = 3,
@@ -81,10 +83,15 @@ def mine(
     """Mine Common Crawl: WARC -> extract -> filter -> domain -> generate -> parse (datatrove).
 
     Example: crossthink-data mine -i crossthink_data/demo_data/common_crawl -o out/mine --until domain
+
+    Exit codes: 0 done; 1 a setting must change (refused request, wrong URL, key or model);
+    3 the same command may succeed later (more than --max-failed requests failed, or the endpoint
+    never became ready); a rerun sends only the missing requests.
     """
     from rich.console import Console
 
     from crossthink_data import storage
+    from crossthink_data.executors import StageFailed
     from crossthink_data.mining.pipeline import MinerConfig, common_crawl_paths, run_miner
     from crossthink_data.mining.warc import WarcInputError
 
@@ -112,8 +119,10 @@ def mine(
             request_timeout=request_timeout,
             max_attempts=max_attempts,
             max_concurrent=max_concurrent,
+            max_failed=max_failed,
             temperature=temperature,
             max_tokens=max_tokens,
+            response_format=response_format,
             tp=tp,
             old_endpoint=endpoint,
         ),
@@ -144,6 +153,8 @@ def mine(
         )
     except WarcInputError as err:
         fail(str(err))
+    except StageFailed as err:  # a refused request, an unusable endpoint, too many failed requests
+        fail_stage(err)
     Console().print(result)
 
 

@@ -158,6 +158,20 @@ def _to_item(row: dict[str, Any] | list[str], benchmark: str, task: str) -> Benc
     return BenchmarkItem(benchmark, task, question, query, gold, content)
 
 
+def _fresh_task_module(custom_tasks: str | None) -> None:
+    """Re-imports a custom-tasks module already imported in this process.
+
+    lighteval imports ``--custom-tasks`` by module name, and a task module builds its configs (data
+    folders included, e.g. ``CROSSTHINK_EVAL_DATA_DIR``) at import: a second decontamination in the
+    same process with other settings would otherwise index the first one's benchmarks.
+    """
+    import importlib
+    import sys
+
+    if custom_tasks and custom_tasks in sys.modules:
+        importlib.reload(sys.modules[custom_tasks])
+
+
 def lighteval_items(tasks: list[str], custom_tasks: str | None = None) -> Iterator[BenchmarkItem]:
     """Every evaluation doc of lighteval tasks (``math_500``, ``mmlu_pro|0``, or custom tasks such
     as ``crossthink_agieval`` with ``custom_tasks="crossthink_eval.crossthink_tasks"``).
@@ -170,6 +184,7 @@ def lighteval_items(tasks: list[str], custom_tasks: str | None = None) -> Iterat
     from lighteval.tasks.registry import Registry
 
     specs = ",".join(t if "|" in t else f"{t}|0" for t in tasks)
+    _fresh_task_module(custom_tasks)
     loaded = Registry(tasks=specs, custom_tasks=str(custom_tasks) if custom_tasks else None).load_tasks()
     LightevalTask.load_datasets(loaded)
     for name, task in loaded.items():

@@ -11,8 +11,16 @@ time bounds off the event loop), and store ``pass_rate``, ``difficulty_model`` a
 
 Two datatrove stages: the InferenceRunner (a terminal step; chunked and checkpointed, so a killed
 run resumes) writes ``scored/``; a filter stage reads it and writes ``data/`` and ``removed/``.
-Rows whose samples all failed to generate keep ``pass_rate = null`` and are kept (unknown
-difficulty is not easy); the report counts them.
+``scored/`` also keeps, per row, how many samples had the right format
+(:func:`~crossthink_data.answers.check_format`) and the first response, so the report can tell
+"wrong answer" from "ignored the format" and show what the model wrote.
+
+Failures fail (:mod:`crossthink_data.inference`): an endpoint that is not usable or a refused
+request stops sampling at once; samples that fail after their retries are left out of the row's
+pass rate (``difficulty_samples`` says how many counted; a row whose samples all failed keeps
+``pass_rate = null`` and is kept: unknown difficulty is not easy), and when more than
+``generation.max_failed`` of the requests failed, sampling raises and is not marked complete: the
+rerun sends only the failed samples again.
 """
 
 from __future__ import annotations
@@ -20,10 +28,13 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
+import pyarrow as pa
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
+from datatrove.pipeline.inference.types import InferenceError
 
 from crossthink_data import storage
 from crossthink_data.inference import GenerationSettings
@@ -33,7 +44,13 @@ from crossthink_data.rows import (
     input_schema,
     make_reader,
     make_writer,
+    task_row_count,
 )
+
+# scored/ only (data/ keeps the curation fields): what the report reads about the samples
+SAMPLE_FIELDS = {"difficulty_format_ok": pa.int32(), "difficulty_response": pa.string()}
+REPORT_RESPONSES = 5  # responses kept in report.json (the first rows')
+RESPONSE_CHARS = 2000
 
 
 @dataclass
@@ -56,6 +73,10 @@ class DifficultySettings:
             raise ValueError(f"samples must be at least 1, got {self.samples}")
         if self.max_pass_rate is not None and not 0.0 <= self.max_pass_rate <= 1.0:
             raise ValueError(f"max_pass_rate must be within [0, 1], got {self.max_pass_rate}")
+        if self.generation.response_format != "none":
+            raise ValueError(
+                "response_format constrains Syn-QA replies (mine); difficulty samples free answers"
+            )
         self.generation.check_server()
 
     @property
@@ -88,8 +109,8 @@ async def difficulty_rollout(
     model: str = "",
     template: str = "open",
 ) -> dict[str, Any]:
-    """k generations for one row, each scored; never raises (a failed sample is counted instead)."""
-    from crossthink_data.answers import score
+    """k generations for one row, each scored; a failed sample is counted, a stopped run raises."""
+    from crossthink_data.answers import check_format, score
 
     try:
         prompt, gold, kind, options = prompt_and_gold(document, template)
@@ -97,12 +118,13 @@ async def difficulty_rollout(
         return {"pass_rate": None, "samples": 0, "errors": samples, "model": model, "error": str(err)[:300]}
     base = {"messages": prompt, **(generation_params or {})}
 
-    async def one(sample: int) -> str | BaseException:
+    async def one(sample: int) -> str | InferenceError:
         # A per-sample seed makes the k requests distinct (datatrove's request cache keys on the
         # payload, so identical requests would return one cached answer k times) and reproducible.
+        # Only a failed request is recorded; GenerationStopped (not usable, refused) passes through.
         try:
             return (await generate({**base, "seed": sample})).text or ""
-        except Exception as err:
+        except InferenceError as err:
             return err
 
     results = await asyncio.gather(*(one(i) for i in range(samples)))
@@ -113,6 +135,8 @@ async def difficulty_rollout(
         "pass_rate": sum(scores) / len(scores) if scores else None,
         "samples": len(scores),
         "errors": len(errors),
+        "format_ok": sum(map(check_format, texts)),
+        "response": texts[0][:RESPONSE_CHARS] if texts else None,
         "model": model,
     }
     if errors:
@@ -121,7 +145,8 @@ async def difficulty_rollout(
 
 
 def scored_row(writer, document: Document) -> dict:
-    """Writer adapter: the row plus ``pass_rate``, ``difficulty_model``, ``difficulty_samples``."""
+    """Writer adapter: the row plus ``pass_rate``, ``difficulty_model``, ``difficulty_samples``,
+    and for the report ``difficulty_format_ok`` (well-formed samples) and ``difficulty_response``."""
     meta = dict(document.metadata)
     results = meta.pop("rollout_results", None) or [{}]
     result = results[0] if isinstance(results, list) else results
@@ -130,6 +155,8 @@ def scored_row(writer, document: Document) -> dict:
         pass_rate=result.get("pass_rate"),
         difficulty_model=result.get("model"),
         difficulty_samples=result.get("samples", 0),
+        difficulty_format_ok=result.get("format_ok", 0),
+        difficulty_response=result.get("response"),
     )
     return row
 
@@ -155,7 +182,13 @@ class PassRateFilter(BaseFilter):
 
 @dataclass
 class DifficultyReport:
-    """Rows scored, kept and dropped; pass-rate histogram (tenths) over the scored rows."""
+    """Rows scored, kept and dropped; pass-rate histogram (tenths) over the scored rows.
+
+    ``format_rate``: the share of scored samples whose format is well formed (``check_format``):
+    a low pass rate with a low format rate means the model ignored the format, not the question.
+    ``failed_samples``: samples whose request failed after its retries (left out of pass rates).
+    ``responses``: the first responses (of the first rows), to read what the model wrote.
+    """
 
     model: str
     samples: int
@@ -164,7 +197,10 @@ class DifficultyReport:
     kept: int = 0
     too_easy: int = 0
     unscored: int = 0
+    failed_samples: int = 0
+    format_rate: float | None = None
     histogram: dict[str, int] = field(default_factory=dict)
+    responses: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -176,12 +212,19 @@ def score_difficulty(
     settings: DifficultySettings,
     tasks: int = 1,
     workers: int = 1,
+    limit: int = -1,
 ) -> DifficultyReport:
     """Samples, scores and filters every row under ``input_dir``; writes ``data/`` and ``report.json``.
 
     Both folders are storage URLs. datatrove's inference checkpoints must be local: they live in
     ``output_dir/checkpoints`` for a local output, else in a local scratch folder keyed by the URL
-    (:func:`crossthink_data.storage.local_scratch`), so a rerun on the same machine resumes."""
+    (:func:`crossthink_data.storage.local_scratch`), so a rerun on the same machine resumes.
+    ``limit``: rows per task, for trials (``-1``: all).
+
+    Raises:
+        StageFailed: sampling stopped (endpoint not usable, a refused request) or more than
+            ``generation.max_failed`` of its requests failed; nothing is filtered or reported.
+    """
     from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
     from crossthink_data.executors import make_executor
@@ -195,19 +238,22 @@ def score_difficulty(
             storage.join(out, "scored"),
             output_filename="${rank}_${chunk_index}.parquet",
             adapter=scored_row,
-            schema=schema,
+            schema=input_schema(input_dir, {**CURATION_FIELDS, **SAMPLE_FIELDS}),
             max_file_size=-1,
         ),
         settings.generation,
         checkpoints_dir=storage.local_scratch(out, "checkpoints"),
         records_per_chunk=settings.records_per_chunk,
         shared_context={"samples": settings.samples, "model": settings.model, "template": settings.template},
+        label="difficulty sampling",
+        total_documents=partial(task_row_count, input_dir, limit=limit),
     )
     make_executor(
-        [make_reader(input_dir), runner],
+        [make_reader(input_dir, limit=limit), runner],
         storage.join(out, "logs", "1_sample"),
         tasks=tasks,
         workers=workers,
+        stage="difficulty sampling",
     ).run()
     removed = JsonlWriter(storage.join(out, "removed"), output_filename="${rank}.jsonl", compression=None)
     make_executor(
@@ -217,6 +263,7 @@ def score_difficulty(
             make_writer(storage.join(out, "data"), schema),
         ],
         storage.join(out, "logs", "2_filter"),
+        stage="difficulty filter",
     ).run()
     report = _report(out, settings)
     storage.write_text(storage.join(out, "report.json"), report.to_json())
@@ -235,6 +282,17 @@ def _report(out: str, settings: DifficultySettings) -> DifficultyReport:
         r is not None and settings.max_pass_rate is not None and r > settings.max_pass_rate for r in rates
     )
     report.kept = report.rows_in - report.too_easy
+    names = set(scored.column_names)
+    counted = scored.column("difficulty_samples").to_pylist()
+    if "difficulty_format_ok" in names:  # scored/ written before the format rate existed: none
+        well_formed = sum(n or 0 for n in scored.column("difficulty_format_ok").to_pylist())
+        report.format_rate = well_formed / sum(n or 0 for n in counted) if any(counted) else None
+    report.failed_samples = sum(settings.samples - (n or 0) for n in counted)
+    if "difficulty_response" in names:
+        keep = ("id", "question", "ground_truth", "pass_rate", "difficulty_format_ok", "difficulty_response")
+        for row in scored.select([k for k in keep if k in names]).to_pylist():
+            if row.get("difficulty_response") is not None and len(report.responses) < REPORT_RESPONSES:
+                report.responses.append(row)
     bins: dict[str, int] = {}
     for r in rates:
         if r is not None:

@@ -32,6 +32,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crossthink_data.paper import PAPER_CITATION
+
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
@@ -46,15 +48,6 @@ BLEND_PREFIX = "blend-"
 PLACEHOLDER_NAMESPACE = "<your-hf-username>"  # replaced by the real repo id when the folder is pushed
 LICENSE_FILE = "LICENSE.md"
 
-PAPER_CITATION = """@misc{akter2025nemotroncrossthink,
-  title         = {Nemotron-CrossThink: Scaling Self-Learning beyond Math Reasoning},
-  author        = {Syeda Nahida Akter and Shrimai Prabhumoye and Matvei Novikov and Seungju Han and Ying Lin and Evelina Bakhturina and Eric Nyberg and Yejin Choi and Mostofa Patwary and Mohammad Shoeybi and Bryan Catanzaro},
-  year          = {2025},
-  eprint        = {2504.13941},
-  archivePrefix = {arXiv},
-  primaryClass  = {cs.LG},
-  url           = {https://arxiv.org/abs/2504.13941}
-}"""
 
 TAGS = ["crossthink", "reasoning", "reinforcement-learning", "verifiable-rewards", "grpo"]
 

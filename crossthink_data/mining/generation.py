@@ -4,9 +4,10 @@ The prompt asks for self-contained multiple-choice questions grounded in the doc
 JSON object, the shape :mod:`crossthink_data.mining.parse` accepts. Change the wording -> bump
 ``PROMPT_VERSION``: every record carries the version it was generated with.
 
-The rollout never raises: a request that still fails after the client's bounded retries comes
-back as ``{"ok": False, "error": ...}``, so the document is written with its failure recorded
-(datatrove drops documents whose rollouts return ``None``, and an exception kills the task).
+A request that still fails after the client's bounded retries comes back as ``{"ok": False,
+"error": ...}``, so the document is written with its failure recorded (datatrove drops documents
+whose rollouts return ``None``); the runner counts it, leaves the document out of its checkpoint
+(a rerun sends it again) and fails the task above ``max_failed``. A refused request stops the run.
 
 :func:`default_generation` holds the miner's generation defaults (the paper's generator model,
 focused sampling, room for a few questions); ``mine``'s flags show the same values.
@@ -81,13 +82,19 @@ async def generate_questions(
     generate: GenerateFunction,
     questions_per_doc: int = DEFAULT_QUESTIONS_PER_DOC,
     generation_params: dict[str, Any] | None = None,
+    response_format: dict[str, Any] | None = None,
     **_: Any,
 ) -> dict[str, Any]:
-    """InferenceRunner rollout: one request per document; the reply or the failure, never an exception.
+    """InferenceRunner rollout: one request per document; the reply or its recorded failure.
 
-    ``generation_params`` (temperature, max_tokens) come from the run's :class:`GenerationSettings`.
+    ``generation_params`` (temperature, max_tokens) come from the run's :class:`GenerationSettings`,
+    ``response_format`` (the reply's JSON schema in the server's shape) when it asks for one. A
+    request that failed after its retries is recorded; one the server refused for good
+    (:class:`~crossthink_data.inference.GenerationStopped`) passes through and stops the run.
     """
     payload = {"messages": build_messages(document, questions_per_doc), **(generation_params or {})}
+    if response_format is not None:
+        payload["response_format"] = response_format
     try:
         result = await generate(payload)
     except InferenceError as err:

@@ -5,6 +5,9 @@ fence is tolerated, nothing else). Each question needs a non-empty stem, 4 to 10
 non-empty options, one option letter as ``answer`` and a ``short_answer``. A reply that fails as
 a whole (generation error, cut off at ``max_tokens``, not JSON) is one reject; a bad question
 inside a good reply is rejected alone. Every reject names its reason, so a user can count them.
+
+:data:`REPLY_SCHEMA` states the same shape as a JSON schema, for servers that constrain their
+replies (``--response-format``); it is written from the same limits as :func:`parse_question`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,34 @@ from crossthink_data.options import OPTION_LABELS, has_duplicate_options, label_
 from crossthink_data.record import QARecord, RecordError, to_document
 
 SOURCE = "syn_qa"
+SCHEMA_NAME = "syn_qa_questions"
+_TEXT = {"type": "string", "minLength": 1}
+REPLY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "questions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "question": _TEXT,
+                    "options": {
+                        "type": "array",
+                        "items": _TEXT,
+                        "minItems": MIN_OPTIONS,
+                        "maxItems": MAX_OPTIONS,
+                    },
+                    "answer": {"type": "string", "enum": list(OPTION_LABELS[:MAX_OPTIONS])},
+                    "short_answer": _TEXT,
+                },
+                "required": ["question", "options", "answer", "short_answer"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["questions"],
+    "additionalProperties": False,
+}
 _FENCE = re.compile(r"^```(?:json|JSON)?\s*\n(?P<body>.*)\n```$", re.S)
 
 

@@ -15,7 +15,10 @@
       FilterH + template   the paper's filter H and T_MCQ / T_Open           -> DIR/parse/{mcq,open}/
 
 Dropped documents go to ``DIR/exclusions/<filter>/`` and unusable replies to ``DIR/rejects/``,
-each with ``filter_reason``. Logs, stats and completion markers are under ``DIR/logs/<stage>/``:
+each with ``filter_reason``. Generation fails loudly (:mod:`crossthink_data.inference`): a refused
+request or an unusable endpoint stops it at once, more than ``generation.max_failed`` failed
+requests fail it; either way it raises :class:`~crossthink_data.executors.StageFailed`, is not
+marked complete, the parse stages do not run, and a rerun sends only the missing requests. Logs, stats and completion markers are under ``DIR/logs/<stage>/``:
 rerunning the same command skips finished tasks and redoes unfinished ones from their start
 (generation resumes from its local checkpoints and request cache), so a killed run, rerun,
 equals an uninterrupted one.
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from datatrove.pipeline.base import PipelineStep
@@ -45,7 +49,7 @@ from crossthink_data.mining.generation import (
     default_generation,
     generate_questions,
 )
-from crossthink_data.mining.parse import ParseGenerations
+from crossthink_data.mining.parse import REPLY_SCHEMA, SCHEMA_NAME, ParseGenerations
 from crossthink_data.mining.quality import (
     DEFAULT_EXTRACT_TIMEOUT_S,
     exclusion_writer,
@@ -182,8 +186,13 @@ def generation_pipeline(cfg: MinerConfig) -> list[PipelineStep]:
         cfg.generation,
         checkpoints_dir=cfg.checkpoints("generate"),
         records_per_chunk=cfg.records_per_chunk,
-        shared_context={"questions_per_doc": cfg.questions_per_doc},
+        shared_context={
+            "questions_per_doc": cfg.questions_per_doc,
+            "response_format": cfg.generation.response_format_for(REPLY_SCHEMA, SCHEMA_NAME),
+        },
         server_log_folder=cfg.path("logs", "generate", "server"),
+        label="generate",
+        total_documents=partial(rows.task_row_count, cfg.path("domain")),
     )
     return [JsonlReader(cfg.path("domain")), runner]
 
@@ -234,7 +243,14 @@ def parse_pipeline(cfg: MinerConfig, config: str) -> list[PipelineStep]:
 
 def _executor(steps, cfg: MinerConfig, stage: str, executor: str, tasks: int, workers: int, **slurm):
     return make_executor(
-        steps, cfg.path("logs", stage), executor, tasks, workers, job_name=f"mine_{stage}", **slurm
+        steps,
+        cfg.path("logs", stage),
+        executor,
+        tasks,
+        workers,
+        job_name=f"mine_{stage}",
+        stage=stage,
+        **slurm,
     )
 
 

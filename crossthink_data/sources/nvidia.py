@@ -36,19 +36,11 @@ from typing import Any
 from crossthink_data.answers.boxes import last_boxed
 from crossthink_data.categories import mmlu_category
 from crossthink_data.options import answer_label, label_of_text, split_options
+from crossthink_data.paper import PAPER_CITATION
 from crossthink_data.record import QARecord, RecordError
 from crossthink_data.verl import record_fields
 
 from .base import SourceAdapter
-
-CROSSTHINK_CITATION = """@misc{akter2025nemotroncrossthink,
-  title={Nemotron-CrossThink: Scaling Self-Learning beyond Math Reasoning},
-  author={Syeda Nahida Akter and Shrimai Prabhumoye and Matvei Novikov and Seungju Han and Ying Lin and Evelina Bakhturina and Eric Nyberg and Yejin Choi and Mostofa Patwary and Mohammad Shoeybi and Bryan Catanzaro},
-  year={2025},
-  eprint={2504.13941},
-  archivePrefix={arXiv},
-  primaryClass={cs.LG}
-}"""
 
 
 def _field(row: dict[str, Any], nested: str, key: str, *fallbacks: str) -> str:
@@ -66,7 +58,7 @@ class _CrossThinkBase(SourceAdapter):
     hub_id = "nvidia/Nemotron-CrossThink"
     hub_config = None
     license = "cc-by-4.0"
-    citation = CROSSTHINK_CITATION
+    citation = PAPER_CITATION
 
     def to_record(self, row: dict[str, Any]) -> QARecord:
         """A row of our veRL export is rebuilt from its ``extra_info``; NVIDIA's rows are mapped."""

@@ -29,6 +29,7 @@ LEAF = {
     "config",
     "storage",
     "categories",
+    "paper",
 }
 BASE = {"rows", "executors", "steps", "inference"}
 STAGES = {"sources", "mining", "curation", "hub"}

@@ -155,7 +155,7 @@ def test_lora_run_saves_all_linear_adapter_and_merge_reloads(tiny_model_dir, tmp
             "--model_name_or_path", str(tiny_model_dir),
             "--output_dir", str(out),
             "--dataset_name", str(REPO_ROOT / "tests/data/train/crossthink_sample"),
-            "--reward_funcs", "tests.test_train_runs.length_reward",
+            "--reward_funcs", "tests.crossthink_train.test_runs.length_reward",
             "--use_peft", "true",
             "--learning_rate", "5e-2",
             "--max_steps", "3",

@@ -33,7 +33,10 @@ carrying the same prompt and ``then_fn`` afterwards (a fault that heals after N 
 ``message_text(request)`` returns the user message of a chat request.
 
 ``GET /v1/models`` lists ``model`` (auth required). Requests without ``Authorization: Bearer
-<api_key>`` get 401, like a hosted API. Pass ``api_key=None`` to accept anything.
+<api_key>`` get 401, like a hosted API. Pass ``api_key=None`` to accept anything. Any other path
+gets 404 (a base URL without its ``/v1`` probes ``/models``). ``unknown_model_status=400`` (or 404,
+as vLLM answers) refuses chat requests naming another model than ``model``, as real servers do;
+by default any model name is served, like llama.cpp's server.
 """
 
 from __future__ import annotations
@@ -135,9 +138,16 @@ def forward_to(
 class OpenAIServer:
     """A running loopback server; see :func:`start_openai_server`."""
 
-    def __init__(self, reply_fn: ReplyFn | Sequence[Reply | str], api_key: str | None, model: str) -> None:
+    def __init__(
+        self,
+        reply_fn: ReplyFn | Sequence[Reply | str],
+        api_key: str | None,
+        model: str,
+        unknown_model_status: int | None = None,
+    ) -> None:
         self.api_key = api_key
         self.model = model
+        self.unknown_model_status = unknown_model_status
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         if callable(reply_fn):
@@ -190,13 +200,19 @@ def start_openai_server(
     reply_fn: ReplyFn | Sequence[Reply | str],
     api_key: str | None = "sk-test-loopback",
     model: str = "Qwen/Qwen2.5-72B-Instruct",
+    unknown_model_status: int | None = None,
 ) -> OpenAIServer:
     """Start a loopback OpenAI-compatible server on a free port; ``stop()`` it when done."""
-    return OpenAIServer(reply_fn, api_key, model)
+    return OpenAIServer(reply_fn, api_key, model, unknown_model_status)
 
 
 def _error_body(status: int, message: str) -> bytes:
-    kind = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_error"}
+    kind = {
+        400: "invalid_request_error",
+        401: "authentication_error",
+        404: "not_found_error",
+        429: "rate_limit_error",
+    }
     error = {"message": message, "type": kind.get(status, "server_error"), "code": status}
     return json.dumps({"error": error}).encode()
 
@@ -249,6 +265,10 @@ def _handler_for(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, _error_body(404, f"no route {self.path}"))
             if not isinstance(body, dict) or "messages" not in body:
                 return self._send(400, _error_body(400, "body must be JSON with 'messages'"))
+            if server.unknown_model_status and body.get("model") != server.model:
+                status = server.unknown_model_status
+                message = f"The model `{body.get('model')}` does not exist."
+                return self._send(status, _error_body(status, message))
             reply = server.reply_for(request)
             if reply.delay_s:
                 time.sleep(reply.delay_s)

@@ -37,6 +37,7 @@ FLAGS = [
     "--request-timeout",
     "--max-attempts",
     "--max-concurrent",
+    "--max-failed",
     "--temperature",
     "--max-tokens",
     "--tp",
