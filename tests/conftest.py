@@ -98,3 +98,16 @@ def real_model_dir(tmp_path_factory) -> Path:
     from crossthink_train.real_model import build_real_model
 
     return build_real_model(tmp_path_factory.mktemp("real_model"))
+
+
+@pytest.fixture(scope="session")
+def transformers_server(real_model_dir: Path, tmp_path_factory):
+    """``transformers serve`` on :func:`real_model_dir` (refuses other model names with HTTP 400, as
+    hosted servers do; llama.cpp's answers any name), started once per session when a test asks."""
+    from crossthink_train.local_server import start_server, stop_server
+
+    server = start_server(
+        real_model_dir, "transformers", log_dir=tmp_path_factory.mktemp("transformers_serve")
+    )
+    yield server
+    stop_server(server)

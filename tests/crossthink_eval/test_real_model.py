@@ -27,17 +27,6 @@ BENCH = REPO_ROOT / "tests" / "data" / "benchmarks"
 TASK, ROWS, TOKENS = "mmlu", 4, 48
 
 
-@pytest.fixture(scope="module")
-def transformers_server(real_model_dir: Path, tmp_path_factory):
-    from crossthink_train.local_server import start_server, stop_server
-
-    server = start_server(
-        real_model_dir, "transformers", log_dir=tmp_path_factory.mktemp("transformers_serve")
-    )
-    yield server
-    stop_server(server)
-
-
 def eval_run(model: str, output: Path, *extra: str) -> dict[str, str]:
     """``crossthink_eval.run`` on the same rows; the responses by prompt."""
     env = dict(os.environ, HF_DATASETS_CACHE=str(output / "datasets_cache"), HF_HUB_OFFLINE="1")

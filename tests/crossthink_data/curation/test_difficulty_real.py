@@ -1,5 +1,7 @@
 """Difficulty sampling with a real model: SmolLM2-135M-Instruct on llama-cpp-python's server.
 
+A URL without ``/v1`` stops sampling at the readiness probe; the rerun with the right URL samples.
+
 The k samples of a question carry seeds 0..k-1 and a temperature, and a real sampling server must
 answer them differently (``transformers serve`` without ``do_sample`` in the model's generation
 config would answer k identical greedy replies: the pass rate would be 0 or 1, never between).
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
+from crossthink_data.executors import StageFailed
 from crossthink_data.inference import GenerationSettings
 from crossthink_data.rows import iter_rows
 from crossthink_data.sources import get_source
@@ -30,10 +33,18 @@ def test_k_sampled_answers_differ_and_give_pass_rates(real_proxy, test_data: Pat
     folder.mkdir()
     (folder / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rendered))
 
-    generation = GenerationSettings(
-        model=real_proxy.model, endpoint_url=real_proxy.base_url, max_tokens=48, max_concurrent=K
-    )
-    report = score_difficulty(folder, tmp_path / "out", DifficultySettings(generation, samples=K))
+    def settings(url: str) -> DifficultySettings:
+        generation = GenerationSettings(
+            model=real_proxy.model, endpoint_url=url, max_tokens=48, max_concurrent=K
+        )
+        return DifficultySettings(generation, samples=K)
+
+    # /v1 left off the URL: the real server answers the readiness probe 404 and sampling stops
+    with pytest.raises(StageFailed, match=r"answered HTTP 404.*missing /v1\?"):
+        score_difficulty(folder, tmp_path / "out", settings(real_proxy.base_url.removesuffix("/v1")))
+    assert not real_proxy.chat_requests
+    # the rerun with the right URL, into the same output, does the work
+    report = score_difficulty(folder, tmp_path / "out", settings(real_proxy.base_url))
 
     requests = real_proxy.chat_requests
     assert len(requests) == K * len(rendered) == len(real_proxy.replies)
@@ -45,7 +56,8 @@ def test_k_sampled_answers_differ_and_give_pass_rates(real_proxy, test_data: Pat
     for texts in by_prompt.values():
         assert len(texts) == K and len(set(texts)) == K, texts  # sampled, not greedy k times
     scored = list(iter_rows(str(tmp_path / "out" / "scored")))
-    assert len(scored) == len(rendered) and report.unscored == 0
+    assert len(scored) == len(rendered) and report.unscored == 0 and report.failed_samples == 0
+    assert report.format_rate is not None and 0.0 <= report.format_rate <= 1.0
     for row in scored:
         assert row["difficulty_samples"] == K
         assert row["pass_rate"] in {0.0, 1 / 3, 2 / 3, 1.0}
