@@ -10,7 +10,7 @@ TEST_SYSTEM_PACKAGES := libmagic1 slurm-wlm munge
 SYSTEM_DEPS := bash scripts/system-deps.sh
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF
 
-.PHONY: venv test test-fast demo bench eval lint clean
+.PHONY: venv test test-fast demo demo-real bench eval lint clean
 
 venv: $(STAMP)
 
@@ -44,6 +44,12 @@ demo: $(STAMP)
 	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
 	$(VENV)/bin/crossthink-data demo --output demo_output
 
+# SmolLM2-135M-Instruct on a local llama-cpp server through generation, difficulty and evaluation
+# (README "Try it with a real model on a laptop"); about 10 minutes on 2 cores.
+demo-real: $(STAMP)
+	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
+	$(VENV)/bin/crossthink-data demo --real --output demo_real_output
+
 bench: $(STAMP)
 	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
 	$(PY) -m benchmarks
@@ -60,4 +66,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf demo_output bench_output eval_results .pytest_cache
+	rm -rf demo_output demo_real_output bench_output eval_results .pytest_cache

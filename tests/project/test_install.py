@@ -173,7 +173,7 @@ def test_train_extra_does_not_pull_the_data_stack() -> None:
 # ---- a non-editable install, used from outside the checkout ----------------------------------------
 
 SKIP_WHEN_COPYING = {".git", ".venv", "build", "__pycache__", ".pytest_cache", ".ruff_cache", "tests"}
-SKIP_WHEN_COPYING |= {"demo_output", "eval_results", "bench_output"}
+SKIP_WHEN_COPYING |= {"demo_output", "demo_real_output", "eval_results", "bench_output"}
 
 EVAL_SCRIPT = """
 import crossthink_data, crossthink_eval
