@@ -56,11 +56,13 @@ class RealDemoSettings:
 
 def run_demo_real(output: str = "demo_real_output", settings: RealDemoSettings | None = None) -> Path:
     """Builds the model, starts the server, runs the three stages, prints them; returns ``output``."""
+    from crossthink_data.executors import datatrove_logs_to
     from crossthink_train.local_server import start_server, stop_server
     from crossthink_train.real_model import build_real_model, gguf_path
 
     settings = settings or RealDemoSettings()
     out = Path(output)
+    log_path = out / "demo_real.log"
     start = time.perf_counter()
     model_dir = out / "real_model"
     if not (model_dir / "config.json").exists():
@@ -71,16 +73,18 @@ def run_demo_real(output: str = "demo_real_output", settings: RealDemoSettings |
     console.print(
         f"llama-cpp server on the GGUF: {server.base_url} (pid {server.pid}, log {server.log_path})"
     )
+    console.print(f"datatrove's per-task logs go to {log_path}")
     timings = {}
     try:
-        for name, stage in (
-            ("generation", lambda: _generation(server, out / "mine", settings)),
-            ("difficulty", lambda: _difficulty(server, out / "difficulty", settings)),
-            ("evaluation", lambda: _evaluation(server, model_dir, out / "eval", settings)),
-        ):
-            began = time.perf_counter()
-            stage()
-            timings[name] = time.perf_counter() - began
+        with datatrove_logs_to(str(log_path)):
+            for name, stage in (
+                ("generation", lambda: _generation(server, out / "mine", settings)),
+                ("difficulty", lambda: _difficulty(server, out / "difficulty", settings)),
+                ("evaluation", lambda: _evaluation(server, model_dir, out / "eval", settings)),
+            ):
+                began = time.perf_counter()
+                stage()
+                timings[name] = time.perf_counter() - began
     finally:
         stop_server(server)
         console.print(f"stopped the server (pid {server.pid})")
