@@ -33,6 +33,12 @@ def demo(
     ] = False,
     difficulty_rows: Annotated[int, typer.Option(help="--real: demo rows sampled for difficulty.")] = 20,
     eval_rows: Annotated[int, typer.Option(help="--real: rows per benchmark evaluated.")] = 10,
+    eval_data_dir: Annotated[
+        str | None,
+        typer.Option(
+            help="--real: local benchmarks folder (default: the repository's samples, 6-8 rows each)."
+        ),
+    ] = None,
 ) -> None:
     """Build the CrossThink demo dataset offline from real rows and pages shipped in the package.
 
@@ -46,7 +52,9 @@ def demo(
         if real:
             from crossthink_data.demo_real import RealDemoSettings, run_demo_real
 
-            settings = RealDemoSettings(difficulty_rows=difficulty_rows, eval_rows=eval_rows)
+            settings = RealDemoSettings(
+                difficulty_rows=difficulty_rows, eval_rows=eval_rows, eval_data_dir=eval_data_dir
+            )
             if pages is not None:
                 settings.pages = pages
             run_demo_real("demo_real_output" if output == "demo_output" else output, settings)
