@@ -388,20 +388,17 @@ def run_mining(mine: dict[str, Any], work: str, tasks: int, workers: int) -> dic
 
 
 def run_blends(config: BuildConfig, pool: str, blends_dir: str, console) -> dict[str, Any]:
-    """Samples every recipe blend into ``blends_dir/<name>/data`` (skipped when fresh); the pool is
-    read once, and only when some blend must be (re)built."""
+    """Samples every recipe blend into ``blends_dir/<name>/data`` (skipped when fresh), streaming
+    the pool (:func:`crossthink_data.curation.blends.write_blend`)."""
     from crossthink_data.curation.blends import BlendSpec, write_blend
-    from crossthink_data.rows import read_table
 
-    table = None
     results = {}
     for name in config.blends:
         spec = BlendSpec.load(name)
         stage = storage.join(blends_dir, spec.name)
         settings = {"spec": asdict(spec), "commercial_only": config.commercial_only}
         if not _fresh(stage, pool, settings):
-            table = read_table(pool) if table is None else table
-            write_blend(table, spec, stage, config.commercial_only)
+            write_blend(pool, spec, stage, config.commercial_only)
         results[spec.name] = storage.read_json(storage.join(stage, "report.json"))
         console.print(f"[bold]blend-{spec.name}[/bold]: {results[spec.name]['rows']:,} rows")
     return results
