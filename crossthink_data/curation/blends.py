@@ -238,7 +238,9 @@ def blend_positions(
             keep = pc.invert(pc.is_in(pool["source"], value_set=pa.array(excluded)))
             rows = rows[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
     keys = ["id"] + (["template"] if "template" in pool.column_names else [])
-    order = pc.sort_indices(pool.select(keys).take(pa.array(rows)), [(k, "ascending") for k in keys])
+    sortable = pool.select(keys) if len(rows) == pool.num_rows else pool.select(keys).take(pa.array(rows))
+    order = pc.sort_indices(sortable, [(k, "ascending") for k in keys])
+    del sortable
     rows = rows[order.to_numpy()]
     positions = _group_positions(pool.column(spec.by).take(pa.array(rows)))
     counts = plan_counts(spec, {g: len(p) for g, p in positions.items()})
@@ -404,7 +406,7 @@ def build_blend(
     return BlendResult(spec.name, out, table.num_rows, composition(table), card.non_commercial_sources)
 
 
-BLEND_WINDOW = 25_000  # output rows held in memory at once while a blend is written
+BLEND_WINDOW = 10_000  # output rows held in memory at once while a blend is written
 
 
 def write_blend(
@@ -436,15 +438,16 @@ def write_blend(
         windows = _route_to_windows(files, schema, rows, window, scratch)
         counts = {c: Counter() for c in ("source", "domain", "template") if c in schema.names}
         licenses: dict[str, list] = {}
-        with storage.open_url(storage.join(stage_dir, "data", "blend.parquet"), "wb") as handle:
-            with pq.ParquetWriter(handle, schema) as writer:
-                for path in windows:
-                    table = pq.read_table(path)
-                    table = table.take(pc.sort_indices(table["__pos"])).drop_columns(["__pos"])
-                    writer.write_table(table)
-                    for column, counter in counts.items():
-                        counter.update(_value_counts(table[column]))
-                    _license_samples(table, licenses)
+        target = storage.join(stage_dir, "data", "blend.parquet")
+        with storage.open_url(target, "wb") as handle, pq.ParquetWriter(handle, schema) as writer:
+            for path in windows:
+                with pa.ipc.open_stream(path) as stream:
+                    table = stream.read_all()
+                table = table.take(pc.sort_indices(table["__pos"])).drop_columns(["__pos"])
+                writer.write_table(table)
+                for column, counter in counts.items():
+                    counter.update(_value_counts(table[column]))
+                _license_samples(table, licenses)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     sources = sorted(counts["source"])
@@ -477,7 +480,7 @@ def _parquet_schema(path: str) -> pa.Schema:
     return pa.schema([f for f in schema if f.name != "__index_level_0__"])
 
 
-def _pool_batches(files: list[str], schema: pa.Schema, columns: list[str] | None = None):
+def _pool_batches(files: list[str], schema: pa.Schema, columns: list[str] | None = None, rows: int = 4096):
     """The pool's rows batch by batch, conformed to ``schema`` (a file lacking a column gets nulls,
     as ``concat_tables(promote_options="default")`` does), restricted to ``columns``."""
     import pyarrow.parquet as pq
@@ -487,7 +490,7 @@ def _pool_batches(files: list[str], schema: pa.Schema, columns: list[str] | None
         with storage.open_url(path) as handle:
             parquet = pq.ParquetFile(handle)
             present = [c for c in wanted if c in parquet.schema_arrow.names]
-            for batch in parquet.iter_batches(batch_size=65_536, columns=present):
+            for batch in parquet.iter_batches(batch_size=rows, columns=present, use_threads=False):
                 table = pa.Table.from_batches([batch])
                 for name in wanted:
                     if name not in table.column_names:
@@ -498,20 +501,29 @@ def _pool_batches(files: list[str], schema: pa.Schema, columns: list[str] | None
 def _blend_index(files: list[str], schema: pa.Schema, spec: BlendSpec) -> tuple[pa.Table, pa.Table]:
     """The columns :func:`blend_positions` needs, for the rows the ``where`` filter keeps (``__row``:
     their position in the whole pool), and for sources without an adapter the ``provenance`` of their
-    first 50 such rows (their license)."""
+    first 50 such rows (their license; read in a second pass, only when there is such a source)."""
     columns = list(dict.fromkeys(["id", "template", "source", spec.by, *spec.where]))
     columns = [c for c in columns if c in schema.names]
-    with_provenance = "provenance" in schema.names
-    parts, licenses, offset = [], {}, 0
-    for table in _pool_batches(files, schema, columns + (["provenance"] if with_provenance else [])):
+    parts, offset = [], 0
+    for table in _pool_batches(files, schema, columns, rows=65_536):
         table = table.append_column("__row", pa.array(np.arange(offset, offset + len(table))))
         offset += len(table)
-        table = _apply_where(table, spec.where, spec.name)
-        if with_provenance:
-            _license_samples(table, licenses)
-            table = table.drop_columns(["provenance"])
-        parts.append(table)
-    return pa.concat_tables(parts).combine_chunks(), _samples_table(licenses)
+        parts.append(_apply_where(table, spec.where, spec.name))
+    index = pa.concat_tables(parts)
+    del parts
+    licenses: dict[str, list] = {}
+    if "provenance" in schema.names and any(
+        _adapter_license(s) is None for s in pc.unique(index["source"]).to_pylist()
+    ):
+        wanted = list(dict.fromkeys(["source", "provenance", *spec.where]))
+        for table in _pool_batches(files, schema, wanted, rows=65_536):
+            _license_samples(_apply_where(table, spec.where, spec.name), licenses)
+    return index, _samples_table(licenses)
+
+
+def _adapter_license(source: str) -> str | None:
+    adapter = _adapter(source)
+    return getattr(adapter, "license", None) if adapter is not None else None
 
 
 def _license_samples(table: pa.Table, samples: dict[str, list]) -> None:
@@ -520,9 +532,8 @@ def _license_samples(table: pa.Table, samples: dict[str, list]) -> None:
     if "provenance" not in table.column_names:
         return
     for source in pc.unique(table["source"]).to_pylist():
-        adapter = _adapter(source)
         kept = samples.setdefault(source, [])
-        if (adapter is not None and getattr(adapter, "license", None)) or len(kept) >= 50:
+        if _adapter_license(source) or len(kept) >= 50:
             continue
         rows = table.filter(pc.equal(table["source"], source)).column("provenance")
         kept += rows.slice(0, 50 - len(kept)).to_pylist()
@@ -537,14 +548,15 @@ def _route_to_windows(
     files: list[str], schema: pa.Schema, rows: np.ndarray, window: int, scratch: str
 ) -> list[str]:
     """One pass over the pool: output position ``p`` takes pool row ``rows[p]``; each drawn row is
-    appended (with ``__pos``) to the file of its window ``p // window``. Returns the window files."""
-    import pyarrow.parquet as pq
-
+    appended (with ``__pos``) to the Arrow stream file of its window ``p // window``. Streams, not
+    parquet: a parquet writer keeps every row group's metadata until it closes, and every pool batch
+    adds a row group to every window. Returns the window files."""
     by_row = np.argsort(rows, kind="stable")
     sorted_rows = rows[by_row]
-    paths = [os.path.join(scratch, f"{w:05d}.parquet") for w in range((len(rows) + window - 1) // window)]
-    writers: dict[int, pq.ParquetWriter] = {}
+    paths = [os.path.join(scratch, f"{w:05d}.arrows") for w in range((len(rows) + window - 1) // window)]
     routed = schema.append(pa.field("__pos", pa.int64()))
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
+    writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
     offset = 0
     try:
         for table in _pool_batches(files, schema):
@@ -561,7 +573,7 @@ def _route_to_windows(
             for part in np.split(order, bounds):
                 w = int(windows[part[0]])
                 if w not in writers:
-                    writers[w] = pq.ParquetWriter(paths[w], routed)
+                    writers[w] = pa.ipc.new_stream(paths[w], routed, options=options)
                 writers[w].write_table(taken.take(pa.array(part)))
     finally:
         for writer in writers.values():

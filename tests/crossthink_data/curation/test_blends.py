@@ -243,4 +243,7 @@ def test_streamed_blend_equals_the_in_memory_draw(
     assert report["counts"] == composition(expected)
     assert json.loads((tmp_path / "stage" / "report.json").read_text())["counts"] == report["counts"]
     assert report["non_commercial_sources"] == ([] if commercial_only else ["natural_reasoning"])
-    assert sorted(p.name for p in (tmp_path / "stage").iterdir()) == ["data", "report.json"]  # no scratch left
+    assert sorted(p.name for p in (tmp_path / "stage").iterdir()) == [
+        "data",
+        "report.json",
+    ]  # no scratch left
