@@ -267,6 +267,7 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
     from rich.console import Console
 
     from crossthink_data.sources import parquet_files, run_source, summary_table
+    from crossthink_data.sources.pipeline import first_reject
 
     console = Console()
     out = storage.as_url(config.output)
@@ -286,6 +287,16 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
             tasks=config.tasks,
             workers=config.workers,
         )
+        malformed = max(s.dropped.get("malformed_row", 0) for s in found)
+        if malformed:
+            first = first_reject(sources_work, source.name, found[0].config, "malformed_row")
+            console.print(
+                f"warning: source {source.name}: {malformed:,} malformed row(s) counted as rejects "
+                f"(malformed_row), the first: {first}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,  # one line, however long the path
+            )
         if not any(s.kept for s in found):
             raise BuildError(
                 f"source {source.name!r} produced no rows; see the rejects under {storage.join(sources_work, source.name)}"
