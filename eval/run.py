@@ -157,9 +157,11 @@ def _model_name_for_lighteval(model: str, run_dir: Path) -> str:
     return str(link.relative_to(run_dir))
 
 
-def _generation_parameters(max_new_tokens: int, temperature: float, stop: str | None = None) -> str:
+def _generation_parameters(max_new_tokens: int | None, temperature: float, stop: str | None = None) -> str:
+    """lighteval's ``generation_parameters`` model argument (``None``: leave the length to the tasks)."""
+    length = f"max_new_tokens:{max_new_tokens}," if max_new_tokens is not None else ""
     stop_tokens = f',stop_tokens:["{stop}"]' if stop else ""
-    return f"generation_parameters={{max_new_tokens:{max_new_tokens},temperature:{temperature}{stop_tokens}}}"
+    return f"generation_parameters={{{length}temperature:{temperature}{stop_tokens}}}"
 
 
 def is_loopback(url: str) -> bool:
@@ -239,6 +241,10 @@ def plan_run(args: RunSettings) -> RunPlan:
         env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     if args.backend == "accelerate":
         device = args.device or _default_device()
+        # lighteval 0.13's transformers backend truncates every prompt to max_new_tokens tokens when
+        # max_new_tokens is a generation parameter (its context budget becomes that number); the
+        # tasks' generation_size (CROSSTHINK_EVAL_MAX_NEW_TOKENS, set above) caps the length instead.
+        gen = _generation_parameters(None, args.temperature)
         model_args = f"model_name={model_name},device={device},batch_size={args.batch_size},cache_dir={cache_dir},{gen}"
         command = [args.lighteval, "accelerate", model_args]
     elif args.backend == "vllm":

@@ -64,3 +64,50 @@ def demo_build(tmp_path_factory) -> dict:
     result = CliRunner().invoke(app, ["demo", "--output", str(output)])
     assert result.exit_code == 0, result.output
     return {"repo": output / "crossthink", "work": output / "_work" / "crossthink", "printed": result.output}
+
+
+@pytest.fixture(scope="session")
+def real_server(tmp_path_factory):
+    """llama-cpp-python's server on SmolLM2-135M-Instruct's GGUF (the `real-model` extra), started
+    once per session for the tests marked ``realmodel`` and stopped by PID at the end."""
+    from crossthink_train.local_server import start_server, stop_server
+    from crossthink_train.real_model import gguf_path
+
+    server = start_server(gguf_path(), "llama-cpp", log_dir=tmp_path_factory.mktemp("real_server"))
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture
+def real_proxy(real_server):
+    """A counting proxy in front of :func:`real_server`: ``chat_requests`` lists what this test sent,
+    ``replies`` (request, the model's chat-completion JSON) pairs in the order they were answered."""
+    from tests.helpers.openai_server import forward_to, start_openai_server
+
+    replies: list = []
+    relay = forward_to(real_server.base_url, replies)
+    with start_openai_server(relay, api_key=None, model=real_server.model) as proxy:
+        proxy.replies = replies
+        yield proxy
+
+
+@pytest.fixture(scope="session")
+def real_model_dir(tmp_path_factory) -> Path:
+    """SmolLM2-135M-Instruct as a transformers folder (``crossthink-train real-model``), built once
+    per session, only when a test asks for it (about 10 s, 538 MB)."""
+    from crossthink_train.real_model import build_real_model
+
+    return build_real_model(tmp_path_factory.mktemp("real_model"))
+
+
+@pytest.fixture(scope="session")
+def transformers_server(real_model_dir: Path, tmp_path_factory):
+    """``transformers serve`` on :func:`real_model_dir` (refuses other model names with HTTP 400, as
+    hosted servers do; llama.cpp's answers any name), started once per session when a test asks."""
+    from crossthink_train.local_server import start_server, stop_server
+
+    server = start_server(
+        real_model_dir, "transformers", log_dir=tmp_path_factory.mktemp("transformers_serve")
+    )
+    yield server
+    stop_server(server)

@@ -39,9 +39,13 @@ def sources(
         str | None,
         typer.Option(
             help="Read the source from files in its upstream layout (folder or storage URL) instead of "
-            "the Hub (one source only)."
+            "the Hub (one source only). Demo stand-ins (arc_challenge, gsm8k, agieval_math) read their "
+            "shipped rows by default."
         ),
     ] = None,
+    hub: Annotated[
+        bool, typer.Option("--hub", help="Read a demo stand-in's full upstream set from the Hub.")
+    ] = False,
     work_dir: Annotated[
         str | None,
         typer.Option(
@@ -62,22 +66,37 @@ def sources(
     from rich.console import Console
 
     from crossthink_data import storage
+    from crossthink_data.executors import datatrove_logs_to
+    from crossthink_data.sources import get_source, input_location
     from crossthink_data.sources.subsets import build_source_subset, summary_table
 
     if from_dir is not None and len(names) != 1:
         raise typer.BadParameter("--from-dir reads one source's files: give exactly one source name")
     work = work_dir or storage.join(output, "_work")
+    log = storage.join(storage.local_scratch(work, "logs"), "sources.log")
     console = Console()
     summaries = []
     for name in names:
-        console.print(f"[bold]building {name}[/bold] -> {storage.join(output, name)}")
         try:
-            summaries += build_source_subset(
-                name, output, work, from_dir, limit, split_list(configs), tasks, workers
-            )
-        except (FileNotFoundError, RuntimeError, KeyError) as err:
+            source_dir, note = input_location(name, from_dir, hub)
+        except (KeyError, ValueError) as err:
             fail(str(err).strip("'\""))
+        console.print(f"[bold]building {name}[/bold] -> {storage.join(output, name)}: {note}")
+        try:
+            with datatrove_logs_to(log):
+                summaries += build_source_subset(
+                    name, output, work, source_dir, limit, split_list(configs), tasks, workers
+                )
+        except ConnectionError as err:  # datasets: the Hub is unreachable (offline, DNS, proxy)
+            hub_id = get_source(name).hub_id
+            fail(
+                f"{name}: cannot reach the Hub dataset {hub_id} ({err}); pass --from-dir with a local "
+                f"copy in its upstream layout (details in {log})"
+            )
+        except (FileNotFoundError, RuntimeError, KeyError, ValueError) as err:
+            fail(f"{str(err).strip(chr(39) + chr(34))} (details in {log})")
     console.print(summary_table(summaries))
+    console.print(f"datatrove's per-task logs: {log}")
 
 
 def register(app: typer.Typer) -> None:

@@ -323,7 +323,8 @@ def stage_stats(cfg: MinerConfig, stage: str = "cpu") -> dict[str, int]:
 
 
 def summarize(cfg: MinerConfig, until: str) -> dict[str, Any]:
-    """Counts a user wants after a run: documents per stage, categories, records and rejects."""
+    """Counts a user wants after a run: documents per stage, categories, records, rejects (unusable
+    replies) and, per template, filter H's drops by rule."""
     summary: dict[str, Any] = {"output": cfg.output}
     for stage in CPU_STAGES[: CPU_STAGES.index(min(until, "domain", key=STAGES.index)) + 1]:
         summary[f"{stage}_documents"] = len(read_jsonl_folder(cfg.path(stage)))
@@ -345,4 +346,16 @@ def summarize(cfg: MinerConfig, until: str) -> dict[str, Any]:
                 ).items()
             )
         )
+        summary["filter_h_drops"] = {
+            config: dict(
+                sorted(
+                    Counter(
+                        r["metadata"]["filter_reason"]
+                        for r in read_jsonl_folder(cfg.path("rejects", f"filter_h_{config}"))
+                    ).items()
+                )
+            )
+            for config in PARSE_CONFIGS
+            if config != "records"
+        }
     return summary

@@ -60,6 +60,26 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def input_location(name: str, from_dir: str | None = None, hub: bool = False) -> tuple[str | None, str]:
+    """Where ``crossthink-data sources`` reads ``name`` from, and a one-line note saying so.
+
+    ``from_dir`` wins; else a demo stand-in reads the rows shipped in ``demo_data/`` (the README
+    calls them local files; going to the Hub offline costs retries and a traceback) unless ``hub``
+    asks for its full upstream set; else the adapter's Hub dataset (``None``).
+    """
+    adapter = get_source(name)
+    if from_dir is not None:
+        return from_dir, f"reading files under {from_dir}"
+    if name in DEMO_SOURCES and not hub:
+        return str(DEMO_SOURCES[name]), (
+            f"reading the demo rows shipped in {DEMO_SOURCES[name]} "
+            f"(--from-dir DIR reads a full copy{', --hub the Hub' if adapter.hub_id else ''})"
+        )
+    if adapter.hub_id is None:
+        raise ValueError(f"source {name!r} has no Hub dataset: pass --from-dir with its files")
+    return None, f"reading {adapter.hub_id} from the Hub"
+
+
 def get_source(name: str) -> SourceAdapter:
     """The registered adapter called ``name``; KeyError listing the known names otherwise."""
     try:
@@ -81,4 +101,5 @@ __all__ = [
     "SourceAdapter",
     "TableAdapter",
     "get_source",
+    "input_location",
 ]

@@ -33,7 +33,7 @@ LEAF = {
 }
 BASE = {"rows", "executors", "steps", "inference"}
 STAGES = {"sources", "mining", "curation", "hub"}
-TOP = {"cli", "demo", "recipes"}
+TOP = {"cli", "demo", "demo_real", "recipes"}
 RANK = {
     **dict.fromkeys(LEAF, 0),
     **dict.fromkeys(BASE, 1),

@@ -85,6 +85,12 @@ def test_each_run_gets_its_own_cache_and_never_writes_into_the_model(tmp_path, m
 def test_backends_build_their_lighteval_commands(tmp_path):
     vllm = run.plan_run(args(tmp_path, backend="vllm"))
     assert vllm.command[1] == "vllm"
+    assert "generation_parameters={max_new_tokens:32,temperature:0.0}" in vllm.command[2]
+    local = run.plan_run(args(tmp_path, backend="accelerate", device="cpu"))
+    # no max_new_tokens: lighteval 0.13's transformers backend would cut every prompt to that many
+    # tokens; the tasks' generation_size caps the reply instead
+    assert "generation_parameters={temperature:0.0}" in local.command[2]
+    assert local.env[run.MAX_NEW_TOKENS_ENV] == "32"
     endpoint = run.plan_run(
         args(tmp_path, backend="endpoint", model="Qwen/ckpt", base_url="http://localhost:8000/v1")
     )

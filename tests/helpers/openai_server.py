@@ -27,7 +27,8 @@ API (everything a test needs):
     raw_body       bytes sent verbatim as the response body (malformed JSON, a truncated body)
     usage          token counts reported in the reply
 
-Helpers: ``faults_then(fault_or_list, then_fn)`` serves the given faults for the first requests
+Helpers: ``forward_to(base_url)`` relays every chat request to a real server (a counting proxy
+in front of a real model); ``faults_then(fault_or_list, then_fn)`` serves the given faults for the first requests
 carrying the same prompt and ``then_fn`` afterwards (a fault that heals after N retries);
 ``message_text(request)`` returns the user message of a chat request.
 
@@ -99,6 +100,37 @@ def faults_then(faults: Reply | Sequence[Reply], then: ReplyFn) -> ReplyFn:
             attempt = attempts[key]
             attempts[key] += 1
         return faults[attempt] if attempt < len(faults) else then(request)
+
+    return reply
+
+
+def forward_to(
+    base_url: str, replies: list[tuple[RecordedRequest, dict]] | None = None, timeout_s: float = 600.0
+) -> ReplyFn:
+    """A reply function that relays each chat request to a real server (``base_url`` with its
+    ``/v1``) and answers with that server's status and body, unchanged.
+
+    With it the loopback server becomes a counting proxy in front of a real model: the test reads
+    ``chat_requests`` (what was sent, how often) while the replies stay the model's own; each
+    answered request and its reply's JSON are appended to ``replies`` when given.
+    """
+    import urllib.error
+    import urllib.request
+
+    url = f"{base_url.rstrip('/')}/chat/completions"
+
+    def reply(request: RecordedRequest) -> Reply:
+        upstream = urllib.request.Request(
+            url, data=json.dumps(request.body).encode(), headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(upstream, timeout=timeout_s) as response:
+                body = response.read()
+        except urllib.error.HTTPError as err:
+            return Reply(status=err.code, raw_body=err.read())
+        if replies is not None:
+            replies.append((request, json.loads(body)))
+        return Reply(raw_body=body)
 
     return reply
 
@@ -274,6 +306,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "faults_then",
+    "forward_to",
     "message_text",
     "start_openai_server",
 ]

