@@ -266,8 +266,7 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         return {"slurm_job": submit_slurm(config)}
     from rich.console import Console
 
-    from crossthink_data.sources import parquet_files, run_source, summary_table
-    from crossthink_data.sources.pipeline import first_reject
+    from crossthink_data.sources import first_reject, parquet_files, run_source, summary_table
 
     console = Console()
     out = storage.as_url(config.output)
