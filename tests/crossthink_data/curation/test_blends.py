@@ -205,3 +205,45 @@ def test_commercial_only_blend_has_no_banner_and_loads(pool: pa.Table, tmp_path:
     counts = Counter(dataset["domain"])
     assert abs(counts["gpr"] - 2 * counts["math"]) <= 1
     assert {"prompt", "ground_truth", "template", "kind"} <= set(dataset.column_names)
+
+
+# ---------------------------------------------------------------- the build's streaming blend stage
+
+
+@pytest.mark.parametrize(
+    ("name", "commercial_only", "total"),
+    [("crossthink", False, None), ("natural", True, None), ("mcq_2to1", False, 900)],
+)
+def test_streamed_blend_equals_the_in_memory_draw(
+    pool: pa.Table, tmp_path: Path, name: str, commercial_only: bool, total: int | None
+) -> None:
+    """write_blend never loads the pool, yet writes the rows sample_blend draws from the whole table,
+    in the same order: pool split over files (one without the provenance column), windows of 7 rows."""
+    import pyarrow.parquet as pq
+
+    from crossthink_data.curation.blends import composition, write_blend
+
+    folder = tmp_path / "pool"
+    folder.mkdir()
+    shuffled = pool.take(list(reversed(range(pool.num_rows))))
+    cuts = [0, 100, 101, 350, shuffled.num_rows]
+    for i, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
+        part = shuffled.slice(lo, hi - lo)
+        pq.write_table(part.drop_columns(["provenance"]) if i == 1 else part, folder / f"{i}.parquet")
+    spec = BlendSpec.load(name)
+    if total:
+        spec.total, spec.upsample = total, True
+    report = write_blend(str(folder), spec, str(tmp_path / "stage"), commercial_only, window=7)
+
+    expected = sample_blend(pa.concat_tables([pq.read_table(folder / f"{i}.parquet") for i in range(4)],
+                                             promote_options="default"), spec, commercial_only)  # fmt: skip
+    written = pq.read_table(tmp_path / "stage" / "data" / "blend.parquet")
+    assert written.to_pylist() == expected.to_pylist()
+    assert report["rows"] == expected.num_rows == (total or expected.num_rows)
+    assert report["counts"] == composition(expected)
+    assert json.loads((tmp_path / "stage" / "report.json").read_text())["counts"] == report["counts"]
+    assert report["non_commercial_sources"] == ([] if commercial_only else ["natural_reasoning"])
+    assert sorted(p.name for p in (tmp_path / "stage").iterdir()) == [
+        "data",
+        "report.json",
+    ]  # no scratch left

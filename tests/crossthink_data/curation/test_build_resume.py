@@ -46,20 +46,18 @@ if stage in ("decont", "dedup"):
 
     executors.make_executor = make_executor
 elif stage == "blend":
-    import pyarrow.parquet as pq
-
     from crossthink_data.curation import blends
 
     calls = []
-    write_table = pq.write_table
+    write_report = blends._write_report
 
     def write(*args, **kwargs):
-        write_table(*args, **kwargs)
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == 2:  # the second blend's rows are written, its report not yet
             die()
+        write_report(*args, **kwargs)
 
-    pq.write_table = write
+    blends._write_report = write
 elif stage == "export":
     from crossthink_data.hub import export
 
@@ -174,14 +172,6 @@ def build_error(tmp_path: Path, *args: str) -> list[str]:
 
 @pytest.mark.slow
 def test_build_errors_are_one_line_and_leave_no_repo(tmp_path: Path):
-    demo_gsm8k = REPO_ROOT / "crossthink_data" / "demo_data" / "gsm8k" / "test.jsonl"
-    bad = tmp_path / "bad_gsm8k"
-    bad.mkdir()
-    (bad / "test.jsonl").write_text(
-        "".join(demo_gsm8k.read_text().splitlines(True)[:5]) + '{"question": "cut\n'
-    )
-    lines = build_error(tmp_path, "--from-dir", f"gsm8k={bad}")
-    assert len(lines) == 1 and lines[0].startswith(f"error: {bad / 'test.jsonl'}:6: not valid JSON")
     lines = build_error(tmp_path, "--from-dir", f"gsm8k={tmp_path / 'nowhere'}")
     assert len(lines) == 1 and lines[0].startswith("error: ") and "nowhere is not a directory" in lines[0]
     too_big = tmp_path / "too_big.yaml"
@@ -190,3 +180,30 @@ def test_build_errors_are_one_line_and_leave_no_repo(tmp_path: Path):
     assert (
         len(lines) == 1 and lines[0].startswith("error: blend too_big: 100000 rows") and "reuse" in lines[0]
     )
+
+
+@pytest.mark.slow
+def test_a_malformed_row_is_one_line_and_counted_in_the_card(tmp_path: Path):
+    """A JSON line cut short does not stop the build: one warning line names file:line, and the
+    card's filter-H table counts it as ``malformed_row`` for every config of that source."""
+    demo_gsm8k = REPO_ROOT / "crossthink_data" / "demo_data" / "gsm8k" / "test.jsonl"
+    rows = demo_gsm8k.read_text().splitlines(True)
+    bad = tmp_path / "bad_gsm8k"
+    bad.mkdir()
+    (bad / "test.jsonl").write_text("".join(rows[:5]) + '{"question": "cut\n' + "".join(rows[5:]))
+    output = tmp_path / "out" / "crossthink"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    command = [sys.executable, "-m", "crossthink_data.cli", *ARGS, "--output", str(output)]
+    result = subprocess.run(
+        [*command, "--from-dir", f"gsm8k={bad}"], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("warning: source gsm8k: 1 malformed row(s)")
+    assert f"{bad / 'test.jsonl'}:6: not valid JSON" in warnings[0]
+    card = (output / "README.md").read_text()
+    for config in ("records", "mcq", "open"):  # the filter-H table: source, config, rows in, kept, dropped
+        start = f"| `gsm8k` | {config} | {len(rows) + 1:,} | "
+        row = next(line for line in card.splitlines() if line.startswith(start))
+        assert "malformed_row: 1" in row, row

@@ -114,3 +114,44 @@ def test_crash_then_rerun_equals_uninterrupted_run(tmp_path, arc_run):
     assert sorted(r["id"] for r in resumed) == sorted(r["id"] for r in reference)
     assert len({r["id"] for r in resumed}) == len(resumed)
     assert summarize_stats("arc_challenge", "open", logs).kept == len(reference)
+
+
+@pytest.mark.parametrize("tasks", [1, 2])
+def test_malformed_rows_are_counted_rejects_naming_file_and_line(tmp_path: Path, tasks: int):
+    """A JSON line cut short and a line that is not an object do not stop the source: each is a
+    ``malformed_row`` reject naming file:line, the other rows keep their positions and ids."""
+    gsm8k = DEMO_SOURCES["gsm8k"] / "test.jsonl"
+    lines = gsm8k.read_text().splitlines()[:6]
+    bad = tmp_path / "gsm8k"
+    bad.mkdir()
+    (bad / "test.jsonl").write_text(
+        "\n".join([*lines[:2], '{"question": "cut', *lines[2:4], "[1, 2]", *lines[4:]]) + "\n"
+    )
+    work = tmp_path / "work"
+    summaries = {s.config: s for s in run_source("gsm8k", work, from_dir=bad, tasks=tasks, workers=tasks)}
+    for summary in summaries.values():
+        assert summary.rows_in == 8 and summary.dropped["malformed_row"] == 2
+    assert summaries["records"].kept == 6
+    rejects = read_rejects(work, "gsm8k", "records")
+    assert [(r["id"], r["metadata"]["filter_reason"]) for r in rejects] == [
+        ("gsm8k/2", "malformed_row"),
+        ("gsm8k/5", "malformed_row"),
+    ]
+    assert rejects[0]["text"].startswith(f"{bad / 'test.jsonl'}:3: not valid JSON")
+    assert rejects[1]["text"] == f"{bad / 'test.jsonl'}:6: a JSON list, not an object"
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "test.jsonl").write_text("\n".join(lines) + "\n")
+    reference = run_source("gsm8k", tmp_path / "ref", from_dir=clean)
+    assert reference[0].kept == 6  # the same six rows, with the same ids
+    assert [r["id"] for r in read_rows(work, "gsm8k", "records")] == [
+        r["id"] for r in read_rows(tmp_path / "ref", "gsm8k", "records")
+    ]
+
+
+def test_a_json_array_that_does_not_parse_stops_the_source(tmp_path: Path):
+    from crossthink_data.record import RecordError
+
+    (tmp_path / "arc_challenge_train.json").write_text((ARC / "arc_challenge_train.json").read_text()[:500])
+    with pytest.raises(RecordError, match=r"arc_challenge_train.json: not a valid JSON array"):
+        run_source("arc_challenge", tmp_path / "work", from_dir=tmp_path, configs=["records"])
