@@ -46,23 +46,10 @@ def difficulty(
     3 the same command may succeed later (more than --max-failed requests failed, or the endpoint
     never became ready); a rerun sends only the missing requests.
     """
+    generation = gen.generation_settings(locals())  # first: only the parameters are in locals()
     from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
     from crossthink_data.executors import StageFailed
 
-    generation = gen.generation_settings(
-        model=model,
-        server_type=server_type,
-        endpoint_url=endpoint_url,
-        api_key=api_key,
-        request_timeout=request_timeout,
-        max_attempts=max_attempts,
-        max_concurrent=max_concurrent,
-        max_failed=max_failed,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        tp=tp,
-        old_api_key_env=api_key_env,
-    )
     try:
         settings = DifficultySettings(generation, samples=samples, max_pass_rate=max_pass_rate)
     except ValueError as err:

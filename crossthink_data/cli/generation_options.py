@@ -1,10 +1,13 @@
 """The generation flags ``mine`` and ``difficulty`` share, declared once.
 
 Typer reads options from each command's signature, so a command lists the parameters, typed with
-these aliases (flag, help and environment variable live here), and hands them to
+these aliases (flag, help and environment variable live here), and hands its parameters to
 :func:`generation_settings`, which builds the one :class:`~crossthink_data.inference.GenerationSettings`.
-Each command writes its own defaults in its signature (the miner samples at 0.6, difficulty at
-1.0); ``tests/crossthink_data/cli/test_generation.py`` checks they equal the stage's dataclass defaults.
+The list of forwarded flags is not written out anywhere: every parameter named like a field of
+``GenerationSettings`` is forwarded (its field names are the flags, by design), so a flag added to
+a signature cannot be accepted and then dropped. Each command writes its own defaults in its
+signature (the miner samples at 0.6, difficulty at 1.0); ``tests/crossthink_data/cli/test_generation.py``
+checks they equal the stage's dataclass defaults.
 
 Old spellings stay for one release as hidden options (``mine --endpoint``, ``difficulty
 --api-key-env``): accepted, left out of ``--help``, and announced with a one-line warning.
@@ -12,7 +15,9 @@ Old spellings stay for one release as hidden options (``mine --endpoint``, ``dif
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -86,48 +91,24 @@ def _deprecated(old: str, new: str) -> None:
     typer.echo(f"warning: {old} is deprecated and will be removed; use {new}", err=True)
 
 
-def generation_settings(
-    *,
-    model: str,
-    server_type: str,
-    endpoint_url: str | None,
-    api_key: str | None,
-    request_timeout: float,
-    max_attempts: int,
-    max_concurrent: int,
-    max_failed: float,
-    temperature: float,
-    max_tokens: int,
-    tp: int,
-    response_format: str = "none",
-    old_endpoint: str | None = None,
-    old_api_key_env: str | None = None,
-) -> GenerationSettings:
-    """The command's flags as one settings object; a bad value ends the command with one line."""
+def generation_settings(params: Mapping[str, Any]) -> GenerationSettings:
+    """A command's parameters (its ``locals()``) as one settings object; a bad value ends it with one line.
+
+    Every parameter named like a ``GenerationSettings`` field is forwarded; a field the command
+    does not take (``difficulty`` has no ``--response-format``) keeps the dataclass default. The
+    hidden old spellings ``endpoint`` and ``api_key_env`` are read here and announced.
+    """
     from crossthink_data.inference import GenerationSettings
 
-    extra = {}
-    if old_endpoint is not None:  # an old flag is explicit: it wins over CROSSTHINK_ENDPOINT
+    names = {f.name for f in fields(GenerationSettings)} - {"api_key_env"}  # api_key_env: an old flag
+    settings = {name: params[name] for name in names if name in params}
+    if params.get("endpoint") is not None:  # an old flag is explicit: it wins over CROSSTHINK_ENDPOINT
         _deprecated("--endpoint", "--endpoint-url")
-        endpoint_url = old_endpoint
-    if old_api_key_env is not None:  # ... and over CROSSTHINK_API_KEY
+        settings["endpoint_url"] = params["endpoint"]
+    if params.get("api_key_env") is not None:  # ... and over CROSSTHINK_API_KEY
         _deprecated("--api-key-env", "--api-key (or CROSSTHINK_API_KEY)")
-        api_key, extra["api_key_env"] = None, old_api_key_env
+        settings.update(api_key=None, api_key_env=params["api_key_env"])
     try:
-        return GenerationSettings(
-            model=model,
-            server_type=server_type,
-            endpoint_url=endpoint_url,
-            api_key=api_key,
-            request_timeout=request_timeout,
-            max_attempts=max_attempts,
-            max_concurrent=max_concurrent,
-            max_failed=max_failed,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            response_format=response_format,
-            tp=tp,
-            **extra,
-        )
+        return GenerationSettings(**settings)
     except ValueError as err:
         fail(str(err))

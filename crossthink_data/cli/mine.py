@@ -88,6 +88,7 @@ def mine(
     3 the same command may succeed later (more than --max-failed requests failed, or the endpoint
     never became ready); a rerun sends only the missing requests.
     """
+    generation = gen.generation_settings(locals())  # first: only the parameters are in locals()
     from rich.console import Console
 
     from crossthink_data import storage
@@ -111,21 +112,7 @@ def mine(
         categories=tuple(split_list(categories)),
         budget=budget,
         min_confidence=min_confidence,
-        generation=gen.generation_settings(
-            model=model,
-            server_type=server_type,
-            endpoint_url=endpoint_url,
-            api_key=api_key,
-            request_timeout=request_timeout,
-            max_attempts=max_attempts,
-            max_concurrent=max_concurrent,
-            max_failed=max_failed,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            response_format=response_format,
-            tp=tp,
-            old_endpoint=endpoint,
-        ),
+        generation=generation,
         questions_per_doc=questions_per_doc,
     )
     if domain_model:

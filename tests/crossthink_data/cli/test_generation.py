@@ -117,6 +117,76 @@ def test_mine_still_takes_the_old_endpoint_flag(tmp_path, monkeypatch):
     )
 
 
+# A value per GenerationSettings field that differs from both commands' defaults; a field added to
+# the dataclass without a value here fails the forwarding test with a KeyError, on purpose.
+NON_DEFAULT = {
+    "model": "other-model",
+    "server_type": "vllm",
+    "endpoint_url": "http://forwarded:9/v1",
+    "api_key": "sk-forwarded",
+    "api_key_env": "MY_KEY_VAR",
+    "request_timeout": 7.5,
+    "max_attempts": 7,
+    "max_concurrent": 3,
+    "max_failed": 0.25,
+    "temperature": 0.125,
+    "max_tokens": 99,
+    "response_format": "openai",
+    "tp": 2,
+}
+GENERATION_FIELDS = [field.name for field in dataclasses.fields(GenerationSettings)]
+
+
+def _generation_params(name: str) -> list[str]:
+    """The command's parameters that are GenerationSettings fields (read from the command itself)."""
+    return [p.name for p in _command(name).params if p.name in GENERATION_FIELDS]
+
+
+FORWARDED = [(name, field) for name in ("mine", "difficulty") for field in _generation_params(name)]
+
+
+def test_the_forwarding_cases_cover_every_shared_flag():
+    """Guards the test below against an empty or shrinking parametrization."""
+    for name in ("mine", "difficulty"):
+        fields = {field for command, field in FORWARDED if command == name}
+        assert {f"--{field.replace('_', '-')}" for field in fields} >= set(FLAGS), name
+    assert ("mine", "response_format") in FORWARDED
+
+
+def _run_capturing_settings(name: str, args: list[str], tmp_path: Path, monkeypatch) -> GenerationSettings:
+    """Runs the command with its runner patched out; returns the GenerationSettings it built."""
+    import crossthink_data.curation.difficulty as curation
+    import crossthink_data.mining.pipeline as pipeline
+
+    seen: list[GenerationSettings] = []
+    monkeypatch.setattr(pipeline, "run_miner", lambda cfg, *a, **k: seen.append(cfg.generation) or {})
+
+    class Report:
+        def to_json(self) -> str:
+            return "{}"
+
+    monkeypatch.setattr(
+        curation, "score_difficulty", lambda i, o, settings, **k: seen.append(settings.generation) or Report()
+    )
+    base = ["-i", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--model", "base-model"]
+    base += ["--endpoint-url", "http://base:8000/v1"]  # difficulty checks an endpoint has its URL
+    result = CliRunner().invoke(app, [name, *base, *args], env=NO_ENV)
+    assert result.exit_code == 0, result.output
+    assert len(seen) == 1
+    return seen[0]
+
+
+@pytest.mark.parametrize(("name", "field"), FORWARDED, ids=[f"{n}-{f}" for n, f in FORWARDED])
+def test_every_generation_flag_a_command_takes_reaches_its_settings(name, field, tmp_path, monkeypatch):
+    value = NON_DEFAULT[field]
+    untouched = _run_capturing_settings(name, [], tmp_path, monkeypatch)
+    assert getattr(untouched, field) != value  # the value below is not what the command does anyway
+    monkeypatch.undo()
+    flag = f"--{field.replace('_', '-')}"
+    settings = _run_capturing_settings(name, [flag, str(value)], tmp_path, monkeypatch)
+    assert getattr(settings, field) == value
+
+
 def test_a_bad_generation_value_is_one_line_and_a_non_zero_exit(tmp_path):
     result = CliRunner().invoke(
         app,
