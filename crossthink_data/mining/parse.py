@@ -1,7 +1,10 @@
 """Strict parsing of generator replies into Syn-QA records; everything else becomes a reject.
 
 A reply must be one JSON object ``{"questions": [...]}`` (a single surrounding markdown code
-fence is tolerated, nothing else). Each question needs a non-empty stem, 4 to 10 distinct
+fence is tolerated, nothing else). Raw tabs and line breaks inside its strings are read as their
+escaped forms (llama.cpp's server passes them through from the model; strict JSON refuses them);
+any other control character, raw or escaped, makes its question unreadable (the same characters
+filter H calls garbled). Each question needs a non-empty stem, 4 to 10 distinct
 non-empty options, one option letter as ``answer`` and a ``short_answer``. A reply that fails as
 a whole (generation error, cut off at ``max_tokens``, not JSON) is one reject; a bad question
 inside a good reply is rejected alone. Every reject names its reason, so a user can count them.
@@ -22,6 +25,7 @@ from datatrove.data import Document, DocumentsPipeline
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from crossthink_data.filters import CONTROL_OR_REPLACEMENT
 from crossthink_data.mining.generation import MAX_OPTIONS, MIN_OPTIONS
 from crossthink_data.options import OPTION_LABELS, has_duplicate_options, label_within
 from crossthink_data.record import QARecord, RecordError, to_document
@@ -56,6 +60,7 @@ REPLY_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 _FENCE = re.compile(r"^```(?:json|JSON)?\s*\n(?P<body>.*)\n```$", re.S)
+_UNREADABLE = re.compile(CONTROL_OR_REPLACEMENT)  # tab, line feed and carriage return are not in it
 
 
 @dataclass
@@ -93,6 +98,10 @@ def parse_question(item: Any) -> tuple[dict[str, Any] | None, Reject | None]:
         )
     if not isinstance(short_answer, str) or not short_answer.strip():
         return None, Reject("missing_short_answer", "short_answer must be a non-empty string")
+    if any(_UNREADABLE.search(text) for text in (question, *options, short_answer)):
+        return None, Reject(
+            "unreadable_text", "a control or replacement character (other than tab or line break)"
+        )
     fields = {
         "question": question.strip(),
         "options": [o.strip() for o in options],
@@ -110,7 +119,7 @@ def parse_reply(result: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Reje
         return [], [Reject("truncated", "reply cut off at max_tokens")]
     text = result.get("text") or ""
     try:
-        payload = json.loads(strip_fence(text))
+        payload = json.loads(strip_fence(text), strict=False)  # raw tabs/newlines in strings
     except json.JSONDecodeError as err:
         return [], [Reject("malformed_json", f"{err}: {text[:200]!r}")]
     if not isinstance(payload, dict) or not isinstance(payload.get("questions"), list):
