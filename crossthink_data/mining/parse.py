@@ -36,6 +36,8 @@ _TEXT = {"type": "string", "minLength": 1}
 REPLY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
+        # No "minItems": the prompt lets the model write no question for a page that supports none,
+        # and a constrained server would otherwise force one; the parser counts it as no_questions.
         "questions": {
             "type": "array",
             "items": {

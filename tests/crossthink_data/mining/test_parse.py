@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
 import pytest
 from datatrove.data import Document
 
-from crossthink_data.mining.parse import parse_reply, records_from_document
+from crossthink_data.mining.generation import USER_TEMPLATE
+from crossthink_data.mining.parse import REPLY_SCHEMA, parse_reply, records_from_document
 
 RAW_REPLY = (
     '{"questions": [\n'
@@ -78,3 +80,12 @@ def test_other_control_characters_make_only_their_question_unreadable(raw, where
     questions, rejects = parse_reply(_stop(text))
     assert [q["question"] for q in questions] == ["Which is even?"]
     assert [(r.reason, r.question_index) for r in rejects] == [("unreadable_text", 0)]
+
+
+def test_the_schema_allows_an_empty_list_because_the_prompt_asks_for_none_when_a_page_has_none():
+    """No ``minItems`` on ``questions``: under constrained decoding it would force the model to write
+    a question for a page the prompt tells it to skip. The parser counts the empty reply instead."""
+    assert "possibly none" in USER_TEMPLATE
+    jsonschema.validate({"questions": []}, REPLY_SCHEMA)
+    assert "minItems" not in REPLY_SCHEMA["properties"]["questions"]
+    assert [r.reason for r in parse_reply(_stop('{"questions": []}'))[1]] == ["no_questions"]
