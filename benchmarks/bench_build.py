@@ -11,9 +11,10 @@ them apart (dedup's duplicate-group rule compares numbers), so the pool is not c
 Each size runs the whole recipe (sources -> filter H -> templates -> decontamination against the
 real benchmarks -> exact + MinHash dedup -> blends ``crossthink`` and ``natural`` -> export of the
 one repo) in a fresh process (``python -m crossthink_data.cli build``, tasks=1, one core), so the
-peak RSS is that build's own: ``os.wait4``'s ``ru_maxrss``, which covers every process it waited
-for. rows/s is source rows over the build's wall time. A per-stage line shows each stage's seconds
-and the peak RSS reached by its end (a stage that raises it is where memory grows).
+peak RSS is that build's own (the highest of ``os.wait4``'s ``ru_maxrss`` and the per-stage peaks).
+rows/s is source rows over the build's wall time. A per-stage line shows each stage's seconds and
+its own peak RSS: the driver resets Linux's peak counter (``/proc/self/clear_refs``) before each
+stage and reads ``VmHWM`` after it, so a stage is charged only for what it holds itself.
 
 Targets (issue 11): rows/s at 1M >= 0.8x the 100k figure; peak RSS at 1M <= 1.5x the 100k figure.
 Sizes: ``CROSSTHINK_BENCH_BUILD_SIZES`` (comma-separated rows, default ``10000,100000``): the 1M
@@ -56,7 +57,7 @@ EXACT_REPOSTS = 0.03  # share of rows that re-post a recent row with case and sp
 NEAR_REPOSTS = 0.03  # ... with a lead-in added
 PARQUET_ROWS = 50_000  # rows per math_train parquet file (row groups of 10k)
 
-# Runs the CLI with each stage timed: prints one JSON line per stage (seconds, peak RSS so far).
+# Runs the CLI with each stage timed: prints one JSON line per stage (seconds, its own peak RSS).
 DRIVER = """
 import json, resource, sys, time
 
@@ -64,16 +65,29 @@ from crossthink_data import sources
 from crossthink_data.curation import build, decont, dedup
 
 
+def peak_kib():
+    # VmHWM: this process's peak RSS since the last reset (Linux); children count through getrusage
+    with open("/proc/self/status") as status:
+        own = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    return max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+
+
+def reset_peak():
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+
+
 def timed(module, name, label):
     inner = getattr(module, name)
 
     def wrapper(*args, **kwargs):
+        before = peak_kib()
+        reset_peak()
         start = time.perf_counter()
         try:
             return inner(*args, **kwargs)
         finally:
-            peak = max(resource.getrusage(r).ru_maxrss for r in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-            line = {"stage": label, "s": time.perf_counter() - start, "peak_kib": peak}
+            line = {"stage": label, "s": time.perf_counter() - start, "own_kib": peak_kib(), "before_kib": before}
             print("STAGE " + json.dumps(line), file=sys.__stderr__, flush=True)
 
     setattr(module, name, wrapper)
@@ -236,7 +250,8 @@ def run_one(n: int) -> dict:
         "rows": n,
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
-        "peak_mib": usage.ru_maxrss / 1024,
+        # resetting VmHWM per stage leaves wait4 the peak since the last reset: take the max of all
+        "peak_mib": max([usage.ru_maxrss] + [max(s["own_kib"], s["before_kib"]) for s in stages]) / 1024,
         "stages": stages,
         "configs": configs,
         "summary": summary,
@@ -247,7 +262,7 @@ def _stage_line(stages: list[dict]) -> str:
     merged: dict[str, list[float]] = {}
     for s in stages:  # run_source runs once per source: add them up
         seconds, peak = merged.get(s["stage"], [0.0, 0.0])
-        merged[s["stage"]] = [seconds + s["s"], max(peak, s["peak_kib"] / 1024)]
+        merged[s["stage"]] = [seconds + s["s"], max(peak, s["own_kib"] / 1024)]
     return ", ".join(f"{k} {v[0]:.1f} s (peak {v[1]:,.0f} MiB)" for k, v in merged.items())
 
 

@@ -10,6 +10,7 @@ Folders are URLs (:mod:`crossthink_data.storage`): a local path, ``file://``, ``
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -80,10 +81,8 @@ def make_reader(folder: str, limit: int = -1):
     single = files == [folder]
     root = folder.rsplit("/", 1)[0] if single else folder
     if _kind(files[0]) == "parquet":
-        from datatrove.pipeline.readers import ParquetReader
-
         pattern = storage.basename(folder) if single else "**/*.parquet"
-        return ParquetReader(root, adapter=row_adapter, glob_pattern=pattern, limit=limit)
+        return _streaming_parquet_reader()(root, adapter=row_adapter, glob_pattern=pattern, limit=limit)
     from datatrove.pipeline.readers import JsonlReader
 
     compression = "gzip" if files[0].endswith(".gz") else None
@@ -96,6 +95,32 @@ def make_reader(folder: str, limit: int = -1):
         limit=limit,
         add_file_path=False,
     )
+
+
+@functools.cache
+def _streaming_parquet_reader():
+    """datatrove's ``ParquetReader`` reading through :func:`crossthink_data.storage.parquet_file`
+    (no pre-buffering: with it, reading a file held memory in proportion to the file)."""
+    from datatrove.pipeline.readers import ParquetReader
+
+    class StreamingParquetReader(ParquetReader):
+        def read_file(self, filepath: str):
+            # datatrove 0.10.1's read_file, with the ParquetFile opened without pre-buffering
+            with self.data_folder.open(filepath, "rb") as f, storage.parquet_file(f) as parquet:
+                li = 0
+                columns = [self.text_key, self.id_key] if not self.read_metadata else None
+                for batch in parquet.iter_batches(batch_size=self.batch_size, columns=columns):
+                    documents = []
+                    with self.track_time("batch"):
+                        for line in batch.to_pylist():
+                            document = self.get_document_from_dict(line, filepath, li)
+                            if not document:
+                                continue
+                            documents.append(document)
+                            li += 1
+                    yield from documents
+
+    return StreamingParquetReader
 
 
 def input_schema(folder: str, extra: dict[str, pa.DataType] | None = None) -> pa.Schema:
@@ -142,7 +167,7 @@ def iter_rows(path: str) -> Iterator[dict[str, Any]]:
     for file in row_files(path):
         if _kind(file) == "parquet":
             with storage.open_url(file) as handle:
-                for batch in pq.ParquetFile(handle).iter_batches(batch_size=4096):
+                for batch in storage.parquet_file(handle).iter_batches(batch_size=4096):
                     yield from batch.to_pylist()
         else:
             compression = "gzip" if file.endswith(".gz") else None

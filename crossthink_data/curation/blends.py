@@ -483,12 +483,11 @@ def _parquet_schema(path: str) -> pa.Schema:
 def _pool_batches(files: list[str], schema: pa.Schema, columns: list[str] | None = None, rows: int = 4096):
     """The pool's rows batch by batch, conformed to ``schema`` (a file lacking a column gets nulls,
     as ``concat_tables(promote_options="default")`` does), restricted to ``columns``."""
-    import pyarrow.parquet as pq
 
     wanted = columns or schema.names
     for path in files:
         with storage.open_url(path) as handle:
-            parquet = pq.ParquetFile(handle)
+            parquet = storage.parquet_file(handle)
             present = [c for c in wanted if c in parquet.schema_arrow.names]
             for batch in parquet.iter_batches(batch_size=rows, columns=present, use_threads=False):
                 table = pa.Table.from_batches([batch])

@@ -459,13 +459,10 @@ def _pool_index(files: list[str]):
     """Rows per (source, template) and the distinct ids of the curated rows, from three columns only."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     counts: dict[tuple[str, str], int] = {}
     ids = []
-    for file in files:
-        with storage.open_url(file) as handle:
-            table = pq.read_table(handle, columns=["id", "source", "template"])
+    for table in _column_batches(files, ["id", "source", "template"]):
         grouped = table.group_by(["source", "template"]).aggregate([([], "count_all")])
         for source, template, n in zip(
             *(grouped[c].to_pylist() for c in ("source", "template", "count_all"))
@@ -478,13 +475,20 @@ def _pool_index(files: list[str]):
 
 def _any_id_in(files: list[str], ids) -> bool:
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
+
+    return any(
+        pc.any(pc.is_in(table["id"], value_set=ids)).as_py() for table in _column_batches(files, ["id"])
+    )
+
+
+def _column_batches(files: list[str], columns: list[str], rows: int = 65_536):
+    """``columns`` of the parquet ``files``, a table of at most ``rows`` rows at a time."""
+    import pyarrow as pa
 
     for file in files:
         with storage.open_url(file) as handle:
-            if pc.any(pc.is_in(pq.read_table(handle, columns=["id"])["id"], value_set=ids)).as_py():
-                return True
-    return False
+            for batch in storage.parquet_file(handle).iter_batches(batch_size=rows, columns=columns):
+                yield pa.Table.from_batches([batch])
 
 
 def repo_card(config: BuildConfig, summary: dict[str, Any], shown: dict[str, tuple[str, str]], default: str):

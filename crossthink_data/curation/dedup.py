@@ -18,10 +18,11 @@ Normalisation keeps numbers and math operators for the exact key ("3+4" is not "
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -41,7 +42,6 @@ from datatrove.pipeline.dedup.minhash import (
     MinhashDedupSignature,
 )
 from datatrove.pipeline.filters.base_filter import BaseFilter
-from datatrove.utils.binaryio import read_tuples_from_file
 from datatrove.utils.text import ngrams
 
 from crossthink_data import storage
@@ -189,8 +189,33 @@ class ContentMinhashSignature(MinhashDedupSignature):
         return super().run(with_content(data), rank, world_size)
 
 
+# One clustered row, as ClusterMembers writes it and choose_losers sorts it: fixed-width binary, so
+# choosing the losers of a million-row pool costs 24 bytes per clustered row, not a Python dict of
+# strings (the duplicate group is kept as a 64-bit hash: two groups of one cluster colliding is a
+# 1-in-10^19 event).
+MEMBER_DTYPE = np.dtype(
+    [("cluster", "<u4"), ("group", "<u8"), ("priority", "<u4"), ("rank", "<u4"), ("idx", "<u4")]
+)
+_CLUSTER_DTYPE = np.dtype([("doc", "<u4"), ("cluster", "<u4")])  # datatrove's ``.clusters`` tuples
+_IDX_DTYPE = np.dtype("<u4")
+_MEMBERS_BUFFER = 65_536  # members per write
+
+
+def group_hash(group: str) -> int:
+    """The duplicate group (:func:`near_duplicate_group`) as 64 bits."""
+    return int.from_bytes(hashlib.blake2b(group.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _read_array(path: str, dtype: np.dtype) -> np.ndarray:
+    """A binary file of ``dtype`` records; a missing file is an empty array."""
+    if not storage.exists(path):
+        return np.empty(0, dtype)
+    return np.frombuffer(storage.read_bytes(path), dtype=dtype)
+
+
 class ClusterMembers(PipelineStep):
-    """Writes, for every row in a MinHash cluster, its cluster, duplicate group and trust."""
+    """Writes, for every row in a MinHash cluster, its cluster, duplicate group (hashed) and trust,
+    as :data:`MEMBER_DTYPE` records in ``{rank:05d}.members``."""
 
     name = "🎯 cluster members"
     type = "🫂 - DEDUP"
@@ -202,22 +227,33 @@ class ClusterMembers(PipelineStep):
         self.trust_order = tuple(trust_order)
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        clusters = _read_pairs(storage.join(self.clusters_folder, f"{rank:06d}.clusters"))
-        with storage.open_url(
-            storage.join(self.output_folder, f"{rank:05d}.jsonl"), "wt", encoding="utf-8"
-        ) as handle:
+        # datatrove writes a task's (doc, cluster) pairs in document order: walk them beside the rows
+        clusters = _read_array(storage.join(self.clusters_folder, f"{rank:06d}.clusters"), _CLUSTER_DTYPE)
+        docs, ids, position = clusters["doc"], clusters["cluster"], 0
+        buffer = np.empty(_MEMBERS_BUFFER, MEMBER_DTYPE)
+        filled = 0
+        with storage.open_url(storage.join(self.output_folder, f"{rank:05d}.members"), "wb") as handle:
             for idx, doc in enumerate(data):
-                if idx in clusters:
-                    group = near_duplicate_group(doc)
-                    member = {
-                        "rank": rank,
-                        "idx": idx,
-                        "cluster": clusters[idx],
-                        "group": group,
-                        "priority": trust_priority(doc.metadata.get("source"), self.trust_order),
-                    }
-                    handle.write(json.dumps(member) + "\n")
-                    self.stat_update("clustered")
+                if position >= len(docs) or docs[position] != idx:
+                    continue
+                buffer[filled] = (
+                    ids[position],
+                    group_hash(near_duplicate_group(doc)),
+                    trust_priority(doc.metadata.get("source"), self.trust_order),
+                    rank,
+                    idx,
+                )
+                position, filled = position + 1, filled + 1
+                self.stat_update("clustered")
+                if filled == len(buffer):
+                    handle.write(buffer.tobytes())
+                    filled = 0
+            handle.write(buffer[:filled].tobytes())
+        if position != len(docs):
+            raise RuntimeError(
+                f"dedup: task {rank} has {len(docs)} clustered rows but its input ended after "
+                f"{position} of them: the input changed since the MinHash signatures were computed"
+            )
         return
         yield  # a generator step that consumes its input
 
@@ -230,42 +266,52 @@ class NearDuplicateFilter(BaseFilter):
     def __init__(self, losers_folder: str, exclusion_writer=None) -> None:
         super().__init__(exclusion_writer=exclusion_writer)
         self.losers_folder = losers_folder
-        self._losers: set[int] | None = None
+        self._losers: np.ndarray = np.empty(0, _IDX_DTYPE)
+        self._position = 0
         self._idx = -1
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        path = storage.join(self.losers_folder, f"{rank:05d}.json")
-        self._losers = set(storage.read_json(path)) if storage.exists(path) else set()
-        self._idx = -1
+        self._losers = _read_array(storage.join(self.losers_folder, f"{rank:05d}.losers"), _IDX_DTYPE)
+        self._position, self._idx = 0, -1
         return super().run(data, rank, world_size)
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
-        self._idx += 1
-        return (False, "near_duplicate") if self._idx in self._losers else True
-
-
-def _read_pairs(path: str) -> dict[int, int]:
-    if not storage.exists(path):
-        return {}
-    with storage.open_url(path) as handle:
-        return {doc: cluster for doc, cluster in read_tuples_from_file(handle, "2I", lines_to_buffer=1000)}
+        self._idx += 1  # losers are sorted row positions: one pointer walks them beside the rows
+        if self._position < len(self._losers) and self._losers[self._position] == self._idx:
+            self._position += 1
+            return False, "near_duplicate"
+        return True
 
 
 def choose_losers(members_folder: str, losers_folder: str) -> int:
-    """In each (cluster, template + gold) group keep the most trusted row (ties: first in input)."""
-    groups: dict[tuple[int, str], list[tuple[int, int, int]]] = defaultdict(list)
-    for path in storage.list_files(members_folder, (".jsonl",), recursive=False):
-        for m in iter_rows(path):
-            groups[(m["cluster"], m["group"])].append((-m["priority"], m["rank"], m["idx"]))
-    losers: dict[int, list[int]] = defaultdict(list)
-    for members in groups.values():
-        for _, rank, idx in sorted(members)[1:]:
-            losers[rank].append(idx)
-    for old in storage.list_files(losers_folder, (".json",), recursive=False):
+    """In each (cluster, duplicate group) keep the most trusted row (ties: first in input); writes
+    each task's losing row positions, sorted, to ``{rank:05d}.losers``. Returns how many lost."""
+    parts = [
+        _read_array(path, MEMBER_DTYPE)
+        for path in storage.list_files(members_folder, (".members",), recursive=False)
+    ]
+    members = np.concatenate(parts) if parts else np.empty(0, MEMBER_DTYPE)
+    # cluster, group, then most trusted first, then input order; the first of each run wins
+    order = np.lexsort(
+        (
+            members["idx"],
+            members["rank"],
+            -members["priority"].astype(np.int64),
+            members["group"],
+            members["cluster"],
+        )
+    )
+    members = members[order]
+    same = (members["cluster"][1:] == members["cluster"][:-1]) & (
+        members["group"][1:] == members["group"][:-1]
+    )
+    losers = members[1:][same]
+    for old in storage.list_files(losers_folder, (".losers",), recursive=False):
         storage.remove(old)
-    for rank, idxs in losers.items():
-        storage.write_text(storage.join(losers_folder, f"{rank:05d}.json"), json.dumps(sorted(idxs)))
-    return sum(len(v) for v in losers.values())
+    for rank in np.unique(losers["rank"]):
+        idxs = np.sort(losers["idx"][losers["rank"] == rank]).astype(_IDX_DTYPE)
+        storage.write_bytes(storage.join(losers_folder, f"{int(rank):05d}.losers"), idxs.tobytes())
+    return len(losers)
 
 
 @dataclass

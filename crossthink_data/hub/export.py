@@ -424,7 +424,7 @@ def _parquet_sources(
     for location in files:
         handle = storage.open_url(location)
         try:
-            parquet = pq.ParquetFile(handle)
+            parquet = storage.parquet_file(handle)
         except (pa.ArrowInvalid, OSError) as err:
             handle.close()
             raise ExportError(f"config {name!r}: {location} is not a readable parquet file: {err}") from None
