@@ -46,6 +46,7 @@ from datatrove.utils.text import ngrams
 
 from crossthink_data import storage
 from crossthink_data.curation.text import DEFAULT_NORM, word_tokenizer, words_of
+from crossthink_data.executors import StageFailed, make_executor
 from crossthink_data.rows import (
     content_text,
     count_rows,
@@ -250,7 +251,7 @@ class ClusterMembers(PipelineStep):
                     filled = 0
             handle.write(buffer[:filled].tobytes())
         if position != len(docs):
-            raise RuntimeError(
+            raise StageFailed(
                 f"dedup: task {rank} has {len(docs)} clustered rows but its input ended after "
                 f"{position} of them: the input changed since the MinHash signatures were computed"
             )
@@ -283,14 +284,32 @@ class NearDuplicateFilter(BaseFilter):
         return True
 
 
-def choose_losers(members_folder: str, losers_folder: str) -> int:
+def _records_in(folder: str, suffix: str, dtype: np.dtype) -> int:
+    sizes = storage.file_sizes(folder)
+    return sum(size // dtype.itemsize for name, size in sizes.items() if name.endswith(suffix))
+
+
+def choose_losers(members_folder: str, losers_folder: str, clusters_folder: str | None = None) -> int:
     """In each (cluster, duplicate group) keep the most trusted row (ties: first in input); writes
-    each task's losing row positions, sorted, to ``{rank:05d}.losers``. Returns how many lost."""
+    each task's losing row positions, sorted, to ``{rank:05d}.losers``. Returns how many lost.
+
+    Args:
+        clusters_folder: datatrove's cluster output; when given, every clustered row must have its
+            member record (members left by an older version, or lost, would silently keep duplicates).
+    """
     parts = [
         _read_array(path, MEMBER_DTYPE)
         for path in storage.list_files(members_folder, (".members",), recursive=False)
     ]
     members = np.concatenate(parts) if parts else np.empty(0, MEMBER_DTYPE)
+    if clusters_folder is not None:
+        clustered = _records_in(clusters_folder, ".clusters", _CLUSTER_DTYPE)
+        if clustered != len(members):
+            raise StageFailed(
+                f"dedup: {len(members):,} cluster members under {members_folder} for {clustered:,} "
+                f"clustered rows (left by an interrupted run of another version?): delete the dedup output "
+                "folder and rerun"
+            )
     # cluster, group, then most trusted first, then input order; the first of each run wins
     order = np.lexsort(
         (
@@ -338,8 +357,6 @@ def dedup(
     under ``output_dir`` (every folder any storage URL)."""
     from datatrove.pipeline.writers import JsonlWriter
 
-    from crossthink_data.executors import make_executor
-
     settings = settings or DedupSettings()
     input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
     exact_cfg = settings.exact_config()
@@ -386,7 +403,7 @@ def dedup(
                 ClusterMembers(work("mh_clusters"), work("members"), settings.trust_order),
             ],
         )
-        choose_losers(work("members"), work("losers"))
+        choose_losers(work("members"), work("losers"), work("mh_clusters"))
 
     removed_exact = JsonlWriter(
         storage.join(out, "removed", "exact"), output_filename="${rank}.jsonl", compression=None

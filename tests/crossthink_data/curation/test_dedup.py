@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from crossthink_data.curation.dedup import DedupSettings, dedup, exact_key, trust_priority
@@ -156,3 +157,53 @@ def test_minhash_signature_and_shingles_equal_datatrove(precision: int, arc_and_
         shingles = theirs.get_shingles(record.question)
         assert (ours.get_shingles(record.question) == shingles).all()
         assert ours.get_signature(shingles) == theirs.get_signature(shingles)
+
+
+def _members(folder: Path, rank: int, rows: list[tuple[int, str, int, int]]) -> None:
+    """Member records (cluster, group, priority, idx) of task ``rank``, written as ClusterMembers does."""
+    from crossthink_data.curation.dedup import MEMBER_DTYPE, group_hash
+
+    folder.mkdir(parents=True, exist_ok=True)
+    array = np.array(
+        [(cluster, group_hash(group), priority, rank, idx) for cluster, group, priority, idx in rows],
+        dtype=MEMBER_DTYPE,
+    )
+    (folder / f"{rank:05d}.members").write_bytes(array.tobytes())
+
+
+def _losers(folder: Path) -> dict[int, list[int]]:
+    return {
+        int(path.stem): np.frombuffer(path.read_bytes(), dtype="<u4").tolist()
+        for path in sorted(folder.glob("*.losers"))
+    }
+
+
+def test_choose_losers_keeps_the_most_trusted_then_the_first_of_each_group(tmp_path: Path) -> None:
+    from crossthink_data.curation.dedup import choose_losers
+
+    members = tmp_path / "members"
+    # cluster 0, group "a": ranks 0 and 1 both hold one; priority 9 at rank 1 wins over 5 and 5
+    # cluster 0, group "b": a different question in the same cluster, alone: kept
+    # cluster 1, group "a": same group text in another cluster, tie on priority: the first (rank 0, idx 3) wins
+    _members(members, 0, [(0, "a", 5, 0), (0, "b", 5, 2), (1, "a", 4, 3), (1, "a", 4, 7)])
+    _members(members, 1, [(0, "a", 9, 1), (0, "a", 5, 4), (1, "a", 4, 0)])
+
+    lost = choose_losers(str(members), str(tmp_path / "losers"))
+
+    assert lost == 4
+    assert _losers(tmp_path / "losers") == {0: [0, 7], 1: [0, 4]}
+
+
+def test_choose_losers_refuses_members_that_do_not_cover_the_clusters(tmp_path: Path) -> None:
+    from crossthink_data.curation.dedup import choose_losers
+    from crossthink_data.executors import StageFailed
+
+    clusters = tmp_path / "clusters"
+    clusters.mkdir()
+    # datatrove's cluster output: (doc, cluster) uint32 pairs, 3 clustered rows
+    (clusters / "000000.clusters").write_bytes(np.array([0, 0, 1, 0, 5, 1], dtype="<u4").tobytes())
+    _members(tmp_path / "members", 0, [(0, "a", 5, 0), (0, "a", 5, 1)])  # one row missing
+
+    with pytest.raises(StageFailed, match="2 cluster members .* for 3 clustered rows"):
+        choose_losers(str(tmp_path / "members"), str(tmp_path / "losers"), str(clusters))
+    assert not (tmp_path / "losers").exists()
