@@ -20,12 +20,12 @@ Targets (issue 11): rows/s at 1M >= 0.8x the 100k figure; peak RSS at 1M <= 1.5x
 Sizes: ``CROSSTHINK_BENCH_BUILD_SIZES`` (comma-separated rows, default ``10000,100000``): the 1M
 build took 31 minutes on this shared 2-core machine, too long for the default ``make bench``; run it
 with ``CROSSTHINK_BENCH_BUILD_SIZES=10000,100000,1000000 python -m benchmarks build``.
-Measured here (load average 4-5 from other jobs, so CPU-seconds are the steadier figure):
-10k 292 rows/s, 578 MiB; 100k 394 rows/s (928 per CPU-s), 685 MiB; 1M 539 rows/s (895 per CPU-s),
-1,041 MiB: 1M/100k rows/s 1.37x (per CPU-s 0.96x), peak RSS 1.52x. The plateau is decontamination's
-benchmark index (~580 MiB at every size); what still grows is dedup's MinHash cluster state, since
-in this pool the near duplicates grow faster than the rows (4%, 15%, 21% of the pool: variants of
-one MATH problem keep their LaTeX and numbers, so they share shingles and answers).
+Measured here (quiet machine, load average about 1): 10k 604 rows/s, 558 MiB; 100k 1,187 rows/s,
+556 MiB; 1M 1,239 rows/s, 580 MiB: 1M/100k rows/s 1.04x, peak RSS 1.04x. The plateau is
+decontamination's benchmark index (~550 MiB at every size). Before parquet was read without
+pyarrow's pre-buffering (:func:`crossthink_data.storage.parquet_file`) and dedup's cluster members
+became numpy records, the same 1M build peaked at 1,049 MiB against 662 MiB at 100k (1.58x): every
+pass over the pool's 1.1M-row files held memory in proportion to the file (export alone 973 MiB).
 """
 
 from __future__ import annotations
