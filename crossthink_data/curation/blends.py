@@ -294,22 +294,12 @@ def composition_markdown(counts: dict, total: int) -> str:
 
 def composition_chart(counts: dict, path: str, title: str) -> str:
     """One horizontal bar chart per column (source, domain, template), saved as PNG at ``path``
-    (any storage URL)."""
-    import matplotlib
+    (any storage URL); drawn by the hub's card charts."""
+    from crossthink_data.hub import bar_chart
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(counts), figsize=(4.2 * len(counts), 3.2), squeeze=False)
-    for ax, (column, values) in zip(axes[0], counts.items()):
-        labels = [str(v) for v in values][::-1]
-        ax.barh(labels, list(values.values())[::-1], color="#4C72B0")
-        ax.set_title(f"rows per {column}")
-    fig.suptitle(title)
-    fig.tight_layout()
+    figure = bar_chart({column: Counter(values) for column, values in counts.items()}, title)
     with storage.open_url(path, "wb") as handle:
-        fig.savefig(handle, dpi=100, format="png")
-    plt.close(fig)
+        figure.savefig(handle, dpi=100, format="png")
     return path
 
 

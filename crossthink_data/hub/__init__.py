@@ -6,6 +6,7 @@ export_repo(dest, [RepoConfig(...), ...], write_card)                 # the whol
 """
 
 from .cards import PAPER_CITATION, SubsetCard, license_metadata, size_category
+from .charts import bar_chart
 from .dataset_card import RepoCard, write_dataset_card
 from .export import ExportError, ParquetSelection, export_subset, shard_name
 from .push import PushError, check_folder, push_folder
@@ -19,6 +20,7 @@ __all__ = [
     "RepoCard",
     "RepoConfig",
     "SubsetCard",
+    "bar_chart",
     "check_folder",
     "export_repo",
     "export_subset",

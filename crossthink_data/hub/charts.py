@@ -99,22 +99,11 @@ def _answer_lengths(stats: dict[str, ConfigStats], title: str):
 
 
 def _rows_per_source(stats: dict[str, ConfigStats], title: str):
-    totals: Counter = Counter()
+    totals: dict[str, Counter] = {}
     for s in stats.values():
-        totals.update(s.templates)
-    sources = sorted({source for source, _ in totals})
-    templates = sorted({template for _, template in totals})
-    figure = _figure(7.0, 0.5 * len(sources) + 2.0)
-    axes = figure.add_subplot()
-    left = [0] * len(sources)
-    for template in templates:
-        values = [totals[(source, template)] for source in sources]
-        axes.barh(sources, values, left=left, label=template)
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    axes.set_xlabel("rows (all configs)")
-    axes.set_title(title)
-    axes.legend(title="template", loc="upper left", bbox_to_anchor=(1.01, 1))
-    return figure
+        for (source, template), rows in s.templates.items():
+            totals.setdefault(source, Counter())[template] += rows
+    return stacked_bars(totals, title, xlabel="rows (all configs)", legend="template")
 
 
 # ---- the whole-dataset card's charts ------------------------------------------------------------------
@@ -148,8 +137,9 @@ def bar_chart(parts: dict[str, Counter], title: str, sort: bool = True):
     return figure
 
 
-def stacked_bars(rows: dict[str, Counter], title: str):
-    """One horizontal bar per row name, stacked by key (e.g. filter-H drops per source and rule)."""
+def stacked_bars(rows: dict[str, Counter], title: str, xlabel: str = "rows dropped", legend: str = "rule"):
+    """One horizontal bar per row name, stacked by key (e.g. filter-H drops per source and rule,
+    rows per source and template)."""
     names = sorted(rows)
     keys = sorted({k for c in rows.values() for k in c})
     figure = _figure(7.0, 0.45 * len(names) + 1.8)
@@ -159,7 +149,7 @@ def stacked_bars(rows: dict[str, Counter], title: str):
         values = [rows[n][key] for n in names]
         axes.barh(names, values, left=left, label=key)
         left = [a + b for a, b in zip(left, values, strict=True)]
-    axes.set_xlabel("rows dropped")
+    axes.set_xlabel(xlabel)
     axes.set_title(title)
-    axes.legend(title="rule", loc="upper left", bbox_to_anchor=(1.01, 1))
+    axes.legend(title=legend, loc="upper left", bbox_to_anchor=(1.01, 1))
     return figure
