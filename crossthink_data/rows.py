@@ -162,13 +162,21 @@ def make_rejects_writer(folder: str):
     return JsonlWriter(storage.as_url(folder), output_filename="${rank}.jsonl", compression=None)
 
 
+def parquet_batches(
+    file: str, columns: list[str] | None = None, batch_size: int = 4096
+) -> Iterator[pa.RecordBatch]:
+    """One parquet file at any URL, batch by batch, in constant memory (no pyarrow pre-buffering,
+    see :func:`crossthink_data.storage.parquet_file`)."""
+    with storage.open_url(file) as handle:
+        yield from storage.parquet_file(handle).iter_batches(batch_size=batch_size, columns=columns)
+
+
 def iter_rows(path: str) -> Iterator[dict[str, Any]]:
     """Rows of one file or of every row file under a folder, as plain dicts."""
     for file in row_files(path):
         if _kind(file) == "parquet":
-            with storage.open_url(file) as handle:
-                for batch in storage.parquet_file(handle).iter_batches(batch_size=4096):
-                    yield from batch.to_pylist()
+            for batch in parquet_batches(file):
+                yield from batch.to_pylist()
         else:
             compression = "gzip" if file.endswith(".gz") else None
             with storage.open_url(file, "rt", encoding="utf-8", compression=compression) as stream:

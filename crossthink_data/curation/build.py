@@ -485,10 +485,11 @@ def _column_batches(files: list[str], columns: list[str], rows: int = 65_536):
     """``columns`` of the parquet ``files``, a table of at most ``rows`` rows at a time."""
     import pyarrow as pa
 
+    from crossthink_data.rows import parquet_batches
+
     for file in files:
-        with storage.open_url(file) as handle:
-            for batch in storage.parquet_file(handle).iter_batches(batch_size=rows, columns=columns):
-                yield pa.Table.from_batches([batch])
+        for batch in parquet_batches(file, columns, rows):
+            yield pa.Table.from_batches([batch])
 
 
 def repo_card(config: BuildConfig, summary: dict[str, Any], shown: dict[str, tuple[str, str]], default: str):

@@ -55,9 +55,10 @@ def read_rows(path: str) -> Iterator[dict[str, Any] | MalformedRow]:
         with storage.open_url(path, "rt", newline="", encoding="utf-8") as handle:
             yield from csv.DictReader(handle)
     elif name.endswith(".parquet"):
-        with storage.open_url(path) as handle:
-            for batch in storage.parquet_file(handle).iter_batches(batch_size=1024):
-                yield from batch.to_pylist()
+        from crossthink_data.rows import parquet_batches
+
+        for batch in parquet_batches(path, batch_size=1024):
+            yield from batch.to_pylist()
     else:
         raise ValueError(f"cannot read {path}: supported suffixes are {', '.join(SUFFIXES)}")
 
