@@ -7,6 +7,8 @@ fails the command that needs it. Every data command takes ``--config FILE.yaml``
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from crossthink_data.cli import blend, build, decontaminate, dedup, demo, difficulty, hub, mine, sources
@@ -28,10 +30,15 @@ DATA_EXTRA_MODULES = {"datatrove", "spacy", "trafilatura", "warcio", "fasttext",
 
 
 def main() -> None:
-    """The console script: the app, with a one-line answer when the `data` extra is missing."""
+    """The console script: the app, with one line instead of a traceback for what a user must fix:
+    a missing input (``FileNotFoundError``), a failed stage (``StageFailed``, with its exit code)
+    that the command did not report itself, or the `data` extra not installed."""
     command = typer.main.get_command(app)
     try:
         command.main(prog_name="crossthink-data")
+    except FileNotFoundError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise SystemExit(1) from None
     except ModuleNotFoundError as err:
         missing = (err.name or "").split(".")[0]
         if missing not in DATA_EXTRA_MODULES:
@@ -42,6 +49,17 @@ def main() -> None:
             err=True,
         )
         raise SystemExit(1) from None
+    except Exception as err:
+        if not _is_stage_failure(err):
+            raise
+        typer.echo(f"error: {err}", err=True)
+        raise SystemExit(getattr(err, "exit_code", 1)) from None
+
+
+def _is_stage_failure(err: Exception) -> bool:
+    # StageFailed lives with the executors (datatrove): if they were never imported, it is not one
+    executors = sys.modules.get("crossthink_data.executors")
+    return executors is not None and isinstance(err, executors.StageFailed)
 
 
 __all__ = ["app", "main"]

@@ -373,12 +373,13 @@ def decontaminate(
 
     settings = settings or DecontSettings()
     input_dir, output_dir = storage.as_url(input_dir), storage.as_url(output_dir)
+    reader = make_reader(input_dir)  # a missing input fails here, before the index is built
     index = build_index(benchmarks, storage.join(output_dir, "index"), settings, only, custom_tasks)
     removed_writer = JsonlWriter(
         storage.join(output_dir, "removed"), output_filename="${rank}.jsonl", compression=None
     )
     pipeline = [
-        make_reader(input_dir),
+        reader,
         QuestionDecontFilter(index, settings, exclusion_writer=removed_writer),
         make_writer(storage.join(output_dir, "data"), input_schema(input_dir)),
     ]
