@@ -166,19 +166,6 @@ def stage_counts(logging_dir: str) -> Counter:
     return counts
 
 
-def step_counts(logging_dir: str, step_index: int = -1) -> Counter:
-    """The counters of one step (by position; the last one, the writer, by default)."""
-    steps = stage_stats(logging_dir).stats
-    if not steps:
-        return Counter()
-    return Counter({key: int(metric.total) for key, metric in steps[step_index].stats.items()})
-
-
-def completed_tasks(logging_dir: str) -> int:
-    """How many tasks datatrove marked complete under ``logging_dir``."""
-    return len(storage.list_files(storage.join(logging_dir, "completions")))
-
-
 @contextlib.contextmanager
 def datatrove_logs_to(log_path: str):
     """Sends datatrove's per-step, per-task logs (and a failed task's traceback) to a local file, so a
