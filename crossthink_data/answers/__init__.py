@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from crossthink_data.answers.choice import mcq_equivalent
+from crossthink_data.answers.boxes import last_boxed
 from crossthink_data.answers.extraction import (
     MAX_ANSWER_CHARS,
     MAX_BRACE_DEPTH,
@@ -27,6 +28,7 @@ from crossthink_data.answers.extraction import (
     THINK_OPEN,
     check_format,
     extract_answer,
+    final_section,
 )
 from crossthink_data.answers.math_answer import math_equivalent, needs_verifier, verdict_cache
 from crossthink_data.answers.short_answer import open_equivalent
@@ -43,6 +45,7 @@ __all__ = [
     "clear_cache",
     "check_format",
     "extract_answer",
+    "extract_final_answer",
     "is_equivalent",
     "score",
     "score_batch",
@@ -100,6 +103,24 @@ def score(
     return _judge(response, gold, _check_kind(kind), options, timeout, require_format=True)
 
 
+def extract_final_answer(response: str) -> str | None:
+    """The answer-only reading (the paper's protocol): the last ``\\boxed{}`` after ``</think>`` when
+    the response has a ``</think>``, else the last ``\\boxed{}`` anywhere in it.
+
+    The paper reads every model's final answer from ``\\boxed{}``, its baseline (Qwen2.5-7B base,
+    which writes no ``<think>`` block) included; the strict reading (:func:`extract_answer`, used by
+    :func:`score`) requires ``</think>``.
+    """
+    if not isinstance(response, str) or len(response) > MAX_RESPONSE_CHARS:
+        return None
+    section = final_section(response)
+    return last_boxed(response if section is None else section)
+
+
+def _answer_of(response: str, require_format: bool) -> str | None:
+    return extract_answer(response) if require_format else extract_final_answer(response)
+
+
 def _judge(
     response: str,
     gold: str,
@@ -111,7 +132,8 @@ def _judge(
     try:
         if require_format and not check_format(response):
             return 0.0
-        return 1.0 if is_equivalent(gold, extract_answer(response), kind, options, timeout=timeout) else 0.0
+        answer = _answer_of(response, require_format)
+        return 1.0 if is_equivalent(gold, answer, kind, options, timeout=timeout) else 0.0
     except Exception as err:  # noqa: BLE001 - the contract is "never raises"
         _warn_once(f"{type(err).__name__}: {err}")
         return 0.0
@@ -129,7 +151,8 @@ def score_batch(
 ) -> list[float]:
     """:func:`score` for many rows: cheap rows inline, math-verify rows spread over worker processes.
 
-    ``require_format=False`` scores the answer alone (the ``accuracy`` reward). ``parallel`` caps
+    ``require_format=False`` scores the answer alone, read by :func:`extract_final_answer` (the
+    paper's protocol: ``boxed_accuracy`` and the difficulty filter). ``parallel`` caps
     the concurrent math-verify children (default: the pool size, at most 4).
     """
     count = len(responses)
@@ -163,7 +186,7 @@ def _needs_verifier(response: str, gold: str, require_format: bool) -> bool:
     try:
         if require_format and not check_format(response):
             return False
-        answer = extract_answer(response)
+        answer = _answer_of(response, require_format)
         return answer is not None and len(answer) <= MAX_ANSWER_CHARS and needs_verifier(str(gold), answer)
     except Exception:  # noqa: BLE001 - judged (and logged) by _judge
         return False
