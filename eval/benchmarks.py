@@ -9,12 +9,14 @@ so every row goes through one adapter that accepts both and returns an :class:`E
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import json
 import os
 import random
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,8 +127,11 @@ def amc23_item(row: dict[str, Any]) -> EvalItem:
 
 
 def mmlu_item(row: dict[str, Any]) -> EvalItem:
-    """MMLU: choices + answer index; subject is ``subject`` (cais/mmlu) or ``type`` (local MMLU-STEM)."""
+    """MMLU: choices + answer index; subject is ``subject`` (cais/mmlu, or the file name of the
+    original release's ``test/<subject>_test.csv``, columns ``choice0..3``) or ``type`` (MMLU-STEM)."""
     choices = [str(c) for c in row.get("choices") or []]
+    if not choices:
+        choices = [str(row[k]) for k in sorted(row) if k.startswith("choice") and k[6:].isdigit()]
     if len(choices) < 2:
         raise BenchmarkRowError("mmlu: row needs a `choices` list")
     return EvalItem(
@@ -255,7 +260,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     for b in (
         Benchmark("math_500", "HuggingFaceH4/MATH-500", "default", "test", ("math500",), math500_item),
         Benchmark("amc23", "math-ai/amc23", "default", "test", ("amc23",), amc23_item),
-        Benchmark("mmlu", "cais/mmlu", "all", "test", ("mmlu_stem",), mmlu_item),
+        # The full 57-subject test set (Hendrycks' data/test/*.csv) when the folder has it, else the STEM subset.
+        Benchmark("mmlu", "cais/mmlu", "all", "test", ("mmlu", "mmlu_stem"), mmlu_item),
         Benchmark("mmlu_pro", "TIGER-Lab/MMLU-Pro", "default", "test", ("mmlu_pro",), mmlu_pro_item),
         Benchmark("gpqa_diamond", "Idavidrein/gpqa", "gpqa_diamond", "train", ("gpqa_diamond",), gpqa_item),
         Benchmark(
@@ -327,26 +333,123 @@ def _local_folder(benchmark: Benchmark, data_dir: Path) -> Path | None:
     return None
 
 
+# --- the one reader of local benchmark files -------------------------------------------------
+
+DATA_SUFFIXES = (".jsonl", ".json", ".csv")
+
+
+def _read_file(path: Path) -> Iterator[dict[str, Any]]:
+    """Rows of one jsonl, json (array, or {"data": [...]}) or csv (with a header row) file."""
+    if path.suffix == ".jsonl":
+        with path.open(encoding="utf-8") as handle:
+            yield from (json.loads(line) for line in handle if line.strip())
+    elif path.suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        yield from data if isinstance(data, list) else data.get("data", [])
+    else:
+        with path.open(encoding="utf-8", newline="") as handle:
+            yield from csv.DictReader(handle)
+
+
+def _test_files(folder: Path) -> list[Path]:
+    """The evaluation split of a folder: ``test.<ext>``, else every file under ``test/`` (MMLU's
+    one csv per subject), else every data file in it (GPQA ships ``gpqa_diamond.csv``)."""
+    named = sorted(p for p in folder.glob("test.*") if p.suffix in DATA_SUFFIXES)
+    if named:
+        return named[:1]
+    if (folder / "test").is_dir():
+        return sorted(p for p in (folder / "test").rglob("*") if p.suffix in DATA_SUFFIXES)
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in DATA_SUFFIXES)
+
+
+def _file_rows(path: Path, subject_from_name: bool) -> Iterator[dict[str, Any]]:
+    """A file's rows; MMLU's ``test/<subject>_test.csv`` rows get their subject from the file name."""
+    subject = path.stem.removesuffix("_test")
+    for row in _read_file(path):
+        yield {**row, "subject": row.get("subject") or subject} if subject_from_name else row
+
+
+@dataclass(frozen=True)
+class BenchmarkRows:
+    """The rows of one (sub)task of a benchmark, read from a local folder."""
+
+    benchmark: Benchmark
+    folder: Path
+    subset: str | None
+    rows: list[dict[str, Any]]
+
+    @property
+    def task(self) -> str:
+        """``<folder>:<subset or test>``: the name decontamination reports hits under."""
+        return f"{self.folder.name}:{self.subset or 'test'}"
+
+    def items(self) -> Iterator[EvalItem]:
+        """Each row as an :class:`EvalItem` (question, options, gold) through the benchmark's adapter."""
+        return (self.benchmark.adapter(row) for row in self.rows)
+
+
+def local_rows(benchmark: Benchmark, data_dir: Path) -> list[BenchmarkRows]:
+    """The rows of ``benchmark`` in a local folder, one entry per (sub)task found there."""
+    folder = _local_folder(benchmark, data_dir)
+    if folder is None:
+        return []
+    if benchmark.subsets:
+        return [
+            BenchmarkRows(benchmark, folder, s, list(_read_file(folder / f"{s}.jsonl")))
+            for s in benchmark.subsets
+            if (folder / f"{s}.jsonl").is_file()
+        ]
+    files = _test_files(folder)
+    if not files:
+        return []
+    split_dir = files[0].parent != folder
+    rows = [row for path in files for row in _file_rows(path, split_dir)]
+    return [BenchmarkRows(benchmark, folder, None, rows)]
+
+
+def benchmarks_named(names: Iterable[str] | None = None) -> list[Benchmark]:
+    """Benchmarks by short name (``math_500``), task name (``crossthink_math_500``) or local folder
+    name (``math500``, ``agieval_v1``); all seven when ``names`` is None."""
+    if names is None:
+        return list(BENCHMARKS.values())
+    by_folder = {folder: b for b in BENCHMARKS.values() for folder in b.local_dirs}
+    chosen = [by_folder[n.strip()] if n.strip() in by_folder else resolve_benchmark(n) for n in names]
+    return list(dict.fromkeys(chosen))
+
+
+def read_benchmarks(data_dir: str | Path, names: Iterable[str] | None = None) -> Iterator[BenchmarkRows]:
+    """Every (sub)task's rows of the named benchmarks (default: all seven) found under ``data_dir``.
+
+    The one reader of local benchmark files: the lighteval tasks and decontamination both read
+    through it, with the data folder passed in (nothing is read from the environment here).
+    Raises FileNotFoundError when ``data_dir`` is not a folder; benchmarks without a folder there
+    are skipped (callers that need one check ``local_rows``).
+    """
+    path = Path(data_dir).expanduser()
+    if not path.is_dir():
+        raise FileNotFoundError(f"benchmark folder {data_dir} does not exist")
+    for benchmark in benchmarks_named(names):
+        yield from local_rows(benchmark, path)
+
+
+def _write_view(rows: list[dict[str, Any]], view_dir: Path) -> Path:
+    """``view_dir/test.jsonl`` holding ``rows``, so lighteval's ``load_dataset(view_dir)`` reads
+    exactly what :func:`read_benchmarks` read (one subset per folder, MMLU's csv files as one)."""
+    view_dir.mkdir(parents=True, exist_ok=True)
+    target = view_dir / "test.jsonl"
+    text = "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows)
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    return view_dir
+
+
 def _view_root(data_dir: Path) -> Path:
-    """Folder of per-subset views of one data dir (lighteval loads folders, AGIEval ships files)."""
+    """Folder of per-(sub)task views of one data dir (lighteval loads a folder per task)."""
     base = os.environ.get(VIEW_DIR_ENV) or os.path.join(tempfile.gettempdir(), "crossthink_eval_views")
     digest = hashlib.sha256(str(data_dir).encode("utf-8")).hexdigest()[:12]
     return Path(base) / digest
-
-
-def _subset_view(source_file: Path, view_dir: Path) -> Path:
-    """``view_dir/test.jsonl`` pointing at ``source_file``, so ``load_dataset(view_dir)`` reads one subset."""
-    view_dir.mkdir(parents=True, exist_ok=True)
-    target = view_dir / "test.jsonl"
-    if target.is_symlink() or target.exists():
-        if target.resolve() == source_file.resolve():
-            return view_dir
-        target.unlink()
-    try:
-        target.symlink_to(source_file)
-    except OSError:  # filesystems without symlinks
-        target.write_bytes(source_file.read_bytes())
-    return view_dir
 
 
 def data_sources(benchmark: Benchmark, data_dir: Path | None = None) -> dict[str | None, DataSource]:
@@ -364,15 +467,10 @@ def data_sources(benchmark: Benchmark, data_dir: Path | None = None) -> dict[str
                 for s in benchmark.subsets
             }
         return {None: DataSource(benchmark.hub_repo, benchmark.hub_subset, benchmark.hub_split, False)}
-    folder = _local_folder(benchmark, data_dir)
-    if folder is None:
-        return {}
-    if not benchmark.subsets:
-        return {None: DataSource(str(folder), "default", "test", True)}
-    sources = {}
-    for subset in benchmark.subsets:
-        source_file = folder / f"{subset}.jsonl"
-        if source_file.is_file():
-            view = _subset_view(source_file, _view_root(data_dir) / benchmark.short_name / subset)
-            sources[subset] = DataSource(str(view), "default", "test", True)
-    return sources
+    root = _view_root(data_dir) / benchmark.short_name
+    return {
+        part.subset: DataSource(
+            str(_write_view(part.rows, root / (part.subset or "all"))), "default", "test", True
+        )
+        for part in local_rows(benchmark, data_dir)
+    }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 from lighteval.tasks.lighteval_task import LightevalTaskConfig
 from lighteval.tasks.requests import Doc
@@ -30,9 +31,9 @@ logger = logging.getLogger(__name__)
 
 # Greedy decoding; the paper trains with a 5000-token context. lighteval's transformers backend
 # takes the task's generation size over `generation_parameters={max_new_tokens:...}`, so the
-# length is set here, from the environment (`crossthink_eval.run --max-new-tokens` sets it).
+# length is a task setting (`crossthink-eval run --max-new-tokens` passes it, see TASKS_TABLE).
 MAX_NEW_TOKENS_ENV = "CROSSTHINK_EVAL_MAX_NEW_TOKENS"
-GENERATION_SIZE = int(os.environ.get(MAX_NEW_TOKENS_ENV, "4096"))
+DEFAULT_GENERATION_SIZE = 4096
 TASK_VERSION = 1
 
 
@@ -70,9 +71,15 @@ def prompt_function_for(benchmark: Benchmark):
     return prompt
 
 
-def task_configs() -> list[LightevalTaskConfig]:
-    """One LightevalTaskConfig per benchmark (per subset for AGIEval), reading the data source now."""
-    data_dir = local_data_dir()
+def task_configs(
+    data_dir: Path | None = None, generation_size: int = DEFAULT_GENERATION_SIZE
+) -> list[LightevalTaskConfig]:
+    """One LightevalTaskConfig per benchmark (per subset for AGIEval): the Hub, or the rows
+    :func:`crossthink_eval.benchmarks.read_benchmarks` reads from ``data_dir``.
+
+    Everything comes in as arguments; only :data:`TASKS_TABLE` (which lighteval imports in its
+    own process) reads the environment that ``crossthink-eval run`` sets for it.
+    """
     configs = []
     for benchmark in BENCHMARKS.values():
         sources = data_sources(benchmark, data_dir)
@@ -102,7 +109,7 @@ def task_configs() -> list[LightevalTaskConfig]:
                     evaluation_splits=[source.split],
                     few_shots_split=None,
                     few_shots_select=None,
-                    generation_size=GENERATION_SIZE,
+                    generation_size=generation_size,
                     stop_sequence=[],
                     metrics=[crossthink_score_metric(), avg_at_k_metric()],
                     version=TASK_VERSION,
@@ -111,4 +118,11 @@ def task_configs() -> list[LightevalTaskConfig]:
     return configs
 
 
-TASKS_TABLE = task_configs()
+def tasks_from_environment() -> list[LightevalTaskConfig]:
+    """The tasks of a ``lighteval --custom-tasks crossthink_eval.crossthink_tasks`` process, from
+    the settings ``crossthink-eval run`` passes through the environment (lighteval takes no
+    arguments for a custom-tasks module)."""
+    return task_configs(local_data_dir(), int(os.environ.get(MAX_NEW_TOKENS_ENV, DEFAULT_GENERATION_SIZE)))
+
+
+TASKS_TABLE = tasks_from_environment()

@@ -18,8 +18,8 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from crossthink_data.answers.choice import mcq_equivalent
 from crossthink_data.answers.boxes import last_boxed
+from crossthink_data.answers.choice import mcq_equivalent
 from crossthink_data.answers.extraction import (
     MAX_ANSWER_CHARS,
     MAX_BRACE_DEPTH,

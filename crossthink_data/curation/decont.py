@@ -11,23 +11,24 @@ changes to datatrove's filter, because benchmark *questions* are short and formu
   also indexed and matched exactly (10% of MATH-500 problems are under 12 words);
 * numbers are kept and words split on whitespace (see :mod:`crossthink_data.curation.text`).
 
-The index comes from local benchmark files laid out as ``<root>/<benchmark>/<file>`` (jsonl,
-json arrays or csv, as in ``../shared/data/benchmarks``) or from lighteval task names (built-in
-tasks need the Hub; the ``crossthink_eval.crossthink_tasks`` custom tasks also read local
-files), loaded through lighteval's current API (see :func:`lighteval_items`). Output: the kept rows as parquet,
+The index comes from a local benchmark folder laid out like ``../shared/data/benchmarks``, read
+by the evaluation's own benchmark definitions (``crossthink_eval.benchmarks.read_benchmarks``:
+one reader, so a benchmark is indexed with the question, options and gold it is evaluated on),
+or from lighteval task names (built-in tasks need the Hub; ``crossthink_*`` tasks read
+``CROSSTHINK_EVAL_DATA_DIR`` when it is set), see :func:`lighteval_items`. Output: the kept rows as parquet,
 every removed row under ``removed/``, and ``report.json`` with the hits per benchmark and the
 matching n-gram of each.
 """
 
 from __future__ import annotations
 
-import csv
 import json
+import logging
 import os
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,13 +40,8 @@ from crossthink_data import storage
 from crossthink_data.curation.text import DEFAULT_NORM, make_norm_config, word_tokenizer, words_of
 from crossthink_data.rows import count_rows, input_schema, iter_rows, make_reader, make_writer, options_of
 
-# The paper's evaluation suite (lighteval names where lighteval has the task built in).
-PAPER_BENCHMARKS = ("math500", "amc23", "aime24", "aime25", "mmlu", "mmlu_pro", "gpqa_diamond", "agieval_v1")
 SHORT_QUESTION_PREFIX = "\x00whole-question\x00 "
-QUESTION_KEYS = ("problem", "question", "Question", "input", "query")
-OPTION_KEYS = ("options", "choices")
-GOLD_KEYS = ("answer", "label", "gold", "target")
-_OPTION_LABEL = re.compile(r"^\s*(\(?[A-Ja-j]\)|[A-Ja-j][.:])\s*")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -93,99 +89,113 @@ class DecontSettings:
         )
 
 
-# ---------------------------------------------------------------- benchmark files
-
-
-BENCHMARK_SUFFIXES = (".jsonl", ".json", ".csv")
+# ---------------------------------------------------------------- benchmark rows
 
 
 def load_benchmark_dir(root: str, only: Iterable[str] | None = None) -> Iterator[BenchmarkItem]:
-    """Every question of every benchmark under ``root`` (``<root>/<benchmark>/**/<file>``, any storage)."""
-    root = storage.as_url(root)
-    if not storage.is_dir(root):
-        raise FileNotFoundError(f"benchmark folder {root} does not exist")
-    wanted = set(only) if only else None
-    files = storage.list_files(root, BENCHMARK_SUFFIXES)
-    if not files:
-        raise FileNotFoundError(f"no .jsonl/.json/.csv benchmark files under {root}")
-    for url in files:
-        parts = storage.relative(url, root).split("/")
-        benchmark = parts[0] if len(parts) > 1 else storage.basename(root)
-        if wanted is not None and benchmark not in wanted:
-            continue
-        stem = "/".join(parts).rsplit(".", 1)[0]
-        task = f"{benchmark}:{stem.removeprefix(benchmark + '/')}"
-        for row in _benchmark_rows(url):
-            item = _to_item(row, benchmark, task)
-            if item is not None:
-                yield item
+    """Every question of the paper's benchmarks under ``root``, read by the evaluation's benchmark
+    definitions (``crossthink_eval.benchmarks.read_benchmarks``), so decontamination indexes each
+    benchmark exactly as it is evaluated: GPQA's ``Correct Answer``/``Incorrect Answer N`` become
+    its options, MMLU's 57 subject files its questions, SuperGPQA's embedded options its options.
 
-
-def _benchmark_rows(url: str) -> Iterator[dict[str, Any] | list[str]]:
-    if url.endswith(".jsonl"):
-        yield from iter_rows(url)
-    elif url.endswith(".json"):
-        data = storage.read_json(url)
-        yield from data if isinstance(data, list) else data.get("data", [])
-    else:
-        with storage.open_url(url, "rt", encoding="utf-8", newline="") as handle:
-            rows = list(csv.reader(handle))
-        if rows and rows[0] and rows[0][0].strip().lower() == "question":
-            header = rows[0]
-            yield from (dict(zip(header, r)) for r in rows[1:])
-        else:
-            yield from rows  # headerless MMLU layout: question, choices..., answer
-
-
-def _to_item(row: dict[str, Any] | list[str], benchmark: str, task: str) -> BenchmarkItem | None:
-    if isinstance(row, list):
-        if len(row) < 3:
-            return None
-        question, options, gold = row[0], row[1:-1], row[-1]
-        passage = ""
-    else:
-        question = next((str(row[k]) for k in QUESTION_KEYS if row.get(k)), "")
-        options = next((row[k] for k in OPTION_KEYS if isinstance(row.get(k), list)), None)
-        if options is None:
-            options = [row[k] for k in sorted(row) if k.startswith("choice") and k[6:].isdigit()]
-        gold = next((str(row[k]) for k in GOLD_KEYS if row.get(k) not in (None, "")), "")
-        passage = str(row.get("passage") or "")
-    if not question.strip():
-        return None
-    options = [_OPTION_LABEL.sub("", str(o)) for o in options or []]
-    query = "\n".join(part for part in (passage, question, *options) if part)
-    content = "\n".join([question, *options])
-    return BenchmarkItem(benchmark, task, question, query, gold, content)
-
-
-def _fresh_task_module(custom_tasks: str | None) -> None:
-    """Re-imports a custom-tasks module already imported in this process.
-
-    lighteval imports ``--custom-tasks`` by module name, and a task module builds its configs (data
-    folders included, e.g. ``CROSSTHINK_EVAL_DATA_DIR``) at import: a second decontamination in the
-    same process with other settings would otherwise index the first one's benchmarks.
+    ``only`` names benchmarks (``math500``/``agieval_v1`` folder names, or ``math_500``); a hit is
+    reported under ``<folder>`` and ``<folder>:<subset>``. Folders that are not one of the
+    evaluation's benchmarks are not indexed (they are logged).
     """
-    import importlib
-    import sys
+    yield from benchmark_items(root, only)
 
-    if custom_tasks and custom_tasks in sys.modules:
-        importlib.reload(sys.modules[custom_tasks])
+
+def benchmark_items(
+    root: str, only: Iterable[str] | None = None, name_by: str = "folder"
+) -> Iterator[BenchmarkItem]:
+    """:class:`BenchmarkItem` of every row the evaluation's reader yields (see :func:`load_benchmark_dir`).
+
+    ``name_by="task"`` reports under the lighteval task name (``crossthink_math_500``) instead.
+    """
+    # The evaluation side owns the benchmark definitions; it imports nothing of ours back.
+    from crossthink_eval.benchmarks import BenchmarkRowError, read_benchmarks
+
+    path = storage.as_url(root)
+    if not storage.is_dir(path) or "://" in path:
+        raise FileNotFoundError(f"benchmark folder {root} does not exist (a local folder is needed)")
+    _log_unread_folders(path, only)
+    for part in read_benchmarks(path, only):
+        name = part.folder.name if name_by == "folder" else part.benchmark.task_name
+        task = part.task if name_by == "folder" else name
+        skipped = 0
+        for row in part.rows:
+            try:
+                item = part.benchmark.adapter(row)
+            except BenchmarkRowError:
+                skipped += 1
+                continue
+            yield _item(name, task, item.question, item.options, item.gold, item.kind)
+        if skipped:
+            logger.warning("%s: %d row(s) the benchmark's reader cannot read were not indexed", task, skipped)
+
+
+def _item(
+    benchmark: str, task: str, question: str, options: list[str] | None, gold: str, kind: str
+) -> BenchmarkItem:
+    """The indexed text: the question with its options; the gold as its text (an MCQ's option)."""
+    options = list(options or [])
+    if kind == "mcq" and options:
+        from crossthink_data.options import OPTION_LABELS
+
+        gold = options[OPTION_LABELS.index(gold)]
+    content = "\n".join([question, *options])
+    return BenchmarkItem(benchmark, task, question, content, gold, content)
+
+
+def _log_unread_folders(root: str, only: Iterable[str] | None) -> None:
+    from crossthink_eval.benchmarks import BENCHMARKS
+
+    known = {folder for b in BENCHMARKS.values() for folder in b.local_dirs}
+    folders = {p.name for p in Path(root).iterdir() if p.is_dir()} - known
+    if folders and only is None:
+        logger.info(
+            "benchmark folders outside the evaluation suite, not indexed: %s", ", ".join(sorted(folders))
+        )
 
 
 def lighteval_items(tasks: list[str], custom_tasks: str | None = None) -> Iterator[BenchmarkItem]:
-    """Every evaluation doc of lighteval tasks (``math_500``, ``mmlu_pro|0``, or custom tasks such
-    as ``crossthink_agieval`` with ``custom_tasks="crossthink_eval.crossthink_tasks"``).
+    """Every evaluation doc of lighteval tasks (``math_500``, ``mmlu_pro|0``), or of this project's
+    ``crossthink_*`` tasks (their local rows under ``CROSSTHINK_EVAL_DATA_DIR`` through the
+    evaluation's reader, else their Hub rows through :func:`crossthink_eval.crossthink_tasks.task_configs`).
 
     datatrove 0.10.1's indexer calls ``Registry(cache_dir=...)``, which lighteval 0.13 removed,
     so we load the docs through lighteval's current API and index them like local files. The
     query (the task's full prompt, options included) is indexed; the gold is the gold choice.
     """
+    from crossthink_eval.benchmarks import TASK_PREFIX, local_data_dir
+
+    names = [t.split("|")[0].strip() for t in tasks]
+    ours = [n for n in names if n.startswith(TASK_PREFIX)]
+    data_dir = local_data_dir() if ours else None
+    if ours and data_dir is not None:
+        yield from benchmark_items(str(data_dir), [n.split(":")[0] for n in ours], name_by="task")
+    yield from _lighteval_docs([n for n in names if n not in ours or data_dir is None], custom_tasks)
+
+
+def _lighteval_docs(names: list[str], custom_tasks: str | None) -> Iterator[BenchmarkItem]:
+    if not names:
+        return
     from lighteval.tasks.lighteval_task import LightevalTask
     from lighteval.tasks.registry import Registry
 
-    specs = ",".join(t if "|" in t else f"{t}|0" for t in tasks)
-    _fresh_task_module(custom_tasks)
-    loaded = Registry(tasks=specs, custom_tasks=str(custom_tasks) if custom_tasks else None).load_tasks()
+    ours = [n for n in names if n.startswith("crossthink_")]
+    loaded: dict[str, LightevalTask] = {}
+    if ours:  # our tasks' Hub rows, built by a function call (no module reload, no env read at import)
+        from crossthink_eval.crossthink_tasks import task_configs
+
+        for config in task_configs(None):
+            if config.name in ours or config.name.split(":")[0] in ours:
+                loaded[config.name] = LightevalTask(config)
+    others = [n for n in names if n not in ours]
+    if others:
+        custom = None if custom_tasks == "crossthink_eval.crossthink_tasks" else custom_tasks
+        specs = ",".join(f"{t}|0" for t in others)
+        loaded.update(Registry(tasks=specs, custom_tasks=str(custom) if custom else None).load_tasks())
     LightevalTask.load_datasets(loaded)
     for name, task in loaded.items():
         task_name = name.split("|")[0]
@@ -424,12 +434,12 @@ def summarize(output_dir: str, max_examples: int = 20) -> DecontReport:
 
 __all__ = [
     "DEFAULT_NORM",
-    "PAPER_BENCHMARKS",
     "BenchmarkIndexer",
     "BenchmarkItem",
     "DecontReport",
     "DecontSettings",
     "QuestionDecontFilter",
+    "benchmark_items",
     "build_index",
     "decontaminate",
     "lighteval_items",

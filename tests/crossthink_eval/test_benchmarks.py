@@ -17,6 +17,8 @@ from crossthink_eval.benchmarks import (
     data_sources,
     gpqa_item,
     local_data_dir,
+    local_rows,
+    read_benchmarks,
     resolve_benchmark,
     supergpqa_item,
 )
@@ -153,17 +155,77 @@ def test_hub_sources_by_default(monkeypatch):
     assert data_sources(BENCHMARKS["gpqa_diamond"])[None].split == "train"
 
 
+def _view_rows(source) -> list[dict]:
+    return [json.loads(line) for line in (Path(source.hf_repo) / "test.jsonl").read_text().splitlines()]
+
+
 def test_local_layout_of_shared_benchmarks(tmp_path, monkeypatch):
+    """Each local (sub)task is a view folder holding exactly the rows the one reader read."""
     monkeypatch.setenv("CROSSTHINK_EVAL_VIEW_DIR", str(tmp_path / "views"))
     data_dir = local_data_dir(str(BENCH))
-    assert data_sources(BENCHMARKS["math_500"], data_dir)[None].hf_repo == str(BENCH / "math500")
-    assert data_sources(BENCHMARKS["mmlu"], data_dir)[None].hf_repo == str(BENCH / "mmlu_stem")
-    assert data_sources(BENCHMARKS["supergpqa"], data_dir)[None].hf_repo == str(BENCH / "supergpqa_sample300")
+    assert _view_rows(data_sources(BENCHMARKS["math_500"], data_dir)[None]) == jsonl("math500/test.jsonl")
+    assert _view_rows(data_sources(BENCHMARKS["mmlu"], data_dir)[None]) == jsonl("mmlu_stem/test.jsonl")
+    supergpqa = data_sources(BENCHMARKS["supergpqa"], data_dir)[None]
+    assert _view_rows(supergpqa) == jsonl("supergpqa_sample300/test.jsonl")
     agieval = data_sources(BENCHMARKS["agieval"], data_dir)
     assert set(agieval) == set(AGIEVAL_SUBSETS)
     view = Path(agieval["lsat-ar"].hf_repo)
-    assert (view / "test.jsonl").read_text() == (BENCH / "agieval_v1" / "lsat-ar.jsonl").read_text()
+    assert _view_rows(agieval["lsat-ar"]) == jsonl("agieval_v1/lsat-ar.jsonl")
     assert list(view.iterdir()) == [view / "test.jsonl"]  # one subset per folder
+
+
+def _mmlu_release(root: Path) -> None:
+    """The original MMLU release's layout (as ../shared/data/benchmarks/mmlu): dev/val/test csv files."""
+    header = "question,choice0,choice1,choice2,choice3,answer\n"
+    for split in ("dev", "val", "test"):
+        (root / "mmlu" / split).mkdir(parents=True)
+    (root / "mmlu" / "test" / "anatomy_test.csv").write_text(
+        header + "Which organ pumps blood?,Heart,Liver,Lung,Skin,0\n"
+    )
+    (root / "mmlu" / "test" / "high_school_us_history_test.csv").write_text(
+        header + '"In which year did the war end, as the passage says?",1861,1865,1870,1880,1\n'
+    )
+    (root / "mmlu" / "val" / "anatomy_val.csv").write_text("Not a test question?,a,b,c,d,A\n")
+    (root / "mmlu_stem").mkdir()
+    (root / "mmlu_stem" / "test.jsonl").write_text((BENCH / "mmlu_stem" / "test.jsonl").read_text())
+
+
+def test_mmlu_reads_the_full_57_subject_test_set_when_the_folder_has_it(tmp_path):
+    _mmlu_release(tmp_path)
+    (part,) = local_rows(BENCHMARKS["mmlu"], tmp_path)
+    items = list(part.items())
+    assert [(i.subject, i.gold, i.options[int(i.gold == "B")]) for i in items] == [
+        ("anatomy", "A", "Heart"),
+        ("high_school_us_history", "B", "1865"),
+    ]
+    assert part.task == "mmlu:test"  # the test split only: the val row is not read
+
+
+def test_mmlu_full_set_on_the_shared_data():
+    """../shared/data/benchmarks/mmlu holds the 57 subjects' 14,042 test questions."""
+    shared = Path("/work/shared/data/benchmarks")
+    if not (shared / "mmlu" / "test").is_dir():
+        pytest.skip("no shared MMLU copy on this machine")
+    (part,) = local_rows(BENCHMARKS["mmlu"], shared)
+    subjects = {row["subject"] for row in part.rows}
+    assert len(subjects) == 57 and len(part.rows) == 14042
+
+
+def test_read_benchmarks_by_any_name_and_gpqa_with_its_options():
+    """Short names, task names and folder names pick the same benchmark; GPQA's columns become options."""
+    picked = [p.benchmark.short_name for p in read_benchmarks(BENCH, ["crossthink_gpqa_diamond", "math500"])]
+    assert picked == ["gpqa_diamond", "math_500"]
+    (gpqa,) = read_benchmarks(BENCH, ["gpqa_diamond"])
+    row = gpqa.rows[0]
+    item = next(gpqa.items())
+    assert sorted(item.options) == sorted(
+        [row["Correct Answer"]] + [row[f"Incorrect Answer {i}"] for i in (1, 2, 3)]
+    )
+    assert item.options["ABCD".index(item.gold)] == row["Correct Answer"]
+    with pytest.raises(UnknownBenchmarkError):
+        list(read_benchmarks(BENCH, ["aime24"]))
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        list(read_benchmarks(BENCH / "missing"))
 
 
 def test_local_dir_without_a_benchmark_or_subset(tmp_path, monkeypatch):
