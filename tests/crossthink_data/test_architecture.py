@@ -160,3 +160,30 @@ def test_no_import_cycle_between_units():
 def test_the_cycle_finder_finds_the_cycle_the_old_code_had(graph, cycle):
     """hub/export once imported curation while curation imported hub: that shape must be caught."""
     assert find_cycle(graph) == cycle
+
+
+def module_level_imports(path: Path, package: str) -> list[int]:
+    """Lines where ``path`` imports ``package`` at module level (not inside a function)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = []
+    for node in tree.body:  # top-level statements only: an import inside a def is lazy
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        if any(name == package or name.startswith(package + ".") for name in names):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_data_stages_read_the_evaluation_side_only_through_a_call():
+    """Decontamination reads benchmarks through ``crossthink_eval.benchmarks`` (one reader), called
+    from inside a function: importing ``crossthink_data`` never imports the evaluation package."""
+    violations = [
+        f"{path.relative_to(PACKAGE_ROOT.parent)}:{line}"
+        for path in sorted(PACKAGE_ROOT.rglob("*.py"))
+        if unit(module_name(path)) in LEAF | BASE | STAGES
+        for line in module_level_imports(path, "crossthink_eval")
+    ]
+    assert violations == []

@@ -157,25 +157,62 @@ def test_min_overlap_separates_boilerplate_from_copies(test_data: Path, tmp_path
     assert (any_hit.kept, any_hit.removed) == (0, 1)
 
 
-def test_benchmark_loader_reads_jsonl_json_and_headerless_csv(test_data: Path, tmp_path: Path) -> None:
+def test_benchmark_loader_reads_through_the_evaluations_definitions(tmp_path: Path) -> None:
+    """MMLU's csv files, MMLU-Pro's json array: read by crossthink_eval.benchmarks, reported per folder."""
     root = tmp_path / "benchmarks"
-    (root / "mmlu" / "val").mkdir(parents=True)
-    (root / "mmlu" / "val" / "anatomy_val.csv").write_text(
+    (root / "mmlu" / "test").mkdir(parents=True)
+    (root / "mmlu" / "test" / "anatomy_test.csv").write_text(
+        "question,choice0,choice1,choice2,choice3,answer\n"
         '"Which of these branches of the trigeminal nerve contain somatic motor processes?",'
-        '"The supraorbital nerve","The infraorbital nerve","The mental nerve","None of the above",D\n'
+        '"The supraorbital nerve","The infraorbital nerve","The mental nerve","None of the above",3\n'
     )
     (root / "mmlu_pro").mkdir()
     (root / "mmlu_pro" / "test.json").write_text(
-        json.dumps([{"question": "Q one?", "options": ["a", "b"], "answer": "A"}])
+        json.dumps([{"question": "Q one?", "options": ["a", "b"], "answer": "A", "answer_index": 0}])
     )
+    (root / "aime24").mkdir()  # not one of the evaluation's benchmarks: not indexed
+    (root / "aime24" / "test.jsonl").write_text(json.dumps({"problem": "Find x.", "answer": "1"}) + "\n")
     items = list(load_benchmark_dir(root))
-    assert [(i.benchmark, i.task) for i in items] == [
-        ("mmlu", "mmlu:val/anatomy_val"),
-        ("mmlu_pro", "mmlu_pro:test"),
-    ]
-    assert items[0].gold == "D" and "The mental nerve" in items[0].query
+    assert [(i.benchmark, i.task) for i in items] == [("mmlu", "mmlu:test"), ("mmlu_pro", "mmlu_pro:test")]
+    assert items[0].gold == "None of the above" and "The mental nerve" in items[0].query
     with pytest.raises(FileNotFoundError, match="does not exist"):
         list(load_benchmark_dir(tmp_path / "missing"))
+
+
+def _gpqa_row(question: str, correct: str, wrong: list[str]) -> dict:
+    return {
+        "Question": question,
+        "Correct Answer": correct,
+        **{f"Incorrect Answer {i}": w for i, w in enumerate(wrong, 1)},
+        "High-level domain": "Physics",
+    }
+
+
+def test_gpqa_questions_are_indexed_with_their_options(tmp_path: Path) -> None:
+    """GPQA keeps its options in Correct Answer / Incorrect Answer N; a training MCQ copying a short
+    GPQA question with its options is caught, the same question with other options is not."""
+    question = "Which particle mediates the electromagnetic force?"  # under 12 words: matched whole
+    options = ["photon", "gluon", "W boson", "graviton"]
+    root = tmp_path / "benchmarks" / "gpqa_diamond"
+    root.mkdir(parents=True)
+    (root / "test.jsonl").write_text(json.dumps(_gpqa_row(question, options[0], options[1:])) + "\n")
+    (gpqa,) = load_benchmark_dir(tmp_path / "benchmarks")
+    assert gpqa.task == "gpqa_diamond:test" and gpqa.gold == "photon"
+    assert all(option in gpqa.query for option in options)  # the guessed columns missed these
+    from crossthink_eval.benchmarks import gpqa_item
+
+    order = gpqa_item(_gpqa_row(question, options[0], options[1:])).options  # the evaluated order
+    copy = QARecord("syn_qa", "gpr", "stem", question, "ABCD"[order.index("photon")], options=order)
+    other = QARecord(
+        "syn_qa", "gpr", "stem", question, "A", options=["proton", "neutron", "electron", "muon"]
+    )
+    folder = tmp_path / "rows"
+    folder.mkdir()
+    (folder / "rows.jsonl").write_text("".join(json.dumps(render(r, "mcq")) + "\n" for r in (copy, other)))
+    report = decontaminate(folder, tmp_path / "out", tmp_path / "benchmarks")
+    kept = [r["options"] for r in iter_rows(tmp_path / "out" / "data")]
+    assert report.removed == 1 and report.per_benchmark["gpqa_diamond"]["hits"] == 1
+    assert kept == [["proton", "neutron", "electron", "muon"]]
 
 
 def test_bad_settings_fail_clearly(tmp_path: Path) -> None:
