@@ -2,6 +2,7 @@
 
     crossthink-eval run --model Qwen/Qwen2.5-7B --tasks math_500,agieval
     crossthink-eval crosscheck eval_results
+    crossthink-eval compare eval_math_only eval_crossthink
 
 ``python -m crossthink_eval.run`` and ``python -m crossthink_eval.crosscheck`` (``make eval``) run
 the same commands (:func:`run_as_script`). Commands import lighteval lazily so ``--help`` is instant.
@@ -76,6 +77,10 @@ def run(
     tokenizer: Annotated[
         str | None, typer.Option(help="Tokenizer for token counts (default: the model).")
     ] = None,
+    runs: Annotated[
+        int,
+        typer.Option(help="Greedy runs per benchmark; results give their mean and std (the paper: 3)."),
+    ] = RunSettings.runs,
     lighteval: Annotated[str, typer.Option(help="The lighteval executable.")] = RunSettings.lighteval,
 ) -> None:
     """Run the benchmarks through the lighteval CLI; write results.md, results.json, results.png.
@@ -103,7 +108,23 @@ def crosscheck(
         raise typer.Exit(2) from None
 
 
-COMMANDS = {"run": run, "crosscheck": crosscheck}
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="Eval output dir (results.json) of the reference, A.")],
+    run_b: Annotated[Path, typer.Argument(help="Eval output dir (results.json) compared against A, B.")],
+    output: Annotated[Path | None, typer.Option(help="Also write the comparison as JSON here.")] = None,
+) -> None:
+    """Per-benchmark deltas (B - A) of the paper-comparable accuracy, and tokens of correct answers
+    per task group, the paper's token-efficiency figure."""
+    from crossthink_eval.compare import CompareError, compare_runs
+
+    try:
+        compare_runs(run_a, run_b, output)
+    except CompareError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+
+
+COMMANDS = {"run": run, "crosscheck": crosscheck, "compare": compare}
 for _name, _function in COMMANDS.items():
     app.command(_name)(_function)
 

@@ -1,14 +1,20 @@
-"""Turn one lighteval run into results.json, results.md and a bar chart beside the paper's numbers.
+"""Turn lighteval runs into results.json, results.md and a bar chart beside the paper's numbers.
 
 Numbers are recomputed from lighteval's per-sample details (``--save-details``) rather than from its
 per-task averages, so AGIEval's subsets pool into one benchmark score weighted by questions, and
 the mean token count of correct answers pools over correct answers, not over subset means.
+
+The headline is the paper-comparable metric, ``boxed_accuracy`` (the final ``\\boxed{}`` answer,
+read the paper's way), as the mean and standard deviation over the N greedy runs of one
+``crossthink-eval run --runs N`` (the paper reports the mean of 3), beside the paper's numbers;
+strict ``accuracy`` (format AND answer, the training reward) and the format rate stand beside it.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +34,9 @@ CATEGORY_KEY = "_category"  # per-sample group for the category breakdown (not a
 EMPTY_KEY = "_empty"  # per-sample flag: the response came back empty (not a metric)
 EMPTY_RESPONSES = "empty_responses"
 SCORE_METRICS = (ACCURACY, BOXED_ACCURACY, FORMAT_OK, AVG_AT_K)
+HEADLINE = BOXED_ACCURACY  # the paper-comparable metric
+RUN_METRICS = (*SCORE_METRICS, CORRECT_TOKENS)
+PAPER_BASE, PAPER_CROSSTHINK = "qwen2.5-7b", "crossthink"
 
 
 def load_paper_results(path: Path = PAPER_RESULTS) -> dict[str, Any]:
@@ -137,15 +146,41 @@ def summarize(per_task: dict[str, list[dict[str, float]]]) -> dict[str, dict[str
     return {name: pools[name].summary() for name in ordered}
 
 
+def combine_runs(summaries: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """One row per benchmark over N runs: each metric's mean, ``<metric>_std`` (sample standard
+    deviation; None for one run) and the per-run values under ``per_run``.
+
+    Counts (``n``, subsets, categories) are the first run's; ``empty_responses`` sums all runs.
+    """
+    if not summaries:
+        raise ValueError("no runs to combine")
+    combined: dict[str, dict[str, Any]] = {}
+    for name, first in summaries[0].items():
+        rows = [summary[name] for summary in summaries if name in summary]
+        row = dict(first)
+        row[EMPTY_RESPONSES] = sum(r.get(EMPTY_RESPONSES, 0) for r in rows)
+        row["per_run"] = {}
+        for metric in RUN_METRICS:
+            values = [r.get(metric) for r in rows]
+            known = [v for v in values if v is not None and not math.isnan(v)]
+            row[metric] = statistics.fmean(known) if known else None
+            row[f"{metric}_std"] = statistics.stdev(known) if len(known) > 1 else None
+            row["per_run"][metric] = values
+        combined[name] = row
+    return combined
+
+
 def build_results(
     summary: dict[str, dict[str, Any]], run_info: dict[str, Any], paper: dict[str, Any]
 ) -> dict:
-    """results.json content: run info, our numbers and the paper's per benchmark."""
+    """results.json content: run info, our numbers and the paper's per benchmark (Table 4's
+    Qwen2.5-7B and B_gpr↑ columns, and the abstract's best gain over all blends)."""
     benchmarks = {}
     for name, ours in summary.items():
         benchmarks[name] = {"task": TASK_PREFIX + name, **ours, "paper": paper["benchmarks"].get(name, {})}
     return {
         "run": run_info,
+        "headline_metric": HEADLINE,
         "benchmarks": benchmarks,
         "paper": {k: v for k, v in paper.items() if k != "benchmarks"},
     }
@@ -159,65 +194,81 @@ def _fmt(value: Any, digits: int = 1) -> str:
 
 def _paper_cell(entry: dict[str, Any], model: str) -> str:
     value = entry.get(model)
-    if value is None:
-        return "n/a"
-    return f"{value:.2f}†" if entry.get("absolute_source", "").startswith("secondary") else f"{value:.2f}"
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _mean_std(row: dict[str, Any], metric: str) -> str:
+    std = row.get(f"{metric}_std")
+    return _fmt(row.get(metric)) + (f" ± {std:.1f}" if std is not None else "")
 
 
 def render_markdown(results: dict[str, Any]) -> str:
-    """results.md: one row per benchmark, ours beside the paper's."""
+    """results.md: one row per benchmark, the paper-comparable metric first, beside the paper's."""
     run = results["run"]
     k = run.get("k", 1)
+    runs = run.get("runs", 1)
     lines = [
         f"# CrossThink evaluation: `{run['model']}`",
         "",
         f"- backend: {run['backend']}, max new tokens: {run['max_new_tokens']}, "
-        f"temperature: {run['temperature']}, k: {k}"
+        f"temperature: {run['temperature']}, k: {k}, runs: {runs} (mean ± std over runs)"
         + (
             f", **max samples per task: {run['max_samples']} (partial, not comparable)**"
             if run.get("max_samples")
             else ""
         ),
         f"- data: {run['data']}",
-        f"- lighteval output (details, cache): `{run['run_dir']}`",
+        "- lighteval output (details, cache): "
+        + ", ".join(f"`{d}`" for d in run.get("run_dirs", [run["run_dir"]])),
         *_empty_warning(results),
         "",
-        "| benchmark | n | empty | accuracy | boxed acc. | format ok | "
-        + (f"avg@{k} | " if k > 1 else "")
-        + "tokens (correct) | paper Qwen2.5-7B | paper CrossThink | paper gain |",
-        "|---|---:|---:|---:|---:|---:|" + ("---:|" if k > 1 else "") + "---:|---:|---:|---:|",
+        "| benchmark | n | **boxed acc. (paper-comparable)** | paper Qwen2.5-7B | paper CrossThink B_gpr↑ | "
+        "strict acc. | format ok | " + (f"avg@{k} | " if k > 1 else "") + "tokens (correct) | empty |",
+        "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if k > 1 else "") + "---:|---:|",
     ]
     for name, row in results["benchmarks"].items():
         paper = row["paper"]
-        delta = paper.get("delta")
         cells = [
             name,
             str(row["n"]),
-            str(row.get(EMPTY_RESPONSES, 0)),
-            _fmt(row[ACCURACY]),
-            _fmt(row[BOXED_ACCURACY]),
-            _fmt(row[FORMAT_OK]),
-            *([_fmt(row[AVG_AT_K])] if k > 1 else []),
+            f"**{_mean_std(row, BOXED_ACCURACY)}**",
+            _paper_cell(paper, PAPER_BASE),
+            _paper_cell(paper, PAPER_CROSSTHINK),
+            _mean_std(row, ACCURACY),
+            _mean_std(row, FORMAT_OK),
+            *([_mean_std(row, AVG_AT_K)] if k > 1 else []),
             _fmt(row[CORRECT_TOKENS], 0),
-            _paper_cell(paper, "qwen2.5-7b"),
-            _paper_cell(paper, "crossthink"),
-            f"+{delta:.1f}" if delta is not None else "n/a",
+            str(row.get(EMPTY_RESPONSES, 0)),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += _average_row(results)
     lines += [
         "",
-        "accuracy: the training reward (format <think>…</think> + \\boxed{} AND right answer), "
-        "from `crossthink_data.answers.score`; boxed acc.: the final \\boxed{} answer after </think> alone, "
-        "without the strict format; "
-        "tokens (correct): mean response length of correct answers (the paper's token efficiency). "
-        "Percentages; n is the number of questions; empty: questions whose response came back empty "
-        "(scored 0; on the endpoint backend, a request that failed).",
+        "boxed acc.: the final \\boxed{} answer (the last one after </think> when there is one, else "
+        "the last one in the response), the paper's reading for every model, its base baseline "
+        "included; strict acc.: the training reward (format <think>…</think> + \\boxed{} AND the "
+        "right answer, `crossthink_data.answers.score`); format ok: share of responses with that "
+        "format; tokens (correct): mean length of correct responses (the paper's Table 9). "
+        "Percentages; n: questions; empty: responses that came back empty (scored 0; on the "
+        "endpoint backend, a failed request).",
         "",
-        "Paper: " + results["paper"]["paper"] + ". " + results["paper"]["status"],
-        "† secondary source, not checked against the paper (see eval/paper_results.json).",
+        "Paper: " + results["paper"]["paper"] + ". " + results["paper"].get("note", ""),
         "",
     ]
     return "\n".join(lines)
+
+
+def _average_row(results: dict[str, Any]) -> list[str]:
+    """The paper's Table 4 average, when this run covers all seven benchmarks in full."""
+    rows = results["benchmarks"]
+    if set(rows) != set(BENCHMARKS) or results["run"].get("max_samples"):
+        return []
+    mean = statistics.fmean(rows[name][HEADLINE] or 0.0 for name in BENCHMARKS)
+    average = results["paper"].get("table4", {}).get("average", {})
+    return [
+        f"| **average** | | **{mean:.1f}** | {_fmt(average.get(PAPER_BASE), 2)} | "
+        f"{_fmt(average.get(PAPER_CROSSTHINK), 2)} | | | | |"
+    ]
 
 
 def _empty_warning(results: dict[str, Any]) -> list[str]:
@@ -237,28 +288,31 @@ def _empty_warning(results: dict[str, Any]) -> list[str]:
 
 
 def plot(results: dict[str, Any], path: Path) -> Path:
-    """Grouped bars per benchmark: our accuracy, the paper's base and CrossThink numbers (if known)."""
+    """Grouped bars per benchmark: our paper-comparable accuracy (± std over runs) and strict
+    accuracy, beside the paper's base and CrossThink numbers (if known)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     names = list(results["benchmarks"])
+    rows = results["benchmarks"]
     series = {
-        "ours (accuracy)": [results["benchmarks"][n][ACCURACY] for n in names],
-        "paper Qwen2.5-7B (†: secondary)": [
-            results["benchmarks"][n]["paper"].get("qwen2.5-7b") for n in names
-        ],
-        "paper CrossThink (†: secondary)": [
-            results["benchmarks"][n]["paper"].get("crossthink") for n in names
-        ],
+        "ours: boxed acc. (paper-comparable)": [rows[n][HEADLINE] for n in names],
+        "ours: strict acc. (format AND answer)": [rows[n][ACCURACY] for n in names],
+        "ours: format ok": [rows[n][FORMAT_OK] for n in names],
+        "paper Qwen2.5-7B": [rows[n]["paper"].get(PAPER_BASE) for n in names],
+        "paper CrossThink B_gpr↑": [rows[n]["paper"].get(PAPER_CROSSTHINK) for n in names],
     }
+    errors = {"ours: boxed acc. (paper-comparable)": [rows[n].get(f"{HEADLINE}_std") for n in names]}
     width = 0.8 / len(series)
     fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(names)), 4.0))
     for i, (label, values) in enumerate(series.items()):
         known = [(j, v) for j, v in enumerate(values) if v is not None]  # unknown paper numbers: no bar
         xs = [j + (i - (len(series) - 1) / 2) * width for j, _ in known]
-        ax.bar(xs, [v for _, v in known], width, label=label, color=f"C{i}")
+        spread = errors.get(label)
+        yerr = [spread[j] or 0.0 for j, _ in known] if spread else None
+        ax.bar(xs, [v for _, v in known], width, label=label, color=f"C{i}", yerr=yerr, capsize=2)
     ax.set_xticks(range(len(names)), names, rotation=20)
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 100)

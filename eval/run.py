@@ -50,6 +50,9 @@ MAX_NEW_TOKENS_ENV = "CROSSTHINK_EVAL_MAX_NEW_TOKENS"
 Backend = Literal["accelerate", "vllm", "endpoint"]
 BACKENDS: tuple[str, ...] = get_args(Backend)
 DEFAULT_TASKS = "math_500,amc23,mmlu,mmlu_pro,gpqa_diamond,agieval,supergpqa"
+# The paper reports each benchmark as the mean of 3 greedy runs (Section 3, arXiv 2504.13941v3,
+# as quoted in issue 16): `--runs` runs the whole evaluation N times, each in its own run dir.
+PAPER_RUNS = 3
 API_KEY_ENV = "OPENAI_API_KEY"  # litellm's key for the "openai/" route (an OpenAI-compatible server)
 PROJECT_API_KEY_ENV = "CROSSTHINK_API_KEY"  # the key `crossthink-data mine/difficulty` read too
 # litellm refuses to send a request without a key, even to a server that checks none.
@@ -89,6 +92,7 @@ class RunSettings:
     request_timeout: float | None = None
     max_concurrent: int = 10
     tokenizer: str | None = None
+    runs: int = PAPER_RUNS
     lighteval: str = str(Path(sys.executable).with_name("lighteval"))
 
 
@@ -203,6 +207,8 @@ def plan_run(args: RunSettings) -> RunPlan:
         raise EvalConfigError("--backend endpoint needs --base-url (e.g. http://localhost:8000/v1)")
     if args.max_attempts < 1:
         raise EvalConfigError("--max-attempts must be at least 1")
+    if args.runs < 1:
+        raise EvalConfigError("--runs must be at least 1")
     benchmarks = parse_task_list(args.tasks)
 
     env = dict(os.environ)
@@ -356,38 +362,47 @@ def failure_line(failures: RequestFailures, empty: int, total: int, plan: RunPla
 
 
 def run_eval(settings: RunSettings) -> int:
-    """Plan, run lighteval, write the results files; the exit code (errors printed as one line)."""
+    """Plan, run lighteval ``settings.runs`` times (each run its own dir and cache), write the
+    results files (mean and std over the runs); the exit code (errors printed as one line)."""
     try:
-        plan = plan_run(settings)
+        plans = [plan_run(settings) for _ in range(settings.runs)]
     except EvalConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from crossthink_eval.results import (  # imports lighteval: after the settings are checked
-        build_results,
-        load_paper_results,
-        read_details,
-        summarize,
-        write_results,
-    )
+    # imports lighteval: after the settings are checked
+    from crossthink_eval.results import combine_runs, read_details, summarize
 
-    try:
-        lighteval_output = execute(plan)
-    except LightevalFailed as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    failures = request_failures((plan.run_dir / "lighteval.log").read_text(encoding="utf-8"))
-    plan.info["failed_requests"] = failures.count
-    summary = summarize(read_details(lighteval_output))
-    results = build_results(summary, plan.info, load_paper_results())
+    summaries, failed = [], 0
+    for index, plan in enumerate(plans, 1):
+        print(f"[eval] run {index} of {len(plans)}: {plan.run_dir}", flush=True)
+        try:
+            lighteval_output = execute(plan)
+        except LightevalFailed as err:
+            print(f"error: run {index} of {len(plans)}: {err}", file=sys.stderr)
+            return 1
+        failures = request_failures((plan.run_dir / "lighteval.log").read_text(encoding="utf-8"))
+        failed += failures.count
+        summary = summarize(read_details(lighteval_output))
+        summaries.append(summary)
+        empty = sum(row["empty_responses"] for row in summary.values())
+        line = failure_line(failures, empty, sum(row["n"] for row in summary.values()), plan)
+        if line:
+            _write(combine_runs(summaries), plans[: len(summaries)], failed, settings)
+            print(f"error: {line}", file=sys.stderr)
+            return 1
+    _write(combine_runs(summaries), plans, failed, settings)
+    return 0
+
+
+def _write(summary: dict, plans: list[RunPlan], failed: int, settings: RunSettings) -> None:
+    """results.md/json/png in the output dir: the runs so far, with each run's dir."""
+    from crossthink_eval.results import build_results, load_paper_results, write_results
+
+    info = dict(plans[0].info)
+    info |= {"runs": len(plans), "run_dirs": [str(p.run_dir) for p in plans], "failed_requests": failed}
+    results = build_results(summary, info, load_paper_results())
     paths = write_results(results, Path(settings.output_dir).expanduser().resolve())
     print(f"[eval] wrote {paths['md']}, {paths['json']}, {paths['png']}")
-    empty = sum(row["empty_responses"] for row in summary.values())
-    total = sum(row["n"] for row in summary.values())
-    line = failure_line(failures, empty, total, plan)
-    if line:
-        print(f"error: {line}", file=sys.stderr)
-        return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from crossthink_eval import run
-from crossthink_eval.benchmarks import AGIEVAL_SUBSETS, DATA_DIR_ENV
+from crossthink_eval.benchmarks import AGIEVAL_SUBSETS, BENCHMARKS, DATA_DIR_ENV
 from crossthink_eval.results import (
     build_results,
     category_of,
+    combine_runs,
     is_empty_response,
     load_paper_results,
     render_markdown,
@@ -252,10 +253,8 @@ def test_empty_responses_are_counted_per_benchmark_and_subset(tmp_path):
     info |= {"data": "local", "run_dir": "runs/x", "failed_requests": 2}
     text = render_markdown(build_results(summary, info, load_paper_results()))
     assert "**2 empty responses (scored 0; agieval 2); 2 requests failed" in text
-    assert next(line for line in text.splitlines() if line.startswith("| agieval")).split(" | ")[1:3] == [
-        "3",
-        "2",
-    ]
+    cells = next(line for line in text.splitlines() if line.startswith("| agieval")).split(" | ")
+    assert (cells[1], cells[-1]) == ("3", "2 |")  # questions, and empty responses in the last column
 
 
 def test_mmlu_breakdown_by_the_papers_categories():
@@ -270,42 +269,132 @@ def test_mmlu_breakdown_by_the_papers_categories():
     assert breakdown == {"humanities": {"n": 1, "accuracy": 100.0}, "stem": {"n": 2, "accuracy": 50.0}}
 
 
-def test_results_files_put_ours_beside_the_paper(tmp_path):
-    summary = summarize({"crossthink_mmlu_pro|0": [sample(1, 120), sample(0)]})
-    info = {
-        "model": "ckpt",
-        "backend": "accelerate",
-        "max_new_tokens": 64,
-        "temperature": 0.0,
-        "k": 1,
-        "max_samples": 2,
-        "data": "local",
-        "run_dir": "runs/x",
-    }
-    results = build_results(summary, info, load_paper_results())
+INFO = {
+    "model": "ckpt",
+    "backend": "accelerate",
+    "max_new_tokens": 64,
+    "temperature": 0.0,
+    "k": 1,
+    "max_samples": 2,
+    "data": "local",
+    "run_dir": "runs/x",
+}
+
+
+def test_results_files_headline_the_paper_comparable_metric_beside_the_paper(tmp_path):
+    """A baseline-style answer (no <think>) counts on boxed acc., not on the strict accuracy."""
+    summary = summarize({"crossthink_mmlu_pro|0": [sample(1, 120), sample(0, boxed=1), sample(0)]})
+    results = build_results(summary, INFO, load_paper_results())
     paths = write_results(results, tmp_path)
     saved = json.loads(paths["json"].read_text())
-    assert saved["benchmarks"]["mmlu_pro"]["accuracy"] == 50.0
-    assert saved["benchmarks"]["mmlu_pro"]["paper"]["delta"] == 12.8
-    table_row = next(line for line in render_markdown(results).splitlines() if line.startswith("| mmlu_pro"))
-    assert table_row.split(" | ")[1:5] == ["2", "0", "50.0", "50.0"]
-    assert "empty responses" not in render_markdown(results)
-    assert "45.00†" in table_row and "+12.8" in table_row
+    assert saved["headline_metric"] == "boxed_accuracy"
+    assert saved["benchmarks"]["mmlu_pro"]["boxed_accuracy"] == pytest.approx(200 / 3)
+    assert saved["benchmarks"]["mmlu_pro"]["accuracy"] == pytest.approx(100 / 3)
+    assert saved["benchmarks"]["mmlu_pro"]["paper"] == {
+        "qwen2.5-7b": 45.0,
+        "crossthink": 57.82,
+        "abstract_gain": 12.8,
+    }
+    text = render_markdown(results)
+    header = next(line for line in text.splitlines() if line.startswith("| benchmark"))
+    assert [c.strip() for c in header.split("|")[2:8]] == [
+        "n",
+        "**boxed acc. (paper-comparable)**",
+        "paper Qwen2.5-7B",
+        "paper CrossThink B_gpr↑",
+        "strict acc.",
+        "format ok",
+    ]
+    table_row = next(line for line in text.splitlines() if line.startswith("| mmlu_pro"))
+    assert [c.strip() for c in table_row.split("|")[2:8]] == [
+        "3",
+        "**66.7**",
+        "45.00",
+        "57.82",
+        "33.3",
+        "33.3",
+    ]
+    assert "empty responses" not in text
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_paper_numbers_agree_with_the_abstract_gains():
+def test_runs_combine_into_mean_and_spread():
+    first = summarize({"crossthink_math_500|0": [sample(1, 100), sample(1, 300)]})
+    second = summarize({"crossthink_math_500|0": [sample(1, 200), sample(0)]})
+    combined = combine_runs([first, second])["math_500"]
+    assert combined["boxed_accuracy"] == pytest.approx(75.0)
+    assert combined["boxed_accuracy_std"] == pytest.approx(math.sqrt(2 * 25.0**2))  # sample std of 100, 50
+    assert combined["per_run"]["boxed_accuracy"] == [100.0, 50.0]
+    assert combined["correct_response_tokens"] == pytest.approx(200.0)  # mean of the runs' 200 and 200
+    assert combine_runs([first])["math_500"]["boxed_accuracy_std"] is None
+    text = render_markdown(
+        build_results(combine_runs([first, second]), {**INFO, "runs": 2}, load_paper_results())
+    )
+    row = next(line for line in text.splitlines() if line.startswith("| math_500"))
+    assert "**75.0 ± 35.4**" in row and "runs: 2" in text
+
+
+def test_run_runs_n_times_each_in_its_own_dir_and_cache(tmp_path, monkeypatch):
+    """--runs 3: three lighteval runs, three run dirs and caches, one results file with their mean."""
+    from crossthink_eval import results as results_module
+
+    seen: list[run.RunPlan] = []
+    scores = iter([[sample(1), sample(1)], [sample(1), sample(0)], [sample(0), sample(0)]])
+
+    def fake_execute(plan):
+        seen.append(plan)
+        (plan.run_dir / "lighteval.log").write_text("")
+        return plan.lighteval_output
+
+    monkeypatch.setattr(run, "execute", fake_execute)
+    monkeypatch.setattr(results_module, "read_details", lambda out: {"crossthink_math_500|0": next(scores)})
+    assert run.run_eval(args(tmp_path, tasks="math_500", runs=3)) == 0
+    assert len({p.run_dir for p in seen}) == len({p.cache_dir for p in seen}) == 3
+    assert all(str(p.cache_dir) in p.command[2] for p in seen)
+    saved = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert saved["run"]["runs"] == 3 and len(saved["run"]["run_dirs"]) == 3
+    assert saved["benchmarks"]["math_500"]["boxed_accuracy"] == pytest.approx(50.0)
+    assert saved["benchmarks"]["math_500"]["per_run"]["boxed_accuracy"] == [100.0, 50.0, 0.0]
+
+
+def test_the_default_is_the_papers_three_runs():
+    assert run.RunSettings(model="m").runs == run.PAPER_RUNS == 3
+
+
+def test_paper_results_per_benchmark_values_reproduce_the_stated_averages():
+    """Table 4: the seven per-benchmark values of each column average to the column's stated average."""
     paper = load_paper_results()
-    for name, entry in paper["benchmarks"].items():
-        if entry.get("qwen2.5-7b") is not None and entry.get("crossthink") is not None:
-            assert entry["crossthink"] - entry["qwen2.5-7b"] == pytest.approx(entry["delta"], abs=0.05), name
-            assert entry["absolute_source"].startswith("secondary")
-    abstract_gains = {
+    assert set(paper["benchmarks"]) == set(BENCHMARKS)
+    for column in ("qwen2.5-7b", "crossthink"):
+        mean = sum(entry[column] for entry in paper["benchmarks"].values()) / len(paper["benchmarks"])
+        assert round(mean, 2) == paper["table4"]["average"][column], column
+        assert paper["cross_checks"][column]["stated_average"] == paper["table4"]["average"][column]
+    assert paper["table4"]["average"] == pytest.approx(
+        {**paper["table4"]["average"], "qwen2.5-7b": 44.75, "crossthink": 58.12}
+    )
+
+
+def test_abstract_gains_are_the_best_over_blends_not_b_gpr_alone():
+    """GPQA-Diamond 31.82 -> 38.58 (+6.76) stays: the abstract's +11.3 is another blend's gain."""
+    paper = load_paper_results()
+    gains = paper["abstract_gains"]["values"]
+    assert gains == {
         "math_500": 30.1,
         "amc23": 27.5,
         "mmlu_pro": 12.8,
         "gpqa_diamond": 11.3,
         "agieval": 15.1,
+        "supergpqa": 3.8,
     }
-    assert {k: paper["benchmarks"][k]["delta"] for k in abstract_gains} == abstract_gains
-    assert paper["benchmarks"]["supergpqa"]["delta"] == 3.8
+    gpqa = paper["benchmarks"]["gpqa_diamond"]
+    assert (gpqa["qwen2.5-7b"], gpqa["crossthink"]) == (31.82, 38.58)
+    for name, gain in gains.items():
+        entry = paper["benchmarks"][name]
+        assert entry["abstract_gain"] == gain
+        assert entry["crossthink"] - entry["qwen2.5-7b"] <= gain + 0.05, (
+            name
+        )  # best over blends bounds B_gpr↑
+    for name in ("mmlu_pro", "agieval", "supergpqa"):  # where B_gpr↑ is the best blend
+        entry = paper["benchmarks"][name]
+        assert entry["crossthink"] - entry["qwen2.5-7b"] == pytest.approx(gains[name], abs=0.05)
+    assert "best over ALL" in paper["abstract_gains"]["note"]
