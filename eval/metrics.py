@@ -8,8 +8,10 @@ content into ``reasoning_content``, as vLLM's reasoning parsers do), :func:`raw_
 
 - ``accuracy``: the first (greedy) response scores 1 with ``score`` (format AND answer), exactly
   the GRPO reward.
-- ``boxed_accuracy``: its final answer (the last \\boxed{} after </think>) is right even when the
-  strict format fails, e.g. a missing opening <think> (the paper reads the answer from \\boxed{}).
+- ``boxed_accuracy``: the paper-comparable metric. Its final answer is right, read the paper's way
+  (``score_batch(..., require_format=False)``: the last \\boxed{} after </think> when there is one,
+  else the last \\boxed{} of the response), format or not: the paper reads every model's answer
+  from \\boxed{}, its base-model baseline (no <think> block) included.
 - ``format_ok``: the first response has the <think>...</think> + \\boxed{} format.
 - ``correct_response_tokens``: mean response length in tokens over correct responses (the
   paper's token-efficiency figure; NaN when nothing is correct).
@@ -65,7 +67,7 @@ def doc_score(doc: Doc, response_text: str) -> float:
 
 
 def doc_answer_score(doc: Doc, response_text: str) -> float:
-    """Like :func:`doc_score` but the answer alone counts (no <think>/format requirement)."""
+    """Like :func:`doc_score` but the answer alone counts, read the paper's way (no format required)."""
     spec = doc.specific or {}
     options = [spec.get("options")]
     return score_batch([response_text or ""], [spec["gold"]], [spec["kind"]], options, require_format=False)[

@@ -45,7 +45,7 @@ def eval_run(
     env.pop("CROSSTHINK_API_KEY", None)
     command = [sys.executable, "-m", "crossthink_eval.run", "--model", str(model), "--tasks", tasks]
     command += ["--data-dir", str(BENCH), "--output-dir", str(output)]
-    command += ["--max-samples", str(max_samples), "--max-new-tokens", "8", *extra]
+    command += ["--max-samples", str(max_samples), "--max-new-tokens", "8", "--runs", "1", *extra]
     return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -63,7 +63,7 @@ def test_the_console_script_is_the_app_with_run_and_crosscheck(monkeypatch, caps
         getattr(importlib.import_module(module), name)()
     assert exit_info.value.code == 0
     commands = capsys.readouterr().out.split("Commands")[1]
-    assert "run " in commands and "crosscheck " in commands
+    assert "run " in commands and "crosscheck " in commands and "compare " in commands
 
 
 def test_run_options_keep_their_defaults(monkeypatch):
@@ -82,6 +82,7 @@ def test_run_options_keep_their_defaults(monkeypatch):
     )
     assert (settings.max_samples, settings.data_dir, settings.base_url, settings.tokenizer) == (None,) * 4
     assert (settings.api_key, settings.max_attempts, settings.max_concurrent) == (None, 8, 10)
+    assert settings.runs == 3  # the paper's mean of 3 greedy runs
     assert Path(settings.lighteval) == Path(sys.executable).with_name("lighteval")
 
     result = CliRunner().invoke(app, ["run", "--model", "m", "--endpoint-url", "http://h:1/v1"])

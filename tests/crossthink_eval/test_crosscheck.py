@@ -41,17 +41,16 @@ def test_agreements_and_listed_disagreements_on_the_same_generations():
         # label plus the option's text: right for our checker, lighteval's letter extraction misses it
         ("crossthink_mmlu_pro|0", doc("mmlu_pro", ten, 2), f"{THINK}\\boxed{{J. {ten['options'][9]}}}"),
         ("crossthink_math_500|0", doc("math_500", math, 3), f"{THINK}\\boxed{{14/3}}"),  # right: both agree
-        # no </think>: no final answer for our checker; lighteval reads the box anyway
+        # no <think> block (a base model's answer): both read the last box, as the paper does
         ("crossthink_math_500|0", doc("math_500", math, 4), "so \\boxed{\\frac{14}{3}}"),
     ]
     report = crosscheck(samples)
     assert report["tasks"]["crossthink_mmlu_pro|0"]["n"] == 3
     assert report["tasks"]["crossthink_mmlu_pro|0"]["ours"] == 2.0  # samples 0 and 2 name the gold
-    assert report["tasks"]["crossthink_math_500|0"]["ours"] == 1.0
+    assert report["tasks"]["crossthink_math_500|0"]["ours"] == 2.0
     listed = {(d["task"], d["doc_id"]): d for d in report["disagreements"]}
-    assert set(listed) == {("crossthink_mmlu_pro|0", "2"), ("crossthink_math_500|0", "4")}
+    assert set(listed) == {("crossthink_mmlu_pro|0", "2")}
     assert listed[("crossthink_mmlu_pro|0", "2")]["ours"] == 1.0
-    assert listed[("crossthink_math_500|0", "4")]["ours"] == 0.0
     assert report["tasks"]["crossthink_mmlu_pro|0"]["agree"] == 2
     text = render_markdown(report)
-    assert "## Disagreements (2)" in text and "crossthink_mmlu_pro&#124;0 | 3 | 2 |" in text
+    assert "## Disagreements (1)" in text and "crossthink_mmlu_pro&#124;0 | 3 | 2 |" in text

@@ -143,9 +143,11 @@ def test_format_is_required_for_accuracy_but_not_for_boxed_accuracy():
     assert no_open_tag[ACCURACY] == 0.0
     assert no_open_tag[BOXED_ACCURACY] == 1.0
     assert no_open_tag[FORMAT_OK] == 0.0
-    # No </think> at all: the checker finds no final answer, so neither counts.
+    # No <think> block at all, as Qwen2.5-7B base answers (the paper's baseline): the answer read
+    # from the last \boxed{} counts for the paper-comparable metric, never for the strict reward.
     no_think = judge("math_500", row, "The answer is \\boxed{\\frac{14}{3}}.")
-    assert no_think[ACCURACY] == no_think[BOXED_ACCURACY] == 0.0
+    assert no_think[ACCURACY] == no_think[FORMAT_OK] == 0.0
+    assert no_think[BOXED_ACCURACY] == 1.0
     with_think = judge("math_500", row, f"{THINK}\\boxed{{\\frac{{14}}{{3}}}}")
     assert with_think[ACCURACY] == with_think[BOXED_ACCURACY] == with_think[FORMAT_OK] == 1.0
 
@@ -202,8 +204,10 @@ def test_reasoning_split_off_by_the_backend_is_put_back():
     )
     verdict = CrossThinkScore().compute(doc_for("math_500", row), split)
     assert verdict[ACCURACY] == 1.0 and verdict[FORMAT_OK] == 1.0
-    # content alone (what lighteval calls the text) has no </think>: no final answer, format fails
-    assert judge("math_500", row, split.text[0])[BOXED_ACCURACY] == 0.0
+    # content alone (what lighteval calls the text) has no <think> block: the strict reward and the
+    # format fail, so the reasoning must be put back for them to count
+    content_only = judge("math_500", row, split.text[0])
+    assert content_only[ACCURACY] == content_only[FORMAT_OK] == 0.0
     samples = ModelResponse(text=["\\boxed{14/3}", "\\boxed{3}"], reasonings=["a", "b"])
     assert AverageAtK(k=2).compute(doc_for("math_500", row), samples) == 0.5
     # local backends return no reasonings; a reply without a think block has reasoning None
