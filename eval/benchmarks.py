@@ -5,6 +5,10 @@ folder laid out like ``../shared/data/benchmarks`` (``CROSSTHINK_EVAL_DATA_DIR``
 runs offline. Hub and local copies of a benchmark do not always share a schema (AGIEval on the Hub
 is lm-eval-harness's preformatted copy, the SuperGPQA sample has its options inside the question),
 so every row goes through one adapter that accepts both and returns an :class:`EvalItem`.
+
+A local folder has one reader, :func:`read_benchmarks` (data folder and names as arguments, no
+environment read): the lighteval tasks load views written from it and decontamination
+(``crossthink_data.curation.decont``) indexes the same rows, so both see each benchmark alike.
 """
 
 from __future__ import annotations

@@ -3,7 +3,12 @@
 ```python
 from crossthink_data.answers import extract_answer, check_format, is_equivalent, score
 score(response, gold, kind, options)  # 1.0 iff check_format(response) and the boxed answer is gold
+score_batch(responses, golds, kinds, options, require_format=False)  # the answer alone, the paper's way
 ```
+
+The answer-only path reads :func:`extract_final_answer`: the last ``\\boxed{}`` after ``</think>``
+when there is one, else the last ``\\boxed{}`` of the response (the paper's reading, for a base
+model without ``<think>`` too).
 
 ``kind`` is ``"mcq"`` (gold = option label), ``"open"`` (gold = short answer) or ``"math"``.
 Model output is never executed; every call is bounded by ``timeout`` seconds (default
