@@ -57,7 +57,7 @@ test: $(STAMP) $(VERL_STAMP)
 	$(SYSTEM_DEPS) $(TEST_SYSTEM_PACKAGES)
 	$(PY) -m pytest -q tests
 
-test-fast: $(STAMP) $(VERL_STAMP)
+test-fast: $(STAMP)
 	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
 	$(PY) -m pytest -q -m "not slow" tests
 

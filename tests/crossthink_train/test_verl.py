@@ -13,6 +13,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from crossthink_train.rewards import crossthink
@@ -59,6 +60,14 @@ def test_verl_reads_every_demo_verl_config_and_scores_with_our_reward(demo_build
     assert result["configs"]["blend-crossthink-verl"]["rows"] > 0
     kinds = {kind for config in result["configs"].values() for kind in config["kinds"]}
     assert kinds == {"mcq", "open", "math"}
+    # finding 10: veRL's built-in reward scores none of our sources (it raises NotImplementedError)
+    sources = {
+        source
+        for name in expected
+        for shard in (repo / "data" / name).glob("*.parquet")
+        for source in pq.read_table(shard, columns=["data_source"]).column(0).to_pylist()
+    }
+    assert result["default_reward_refuses"] == sorted(sources)
     # veRL's own reading of the launch file: the paper's settings, as veRL interprets them
     assert result["settings"] == {
         "lr": 1e-6,

@@ -6,7 +6,7 @@
    override of ``crossthink_train/launch/verl_grpo.sh`` (``OVERRIDES_FILE``: its ``DRY_RUN=1``
    output); an unknown key fails the composition.
 2. veRL's ``RLHFDataset`` reads every ``*-verl`` config under ``REPO/data`` with that config's
-   ``data`` section, and yields every row.
+   ``data`` section (its over-long prompt filter off, see below), and yields every row.
 3. veRL's ``get_custom_reward_fn`` loads ``reward.custom_reward_function`` from that config (our
    ``crossthink_train/verl_reward.py:compute_score``), called the way veRL's naive reward manager
    calls it, and scores each row's formatted gold 1.0 and a wrong answer 0.0.
@@ -27,10 +27,9 @@ OPTION_LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 def compose(overrides: list[str]):
     """veRL's own PPO trainer config with the launch file's overrides (unknown keys raise)."""
+    import verl.trainer.config as verl_config
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
-
-    import verl.trainer.config as verl_config
 
     config_dir = str(Path(verl_config.__file__).parent)
     with initialize_config_dir(config_dir=config_dir, version_base=None):
@@ -53,7 +52,6 @@ def responses(row: dict) -> tuple[str, str]:
 def check_config(folder: Path, tokenizer, cfg, reward_fn) -> dict:
     """Read one -verl config with RLHFDataset and score every row; returns counts (raises on a miss)."""
     import pyarrow.parquet as pq
-
     from verl.utils.dataset.rl_dataset import RLHFDataset
 
     files = sorted(str(f) for f in folder.glob("*.parquet"))
@@ -87,12 +85,14 @@ def check_config(folder: Path, tokenizer, cfg, reward_fn) -> dict:
 
 def main(repo: str, tokenizer_dir: str, overrides_file: str) -> dict:
     from transformers import AutoTokenizer
-
     from verl.trainer.ppo.reward import get_custom_reward_fn
 
     overrides = Path(overrides_file).read_text().splitlines()
     cache = tempfile.mkdtemp(prefix="verl-check-")
-    cfg = compose([*overrides, f"+data.cache_dir={cache}"])
+    # Every row is read: the tiny test tokenizer cuts text into many more tokens than Qwen's, so
+    # veRL's over-long prompt filter (on in the launch file, as the TRL side drops the same rows)
+    # would measure the test tokenizer, not our data.
+    cfg = compose([*overrides, f"+data.cache_dir={cache}", "data.filter_overlong_prompts=False"])
     reward_fn = get_custom_reward_fn(cfg)
     if reward_fn is None:
         raise AssertionError("reward.custom_reward_function.path is not set in the launch file")
@@ -108,12 +108,37 @@ def main(repo: str, tokenizer_dir: str, overrides_file: str) -> dict:
         "kl_loss_coef": cfg.actor_rollout_ref.actor.kl_loss_coef,
         "kl_loss_type": cfg.actor_rollout_ref.actor.kl_loss_type,
         "use_kl_loss": cfg.actor_rollout_ref.actor.use_kl_loss,
-        "context": cfg.actor_rollout_ref.rollout.prompt_length + cfg.actor_rollout_ref.rollout.response_length,
+        "context": cfg.actor_rollout_ref.rollout.prompt_length
+        + cfg.actor_rollout_ref.rollout.response_length,
         "temperature": cfg.actor_rollout_ref.rollout.temperature,
         "lr_scheduler_type": cfg.actor_rollout_ref.actor.optim.lr_scheduler_type,
     }
     configs = {folder.name: check_config(folder, tokenizer, cfg, reward_fn) for folder in folders}
-    return {"settings": settings, "configs": configs}
+    return {
+        "settings": settings,
+        "configs": configs,
+        "default_reward_refuses": default_reward_refuses(folders),
+    }
+
+
+def default_reward_refuses(folders: list[Path]) -> list[str]:
+    """The data sources veRL's built-in reward cannot score (issue 16, finding 10): why ours is needed."""
+    import pyarrow.parquet as pq
+    from verl.utils.reward_score import default_compute_score
+
+    sources = {
+        s
+        for f in folders
+        for p in f.glob("*.parquet")
+        for s in pq.read_table(p).column("data_source").to_pylist()
+    }
+    refused = []
+    for source in sorted(sources):
+        try:
+            default_compute_score(source, "<think>x</think> \\boxed{A}", "A")
+        except NotImplementedError:
+            refused.append(source)
+    return refused
 
 
 if __name__ == "__main__":

@@ -39,8 +39,21 @@ def rows(test_data: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 def base_model_answers(golds: dict[str, str]):
-    """A base model: the right answer in a plain ``\\boxed{}``, no ``<think>`` block."""
-    return lambda request: f"We work it out. The answer is $\\boxed{{{golds[message_text(request)]}}}$."
+    """A base model: a plain ``\\boxed{}`` answer, no ``<think>`` block; right on every question but
+    the last (which gets a number no gold is)."""
+    last = list(golds)[-1]
+
+    def reply(request) -> str:
+        prompt = message_text(request)
+        answer = "987654321" if prompt == last else golds[prompt]
+        return f"We work it out. The answer is $\\boxed{{{answer}}}$."
+
+    return reply
+
+
+def solved(golds: dict[str, str]) -> list[float]:
+    """Expected pass rates, in row order, when a right boxed answer counts."""
+    return [1.0] * (len(golds) - 1) + [0.0]
 
 
 def run(folder: Path, out: Path, golds: dict[str, str], **settings) -> tuple[dict, list]:
@@ -54,10 +67,11 @@ def test_a_plain_boxed_answer_counts_as_solved_by_default(rows, tmp_path: Path) 
     folder, golds = rows
     report, _ = run(folder, tmp_path / "out", golds)
     scored = list(iter_rows(str(tmp_path / "out" / "scored")))
-    assert [r["pass_rate"] for r in scored] == [1.0] * len(golds)
-    assert report.too_easy == len(golds) and report.kept == 0  # solved questions leave the blend
+    assert [r["pass_rate"] for r in scored] == solved(golds)
+    assert report.too_easy == len(golds) - 1 and report.kept == 1  # solved questions leave the blend
     assert report.require_format is False
-    assert not list(iter_rows(str(tmp_path / "out" / "data")))
+    kept = list(iter_rows(str(tmp_path / "out" / "data")))
+    assert [r["prompt"][0]["content"] for r in kept] == [list(golds)[-1]]
 
 
 def test_require_format_counts_the_same_answer_as_unsolved(rows, tmp_path: Path) -> None:
@@ -82,7 +96,7 @@ def test_cli_defaults_to_the_paper_setting_and_takes_require_format(rows, tmp_pa
     assert strict.exit_code == 0, strict.output
     assert len(sent) == 2 * len(golds)  # one answer per question, twice
     assert {(r.body["model"], r.body["temperature"]) for r in sent} == {(BASE_MODEL, 0.0)}
-    assert [r["pass_rate"] for r in iter_rows(str(tmp_path / "a" / "scored"))] == [1.0] * len(golds)
+    assert [r["pass_rate"] for r in iter_rows(str(tmp_path / "a" / "scored"))] == solved(golds)
     assert [r["pass_rate"] for r in iter_rows(str(tmp_path / "b" / "scored"))] == [0.0] * len(golds)
     report = json.loads((tmp_path / "a" / "report.json").read_text())
     assert (report["model"], report["samples"], report["temperature"]) == (BASE_MODEL, 1, 0.0)
@@ -92,7 +106,11 @@ def test_cli_defaults_to_the_paper_setting_and_takes_require_format(rows, tmp_pa
 def test_recipe_key_require_format_reaches_the_settings() -> None:
     from crossthink_data.config import from_dict
 
-    section = {"samples": 1, "require_format": True, "generation": {"model": "m", "endpoint_url": "http://x/v1"}}
+    section = {
+        "samples": 1,
+        "require_format": True,
+        "generation": {"model": "m", "endpoint_url": "http://x/v1"},
+    }
     assert from_dict(DifficultySettings, section, "recipe: difficulty").require_format is True
     section.pop("require_format")
     assert from_dict(DifficultySettings, section, "recipe: difficulty").require_format is False
