@@ -26,15 +26,19 @@ CHECK = Path(__file__).with_name("verl_check.py")
 MCQ_OPTIONS = ["Paris", "Lyon", "Nice", "Lille"]
 
 
+@pytest.fixture(scope="session")
 def verl_python() -> Path:
+    """The veRL environment's python; checked first, before the demo is built (a fail, never a skip)."""
     if not VERL_PYTHON.exists():
         pytest.fail(f"no veRL environment at {VERL_PYTHON}: run `make verl-env`", pytrace=False)
     return VERL_PYTHON
 
 
 @pytest.mark.slow
-def test_verl_reads_every_demo_verl_config_and_scores_with_our_reward(demo_build, tiny_model_dir, tmp_path):
-    python = verl_python()
+def test_verl_reads_every_demo_verl_config_and_scores_with_our_reward(
+    verl_python, demo_build, tiny_model_dir, tmp_path
+):
+    python = verl_python
     repo = demo_build["repo"]
     overrides = subprocess.run(
         ["bash", str(LAUNCH)],
