@@ -10,7 +10,7 @@ TEST_SYSTEM_PACKAGES := libmagic1 slurm-wlm munge
 SYSTEM_DEPS := bash scripts/system-deps.sh
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF
 
-.PHONY: venv test test-fast demo demo-real bench eval lint clean
+.PHONY: venv verl-env test test-fast demo demo-real bench eval lint clean
 
 venv: $(STAMP)
 
@@ -32,7 +32,28 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	$(PY) -m crossthink_eval.lighteval_setup
 	touch $(STAMP)
 
-test: $(STAMP)
+# veRL as a second trainer: its own environment (verl 0.9.1 pins its own torch/transformers/ray stack,
+# which does not share a venv with TRL 1.16 and lighteval). tests/crossthink_train/test_verl.py runs
+# tests/crossthink_train/verl_check.py in it (RLHFDataset + get_custom_reward_fn on the demo's -verl
+# configs); CROSSTHINK_VERL_PYTHON tells the test where its python is. Built once, then cached.
+VERL_VENV := .venv-verl
+VERL_PY := $(VERL_VENV)/bin/python
+VERL_STAMP := $(VERL_VENV)/.installed
+export CROSSTHINK_VERL_PYTHON := $(abspath $(VERL_PY))
+
+verl-env: $(VERL_STAMP)
+
+$(VERL_STAMP): pyproject.toml constraints.txt
+	test -x $(VERL_PY) || $(PYTHON) -m venv $(VERL_VENV)
+	$(VERL_PY) -m pip install -q --upgrade pip
+	# torch first, as in $(STAMP): verl's own torch request would otherwise pull a CUDA build.
+	$(VERL_PY) -m pip install -q torch==2.13.0
+	# The checker's own dependencies (our base package, no extras) beside verl; the test puts the
+	# repository on PYTHONPATH, so no install of crossthink itself.
+	$(VERL_PY) -m pip install -q -c constraints.txt "verl==0.9.1" "math-verify>=0.5.2" "datasets>=4" "pyyaml>=6"
+	touch $(VERL_STAMP)
+
+test: $(STAMP) $(VERL_STAMP)
 	$(SYSTEM_DEPS) $(TEST_SYSTEM_PACKAGES)
 	$(PY) -m pytest -q tests
 

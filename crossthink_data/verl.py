@@ -1,4 +1,9 @@
-"""veRL rows: the shape veRL's ``RLHFDataset`` reads and NVIDIA's Nemotron-CrossThink release uses.
+"""veRL rows: the shape veRL's ``RLHFDataset`` reads and its reward managers hand to a reward.
+
+NVIDIA's Nemotron-CrossThink release shares ``data_source``, ``prompt`` and ``reward_model`` with
+this layout but keeps its metadata in ``meta_data`` (``question``, ``index``, ...), where veRL's
+reward managers pass ``extra_info`` to the reward function: we write ``extra_info``, which
+:mod:`crossthink_train.verl_reward` reads (the answer ``kind`` and MCQ ``options``).
 
 One templated CrossThink row (a blend row) becomes::
 

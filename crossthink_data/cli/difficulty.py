@@ -16,11 +16,21 @@ def difficulty(
         str,
         typer.Option("--output", "-o", help="Folder or storage URL: scored/, data/, removed/, report.json."),
     ],
-    model: gen.Model,
-    samples: Annotated[int, typer.Option("--samples", "-k", help="Answers sampled per question.")] = 8,
+    # the stage's defaults (curation.difficulty.default_difficulty_generation), written out so the
+    # CLI starts without importing datatrove; tests/crossthink_data/cli/test_generation.py compares
+    model: gen.Model = "Qwen/Qwen2.5-7B",
+    samples: Annotated[int, typer.Option("--samples", "-k", help="Answers sampled per question.")] = 1,
     max_pass_rate: Annotated[
         float | None, typer.Option(help="Drop rows solved more often than this (0.0: keep only unsolved).")
     ] = None,
+    require_format: Annotated[
+        bool,
+        typer.Option(
+            "--require-format",
+            help="Count an answer as solved only with the <think>...</think> format too (default: the "
+            "right boxed answer suffices, as the paper judges its base model).",
+        ),
+    ] = False,
     # generation (the same flags as `mine`; crossthink_data.cli.generation_options)
     server_type: gen.ServerType = "endpoint",
     endpoint_url: gen.EndpointUrl = None,
@@ -29,7 +39,7 @@ def difficulty(
     max_attempts: gen.MaxAttempts = 4,
     max_concurrent: gen.MaxConcurrent = 64,
     max_failed: gen.MaxFailed = 0.05,
-    temperature: gen.Temperature = 1.0,
+    temperature: gen.Temperature = 0.0,
     max_tokens: gen.MaxTokens = 4096,
     tp: gen.Tp = 1,
     api_key_env: gen.OldApiKeyEnv = None,
@@ -37,10 +47,13 @@ def difficulty(
     tasks: Tasks = 1,
     config: ConfigFile = None,
 ) -> None:
-    """Sample k answers per question, score them with the answer checker, store pass_rate, filter.
+    """Answer each question k times, score the answers with the answer checker, store pass_rate, filter.
 
-    Example: crossthink-data difficulty -i dedup/data -o hard/ --model Qwen/Qwen2.5-7B-Instruct
-    --endpoint-url http://localhost:8000/v1 --max-pass-rate 0
+    Defaults as in the paper: Qwen/Qwen2.5-7B (base), zero-shot, one greedy answer, solved when
+    its boxed answer is right (--require-format also asks for the <think> format).
+
+    Example: crossthink-data difficulty -i dedup/data -o hard/ --endpoint-url http://localhost:8000/v1
+    --max-pass-rate 0
 
     Exit codes: 0 done; 1 a setting must change (refused request, wrong URL, key or model);
     3 the same command may succeed later (more than --max-failed requests failed, or the endpoint
@@ -51,7 +64,9 @@ def difficulty(
     from crossthink_data.executors import StageFailed
 
     try:
-        settings = DifficultySettings(generation, samples=samples, max_pass_rate=max_pass_rate)
+        settings = DifficultySettings(
+            generation, samples=samples, max_pass_rate=max_pass_rate, require_format=require_format
+        )
     except ValueError as err:
         fail(str(err))
     try:

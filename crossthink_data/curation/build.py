@@ -45,8 +45,8 @@ Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, 
     decontaminate: {benchmarks: ../shared/data/benchmarks, only: null, n_grams: 12, min_overlap: 0.5}
     # or lighteval task names: {benchmarks: "math_500,mmlu_pro", custom_tasks: crossthink_eval.crossthink_tasks}
     dedup: {trust_order: null, near: true}
-    difficulty: {enabled: true, samples: 8, max_pass_rate: 0.0,   # generation: the same keys as the flags
-                 generation: {model: Qwen/Qwen2.5-7B-Instruct, endpoint_url: "http://localhost:8000/v1"}}
+    difficulty: {enabled: true, samples: 1, max_pass_rate: 0.0, require_format: false,  # generation: the flags' keys
+                 generation: {model: Qwen/Qwen2.5-7B, temperature: 0.0, endpoint_url: "http://localhost:8000/v1"}}
     blends: [crossthink, natural]
     default_blend: crossthink        # blend-<this> is the repo's default config
     commercial_only: false

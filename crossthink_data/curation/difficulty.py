@@ -1,13 +1,24 @@
-"""Difficulty filtering: k sampled answers per question, scored by the shared answer checker.
+"""Difficulty filtering: k answers per question, scored by the shared answer checker.
 
-The paper drops questions a smaller model already solves (+2.15 points on Qwen2.5-32B). For each
-row we send its training prompt (the same T_MCQ / T_Open messages GRPO will use) ``k`` times to a
+The paper removes the questions that Qwen2.5-7B (the base model, zero-shot) already solves, and
+trains Qwen2.5-32B on what is left (+2.15 points, Table 7). For each row we send its training
+prompt (the same T_MCQ / T_Open messages GRPO will use, no examples: zero-shot) ``k`` times to a
 model through datatrove's ``InferenceRunner`` (an OpenAI-compatible endpoint via
 :mod:`crossthink_data.inference`, or ``server_type="vllm"``, which datatrove starts itself), score
-every answer with :func:`crossthink_data.answers.score` (format AND correctness, with its own
-time bounds off the event loop), and store ``pass_rate``, ``difficulty_model`` and
-``difficulty_samples`` as columns, so anyone can refilter later without sampling again.
-``max_pass_rate`` then drops the easy rows (``0.0`` keeps only what the model never solved).
+every answer with :func:`crossthink_data.answers.score_batch` (with its own time bounds, off the
+event loop), and store ``pass_rate``, ``difficulty_model`` and ``difficulty_samples`` as columns,
+so anyone can refilter later without sampling again. ``max_pass_rate`` then drops the easy rows
+(``0.0`` keeps only what the model never solved).
+
+Solved means answer-only by default (``require_format=False``): a right final ``\\boxed{}``
+answer counts, with or without a ``<think>`` block, as the paper's evaluation reads every model's
+answer from ``\\boxed{}`` and a base model writes no ``<think>``. ``require_format=True`` (the
+``--require-format`` flag) also asks for the training format, as the reward does.
+
+Defaults (:func:`default_difficulty_generation`, ``samples=1``): Qwen/Qwen2.5-7B, one greedy
+answer (temperature 0). The paper names the model and "zero-shot" but states no number of samples
+or temperature; one greedy answer is what "solved zero-shot" reads as, and is how the paper decodes
+the same base model in its evaluation (greedy). ``-k 8 --temperature 1.0`` gives a pass rate instead.
 
 Two datatrove stages: the InferenceRunner (a terminal step; chunked and checkpointed, so a killed
 run resumes) writes ``scored/``; a filter stage reads it and writes ``data/`` and ``removed/``.
@@ -53,18 +64,29 @@ REPORT_RESPONSES = 5  # responses kept in report.json (the first rows')
 RESPONSE_CHARS = 2000
 
 
+PAPER_DIFFICULTY_MODEL = "Qwen/Qwen2.5-7B"  # the base model (arXiv 2504.13941, Table 7 / Section 5)
+
+
+def default_difficulty_generation() -> GenerationSettings:
+    """The difficulty model as in the paper: Qwen2.5-7B base, one greedy answer of up to 4096 tokens."""
+    return GenerationSettings(model=PAPER_DIFFICULTY_MODEL, temperature=0.0, max_tokens=4096)
+
+
 @dataclass
 class DifficultySettings:
     """Which model answers and how (``generation``), how often (``samples``), and the cut-off.
 
-    As YAML (a build recipe's ``difficulty:``): ``{samples: 8, max_pass_rate: 0.0, generation:
-    {model: Qwen/Qwen2.5-7B-Instruct, endpoint_url: "http://localhost:8000/v1"}}``; the key comes
-    from ``CROSSTHINK_API_KEY`` (or ``generation.api_key_env``).
+    As YAML (a build recipe's ``difficulty:``): ``{samples: 1, max_pass_rate: 0.0, require_format:
+    false, generation: {model: Qwen/Qwen2.5-7B, temperature: 0.0, endpoint_url:
+    "http://localhost:8000/v1"}}``; the key comes from ``CROSSTHINK_API_KEY`` (or
+    ``generation.api_key_env``). ``require_format``: count an answer as solved only when it also
+    has the ``<think>...</think>`` format (default false: the right boxed answer suffices).
     """
 
     generation: GenerationSettings
-    samples: int = 8
+    samples: int = 1
     max_pass_rate: float | None = None
+    require_format: bool = False
     template: str = "open"
     records_per_chunk: int = 500
 
@@ -104,13 +126,17 @@ def prompt_and_gold(
 async def difficulty_rollout(
     document: Document,
     generate,
-    samples: int = 8,
+    samples: int = 1,
     generation_params: dict[str, Any] | None = None,
     model: str = "",
     template: str = "open",
+    require_format: bool = False,
 ) -> dict[str, Any]:
-    """k generations for one row, each scored; a failed sample is counted, a stopped run raises."""
-    from crossthink_data.answers import check_format, score
+    """k generations for one row, each scored; a failed sample is counted, a stopped run raises.
+
+    ``require_format=False`` (the paper's "solved"): the right final boxed answer is enough.
+    """
+    from crossthink_data.answers import check_format, score_batch
 
     try:
         prompt, gold, kind, options = prompt_and_gold(document, template)
@@ -130,7 +156,10 @@ async def difficulty_rollout(
     results = await asyncio.gather(*(one(i) for i in range(samples)))
     texts = [r for r in results if isinstance(r, str)]
     errors = [r for r in results if not isinstance(r, str)]
-    scores = [await asyncio.to_thread(score, text, gold, kind, options) for text in texts]
+    count = len(texts)
+    scores = await asyncio.to_thread(
+        score_batch, texts, [gold] * count, [kind] * count, [options] * count, require_format=require_format
+    )
     result = {
         "pass_rate": sum(scores) / len(scores) if scores else None,
         "samples": len(scores),
@@ -184,6 +213,8 @@ class PassRateFilter(BaseFilter):
 class DifficultyReport:
     """Rows scored, kept and dropped; pass-rate histogram (tenths) over the scored rows.
 
+    ``require_format`` and ``temperature`` say how "solved" was judged and sampled (the card shows them).
+
     ``format_rate``: the share of scored samples whose format is well formed (``check_format``):
     a low pass rate with a low format rate means the model ignored the format, not the question.
     ``failed_samples``: samples whose request failed after its retries (left out of pass rates).
@@ -193,6 +224,8 @@ class DifficultyReport:
     model: str
     samples: int
     max_pass_rate: float | None
+    require_format: bool = False
+    temperature: float | None = None
     rows_in: int = 0
     kept: int = 0
     too_easy: int = 0
@@ -244,7 +277,12 @@ def score_difficulty(
         settings.generation,
         checkpoints_dir=storage.local_scratch(out, "checkpoints"),
         records_per_chunk=settings.records_per_chunk,
-        shared_context={"samples": settings.samples, "model": settings.model, "template": settings.template},
+        shared_context={
+            "samples": settings.samples,
+            "model": settings.model,
+            "template": settings.template,
+            "require_format": settings.require_format,
+        },
         label="difficulty sampling",
         total_documents=partial(task_row_count, input_dir, limit=limit),
     )
@@ -273,7 +311,13 @@ def score_difficulty(
 def _report(out: str, settings: DifficultySettings) -> DifficultyReport:
     from crossthink_data.rows import read_table
 
-    report = DifficultyReport(settings.model, settings.samples, settings.max_pass_rate)
+    report = DifficultyReport(
+        settings.model,
+        settings.samples,
+        settings.max_pass_rate,
+        require_format=settings.require_format,
+        temperature=settings.generation.temperature,
+    )
     scored = read_table(storage.join(out, "scored"))
     rates = scored.column("pass_rate").to_pylist()
     report.rows_in = len(rates)
@@ -304,8 +348,10 @@ def _report(out: str, settings: DifficultySettings) -> DifficultyReport:
 
 
 __all__ = [
+    "PAPER_DIFFICULTY_MODEL",
     "DifficultyReport",
     "DifficultySettings",
+    "default_difficulty_generation",
     "PassRateFilter",
     "difficulty_rollout",
     "prompt_and_gold",

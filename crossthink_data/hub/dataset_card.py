@@ -228,8 +228,16 @@ def difficulty_text(difficulty: dict[str, Any] | None) -> str:
         return ""
     cut = difficulty.get("max_pass_rate")
     rule = f"rows with a pass rate above {cut} were dropped" if cut is not None else "no row was dropped"
+    temperature = difficulty.get("temperature")
+    how = "" if temperature is None else " (greedy)" if temperature == 0 else f" (temperature {temperature})"
+    # reports written before require_format existed were judged with the format
+    if difficulty.get("require_format", True):
+        solved = "the `<think>...</think>` format and the right boxed answer (`--require-format`)"
+    else:
+        solved = "the right boxed answer, answer only (with or without `<think>`, as the paper judges its base model)"
     return (
-        f"`{difficulty['model']}` answered every row {difficulty['samples']} times; {rule}: "
+        f"`{difficulty['model']}` answered every row {difficulty['samples']} time(s) zero-shot{how}; "
+        f"an answer counted as solving the row with {solved}; {rule}: "
         f"{difficulty['rows_in']:,} rows in, {difficulty['too_easy']:,} too easy, "
         f"{difficulty['unscored']:,} unscored, {difficulty['kept']:,} kept."
     )

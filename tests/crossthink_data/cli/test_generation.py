@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from crossthink_data.cli import app
 from crossthink_data.cli.difficulty import difficulty
 from crossthink_data.cli.mine import mine
+from crossthink_data.curation.difficulty import default_difficulty_generation
 from crossthink_data.inference import GenerationSettings
 from crossthink_data.mining.generation import default_generation
 from crossthink_data.rows import iter_rows
@@ -67,7 +68,7 @@ def test_both_commands_take_the_same_generation_flags_and_env_vars(name):
 
 @pytest.mark.parametrize(
     ("command", "defaults"),
-    [(mine, default_generation()), (difficulty, None)],
+    [(mine, default_generation()), (difficulty, default_difficulty_generation())],
     ids=["mine", "difficulty"],
 )
 def test_each_command_defaults_are_its_stage_defaults(command, defaults):
@@ -76,12 +77,7 @@ def test_each_command_defaults_are_its_stage_defaults(command, defaults):
     for field in dataclasses.fields(GenerationSettings):
         if f"--{field.name.replace('_', '-')}" not in FLAGS:  # api_key_env: a hidden alias only
             continue
-        shown = signature[field.name].default
-        if defaults is None:  # difficulty: GenerationSettings' own defaults; the model is required
-            expected = inspect.Parameter.empty if field.name == "model" else field.default
-        else:
-            expected = getattr(defaults, field.name)
-        assert shown == expected, field.name
+        assert signature[field.name].default == getattr(defaults, field.name), field.name
 
 
 @pytest.mark.parametrize(("name", "old"), [("mine", "--endpoint"), ("difficulty", "--api-key-env")])
