@@ -36,16 +36,15 @@ def demo_config(output: str, work_dir: str | None = None, pages: int | None = No
             "CROSSTHINK_ENDPOINT is set but CROSSTHINK_MODEL is not: name the model the server serves"
         )
     location, name = recipe_location(DEMO_RECIPE)
-    config = BuildConfig.load(location)
+    sets = [f"mine.generation.endpoint_url={endpoint}", f"mine.generation.model={model}"] if endpoint else []
+    if pages is not None:
+        if pages < 1:
+            raise SystemExit(f"pages must be at least 1, got {pages}")
+        sets.append(f"mine.limit={pages}")
+    config = BuildConfig.load(location, sets)  # the demo recipe mines; the key: CROSSTHINK_API_KEY
     config.recipe_name = name
     config.output = storage.join(output, REPO_NAME)
     config.work_dir = work_dir
-    if endpoint and config.mine is not None:  # the key is read from CROSSTHINK_API_KEY
-        config.mine["generation"] = {"endpoint_url": endpoint, "model": model}
-    if pages is not None and config.mine is not None:
-        if pages < 1:
-            raise SystemExit(f"pages must be at least 1, got {pages}")
-        config.mine["limit"] = pages
     return config
 
 

@@ -43,6 +43,7 @@ from datatrove.pipeline.inference.types import InferenceError, InferenceResult, 
 from datatrove.pipeline.writers.disk_base import DiskWriter
 from loguru import logger
 
+from crossthink_data.config import reveal, secret
 from crossthink_data.executors import StageFailed, quiet_stage_failures
 
 SERVER_TYPES = ("endpoint", "vllm")
@@ -66,7 +67,8 @@ class GenerationSettings:
             ``vllm serve`` on the node, one per task.
         endpoint_url: the OpenAI base URL, with its ``/v1`` (``http://host:8000/v1``).
         api_key: the bearer token; when unset, read from the environment variable
-            ``api_key_env``. Never printed (``repr=False``).
+            ``api_key_env``. Held as a :class:`~crossthink_data.config.Secret`: printed, serialised
+            and fingerprinted as ``***`` (executor.json, fingerprints, reports, logs).
         request_timeout: seconds one HTTP request may take (endpoint).
         max_attempts: tries per request, the first included, before the failure is recorded
             (endpoint; the OpenAI client's ``max_retries`` is ``max_attempts - 1``).
@@ -84,7 +86,7 @@ class GenerationSettings:
     model: str
     server_type: str = "endpoint"
     endpoint_url: str | None = None
-    api_key: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False, metadata={"secret": True})
     api_key_env: str | None = "CROSSTHINK_API_KEY"
     request_timeout: float = 600.0  # long generations from a 70B model take minutes
     max_attempts: int = 4
@@ -96,6 +98,7 @@ class GenerationSettings:
     tp: int = 1
 
     def __post_init__(self) -> None:
+        self.api_key = secret(self.api_key)  # never written anywhere in the clear
         if self.server_type not in SERVER_TYPES:
             raise ValueError(f"server_type must be one of {SERVER_TYPES}, got {self.server_type!r}")
         for name in ("max_attempts", "max_concurrent", "max_tokens", "tp"):
@@ -122,7 +125,7 @@ class GenerationSettings:
     def resolved_api_key(self) -> str | None:
         """``api_key``, else the value of the ``api_key_env`` environment variable, else ``None``."""
         if self.api_key:
-            return self.api_key
+            return reveal(self.api_key)
         return (os.environ.get(self.api_key_env) or None) if self.api_key_env else None
 
     def request_params(self) -> dict[str, Any]:
@@ -231,7 +234,7 @@ class AuthenticatedEndpointServer(EndpointServer):
 
         return AsyncOpenAI(
             base_url=self.endpoint_url,
-            api_key=self.config.api_key or NO_KEY,
+            api_key=reveal(self.config.api_key) or NO_KEY,
             timeout=timeout,
             max_retries=max_retries,
         )
@@ -251,7 +254,7 @@ class AuthenticatedEndpointServer(EndpointServer):
         import httpx
 
         url = f"{self.get_base_url()}/models"
-        key = self.config.api_key or NO_KEY
+        key = reveal(self.config.api_key) or NO_KEY
         try:
             async with httpx.AsyncClient(timeout=PROBE_TIMEOUT_S) as client:
                 response = await client.get(url, headers={"Authorization": f"Bearer {key}"})
@@ -565,7 +568,7 @@ def make_inference_runner(
         server_type=settings.server_type,
         model_name_or_path=settings.model,
         endpoint_url=settings.endpoint_url,
-        api_key=settings.resolved_api_key(),
+        api_key=secret(settings.resolved_api_key()),  # executor.json shows it as ***
         request_timeout=settings.request_timeout,
         max_concurrent_generations=settings.max_concurrent,
         tp=settings.tp,

@@ -30,6 +30,20 @@ def as_url(location: str | os.PathLike) -> URL:
     return os.fspath(location)
 
 
+def decode_file_url(location: str | os.PathLike) -> URL:
+    """A ``file://`` URL as the plain path it names, percent-decoded (``file:///a%20b`` -> ``/a b``,
+    as RFC 8089 writes a space); anything else as written. fsspec and ``datasets`` take the URL's
+    characters literally, so a user's ``file://`` location is turned into a path where it comes in.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    url = as_url(location)
+    if not url.startswith("file://"):
+        return url
+    parts = urlsplit(url)
+    return unquote(parts.path) if parts.netloc in ("", "localhost") else url
+
+
 def join(base: str | os.PathLike, *parts: str) -> URL:
     """``base/part/...`` with ``/``, keeping the scheme of a URL intact (``s3://b`` stays ``s3://b``)."""
     url = as_url(base).rstrip("/") or "/"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import fail
+from crossthink_data.cli.common import check_executor, check_writable, fail, location
 
 
 def build(
@@ -37,38 +38,27 @@ def build(
             "--set", help="KEY=VALUE: override a recipe key (dotted for sections, VALUE read as YAML)."
         ),
     ] = None,
-    executor: Annotated[str | None, typer.Option(help="'local' or 'slurm' (overrides the recipe).")] = None,
+    executor: Annotated[
+        str | None, typer.Option(help="local, slurm or ray (overrides the recipe's executor).")
+    ] = None,
+    tasks: Annotated[
+        int | None, typer.Option(help="datatrove tasks per stage (overrides the recipe).")
+    ] = None,
     workers: Annotated[int | None, typer.Option(help="Tasks run at once (overrides the recipe).")] = None,
 ) -> None:
     """The whole recipe: sources -> filter H -> templates -> decont -> dedup -> difficulty -> blends -> one repo.
 
-    Rerunning the same command resumes: finished stages are skipped.
+    Rerunning the same command resumes: finished stages are skipped. The recipe, its --set keys and
+    these flags are checked before any stage runs: a typo or a wrong value is one line.
     Example: crossthink-data build demo --output demo_output/crossthink
     """
+    config = _checked_config(recipe, output, work_dir, from_dir, set_, executor, tasks, workers)
     from crossthink_data import storage
     from crossthink_data.config import ConfigError
-    from crossthink_data.curation.build import BuildConfig, BuildError, default_work_dir, run_build
+    from crossthink_data.curation.build import BuildError, default_work_dir, run_build
     from crossthink_data.executors import StageFailed, datatrove_logs_to
-    from crossthink_data.recipes import recipe_location
 
-    try:
-        location, name = recipe_location(recipe)
-        config = BuildConfig.load(location, list(set_ or []), list(from_dir or []))
-    except (ConfigError, FileNotFoundError, ValueError) as err:
-        fail(str(err))
-    config.recipe_name = name
-    if output is not None:
-        config.output = output
-    if work_dir is not None:
-        config.work_dir = work_dir
-    if executor is not None:
-        config.executor = executor
-    if workers is not None:
-        config.workers = workers
-    try:
-        work = config.work_dir or default_work_dir(config.output)
-    except ConfigError as err:
-        fail(str(err))
+    work = config.work_dir or default_work_dir(config.output)
     log = storage.join(storage.local_scratch(work, "logs"), "build.log")
     typer.echo(f"building {config.output}; datatrove's per-task logs go to {log}")
     try:
@@ -79,8 +69,31 @@ def build(
     except (BuildError, ConfigError, FileNotFoundError, ValueError) as err:
         fail(f"{err} (details in {log})")
     typer.echo(f"wrote the dataset repo {config.output}")
-    if storage.is_local(config.output):
-        typer.echo(f"load it with: load_dataset({config.output!r}, 'blend-{config.default_blend}')")
+    if storage.is_local(config.output):  # `datasets` loads a local folder by its path, not a file:// URL
+        folder = os.path.abspath(storage.local_path(config.output))
+        typer.echo(f"load it with: load_dataset({folder!r}, 'blend-{config.default_blend}')")
+
+
+def _checked_config(recipe, output, work_dir, from_dir, set_, executor, tasks, workers):
+    """The recipe with its overrides, checked whole (keys, values, executor, writable folders) before
+    any work; anything wrong ends the command with one line."""
+    from crossthink_data.config import ConfigError
+    from crossthink_data.curation.build import BuildConfig, default_work_dir
+    from crossthink_data.recipes import recipe_location
+
+    flags = {"output": output, "work_dir": work_dir, "executor": executor, "tasks": tasks, "workers": workers}
+    flags = {k: location(v) if k in ("output", "work_dir") else v for k, v in flags.items() if v is not None}
+    try:
+        where, name = recipe_location(location(recipe))
+        config = BuildConfig.load(where, list(set_ or []), list(from_dir or []), flags)
+        work = config.work_dir or default_work_dir(config.output)
+    except (ConfigError, FileNotFoundError, ValueError) as err:
+        fail(str(err))
+    config.recipe_name = name
+    check_executor(config.executor, command="build")
+    check_writable(config.output)
+    check_writable(work, "work_dir")
+    return config
 
 
 def register(app: typer.Typer) -> None:

@@ -9,12 +9,20 @@ with the list of the command's options, through the one strict loader in
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+import dataclasses
+import importlib.util
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import click
 import typer
 
-from crossthink_data.config import ConfigError, check_keys, load_yaml
+from crossthink_data.config import EXECUTORS, ConfigError, check_keys, check_value, from_dict, load_yaml
+
+T = TypeVar("T")
 
 
 def _load_config(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -24,10 +32,22 @@ def _load_config(ctx: click.Context, param: click.Parameter, value: str | None) 
         data = {str(k).replace("-", "_"): v for k, v in load_yaml(value).items()}
         names = [p.name for p in ctx.command.params if p.name and p.name != param.name]
         check_keys(data, names, f"--config {value}")
+        params = {p.name: p for p in ctx.command.params}
+        for key, item in data.items():
+            _check_config_value(params[key], item, f"--config {value}: {key}")
     except ConfigError as err:
-        raise click.BadParameter(str(err), ctx=ctx, param=param) from None
+        fail(str(err))
     ctx.default_map = {**(ctx.default_map or {}), **data}
     return value
+
+
+def _check_config_value(param: click.Parameter, value: object, where: str) -> None:
+    """A ``--config`` value of the option's declared type, checked as the recipe loader checks it
+    (click would read the string ``"no"`` as false and ``"10"`` as 10; a YAML file says what it means)."""
+    descriptor = getattr(param, "type_descriptor", None)  # typer: the parameter's annotation
+    hint = getattr(descriptor, "annotation", None)
+    if hint is not None and value is not None:
+        check_value(hint, value, where)
 
 
 ConfigFile = Annotated[
@@ -39,8 +59,94 @@ ConfigFile = Annotated[
         callback=_load_config,
     ),
 ]
-Tasks = Annotated[int, typer.Option(help="datatrove tasks (the input is split across them).")]
-Workers = Annotated[int, typer.Option(help="Tasks run at once (local executor).")]
+Tasks = Annotated[int, typer.Option(min=1, help="datatrove tasks (the input is split across them).")]
+Workers = Annotated[int, typer.Option(min=-1, help="Tasks run at once (local executor; -1: all).")]
+ExecutorName = Annotated[
+    str,
+    typer.Option(
+        "--executor",
+        help=f"Where datatrove runs the tasks: {', '.join(EXECUTORS)} (slurm needs a Slurm controller; "
+        "ray a Ray cluster, or starts a local one).",
+    ),
+]
+
+
+def check_executor(executor: str, supported: tuple[str, ...] = EXECUTORS, command: str = "") -> str:
+    """``--executor`` (or a recipe's ``executor:``) checked before any work: a known choice this
+    command runs, and for ``slurm`` a controller that answers, for ``ray`` the package; else one line.
+
+    Args:
+        supported: the choices this command runs (a single-stage command reads its results back in
+            the same process, which a submitted Slurm job array does not allow).
+    """
+    if executor not in EXECUTORS:
+        fail(f"--executor: must be one of {list(EXECUTORS)}, got {executor!r}")
+    if executor not in supported:
+        fail(
+            f"--executor {executor}: {command or 'this command'} runs on {', '.join(supported)}; "
+            "on Slurm, run `crossthink-data build` (executor: slurm) or `crossthink-data mine`"
+        )
+    if executor == "slurm":
+        _check_slurm()
+    if executor == "ray" and importlib.util.find_spec("ray") is None:
+        fail("--executor ray: the ray package is not installed: pip install 'ray[default]'")
+    return executor
+
+
+def _check_slurm() -> None:
+    if shutil.which("sbatch") is None or shutil.which("scontrol") is None:
+        fail(
+            "--executor slurm: sbatch/scontrol are not on PATH; run on a Slurm login node or use --executor local"
+        )
+    try:
+        ping = subprocess.run(["scontrol", "ping"], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        fail("--executor slurm: `scontrol ping` did not answer in 30 s; is the Slurm controller up?")
+    if ping.returncode != 0 or "UP" not in ping.stdout:
+        detail = (ping.stdout + ping.stderr).strip().splitlines()
+        fail(
+            f"--executor slurm: no Slurm controller answers `scontrol ping` ({detail[0] if detail else 'no output'}); "
+            "start it or use --executor local"
+        )
+
+
+def check_writable(location: str, option: str = "--output") -> None:
+    """A local output folder this user can write (checked before any work); a URL is left to its store.
+
+    The nearest folder that exists on the way to ``location`` must be writable: a read-only output
+    otherwise fails with a ``PermissionError`` traceback after the stages ran.
+    """
+    from crossthink_data import storage
+
+    if not storage.is_local(location):
+        return
+    path = os.path.abspath(storage.local_path(location))
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    if os.path.isdir(path) and not os.access(path, os.W_OK | os.X_OK):
+        fail(
+            f"{option} {location}: cannot write into {path} (read-only); choose another folder or fix its permissions"
+        )
+
+
+def settings_from(cls: type[T], params: Mapping[str, Any], where: str, **values: Any) -> T:
+    """The stage's settings dataclass from a command's parameters (its ``locals()``): every parameter
+    named like a field is forwarded (the field names are the flags and ``--config`` keys), through
+    the one strict loader, so ranges and choices are checked as in a recipe; a bad value ends the
+    command with one line."""
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    data = {name: params[name] for name in names if name in params and params[name] is not None}
+    try:
+        return from_dict(cls, {**data, **values}, where)
+    except ConfigError as err:
+        fail(str(err))
+
+
+def location(value: str) -> str:
+    """A command's folder or file argument: a ``file://`` URL as its (percent-decoded) path."""
+    from crossthink_data.storage import decode_file_url
+
+    return decode_file_url(value)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

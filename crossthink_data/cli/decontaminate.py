@@ -6,7 +6,19 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import ConfigFile, Tasks, Workers, print_panel, split_list
+from crossthink_data.cli.common import (
+    ConfigFile,
+    ExecutorName,
+    Tasks,
+    Workers,
+    check_executor,
+    check_writable,
+    fail,
+    location,
+    print_panel,
+    settings_from,
+    split_list,
+)
 
 
 def decontaminate(
@@ -36,9 +48,14 @@ def decontaminate(
     min_overlap: Annotated[
         float, typer.Option(help="Share of a row's n-grams that must be in the index (0 = any single hit).")
     ] = 0.5,
-    normalise_numbers: Annotated[
-        bool, typer.Option(help="Map every number to 0 before matching (datatrove's default; off for math).")
-    ] = False,
+    keep_numbers: Annotated[
+        bool,
+        typer.Option(
+            "--keep-numbers/--normalise-numbers",
+            help="Match numbers as written (the default, for math), or map every number to 0 before "
+            "matching (datatrove's default).",
+        ),
+    ] = True,
     custom_tasks: Annotated[
         str | None,
         typer.Option(
@@ -47,6 +64,7 @@ def decontaminate(
     ] = None,
     tasks: Tasks = 1,
     workers: Workers = 1,
+    executor: ExecutorName = "local",
     config: ConfigFile = None,
 ) -> None:
     """Drop rows that overlap the evaluation benchmarks (datatrove n-gram decontamination).
@@ -54,19 +72,28 @@ def decontaminate(
     Example: crossthink-data decontaminate -i pool/ --benchmarks ../shared/data/benchmarks -o decont/
     """
     from crossthink_data import storage
-    from crossthink_data.curation.decont import DecontSettings
+    from crossthink_data.config import ConfigError
+    from crossthink_data.curation.build import DecontStage
     from crossthink_data.curation.decont import decontaminate as run
 
-    settings = DecontSettings(n_grams=n_grams, min_overlap=min_overlap, keep_numbers=not normalise_numbers)
+    input, output = location(input), location(output)
+    settings = settings_from(DecontStage, locals(), "decontaminate", only=split_list(only) or None)
+    try:
+        settings.check_benchmarks("--benchmarks")
+    except ConfigError as err:
+        fail(str(err))
+    check_executor(executor, ("local", "ray"), "decontaminate")
+    check_writable(output)
     report = run(
         input,
         output,
-        benchmarks,
+        settings.benchmarks,
         settings,
-        only=split_list(only) or None,
+        only=settings.only,
         tasks=tasks,
         workers=workers,
-        custom_tasks=custom_tasks,
+        custom_tasks=settings.custom_tasks,
+        executor=executor,
     )
     summary = {b: v["hits"] for b, v in report.per_benchmark.items()}
     print_panel(

@@ -6,7 +6,18 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import ConfigFile, Tasks, Workers, print_panel, split_list
+from crossthink_data.cli.common import (
+    ConfigFile,
+    ExecutorName,
+    Tasks,
+    Workers,
+    check_executor,
+    check_writable,
+    location,
+    print_panel,
+    settings_from,
+    split_list,
+)
 
 
 def dedup(
@@ -26,17 +37,22 @@ def dedup(
     near: Annotated[bool, typer.Option(help="Also remove MinHash near-duplicates.")] = True,
     tasks: Tasks = 1,
     workers: Workers = 1,
+    executor: ExecutorName = "local",
     config: ConfigFile = None,
 ) -> None:
     """Remove exact and near duplicates across sources, keeping the most trusted source's copy.
 
     Example: crossthink-data dedup -i decont/data -o dedup/
     """
-    from crossthink_data.curation.dedup import DEFAULT_TRUST_ORDER, DedupSettings
+    from crossthink_data.curation.dedup import DedupSettings
     from crossthink_data.curation.dedup import dedup as run
 
-    order = tuple(split_list(trust_order)) or DEFAULT_TRUST_ORDER
-    report = run(input, output, DedupSettings(trust_order=order, near=near), tasks=tasks, workers=workers)
+    input, output = location(input), location(output)
+    order = split_list(trust_order) or None  # None: the documented order
+    settings = settings_from(DedupSettings, locals(), "dedup", trust_order=order)
+    check_executor(executor, ("local", "ray"), "dedup")
+    check_writable(output)
+    report = run(input, output, settings, tasks=tasks, workers=workers, executor=executor)
     print_panel(
         "deduplication",
         f"rows in {report.rows_in:,}, kept {report.kept:,}\nexact duplicates removed: {report.exact_removed}\n"

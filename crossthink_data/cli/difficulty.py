@@ -7,7 +7,19 @@ from typing import Annotated
 import typer
 
 from crossthink_data.cli import generation_options as gen
-from crossthink_data.cli.common import ConfigFile, Tasks, fail, fail_stage, print_panel
+from crossthink_data.cli.common import (
+    ConfigFile,
+    ExecutorName,
+    Tasks,
+    Workers,
+    check_executor,
+    check_writable,
+    fail,
+    fail_stage,
+    location,
+    print_panel,
+    settings_from,
+)
 
 
 def difficulty(
@@ -45,6 +57,8 @@ def difficulty(
     api_key_env: gen.OldApiKeyEnv = None,
     limit: Annotated[int, typer.Option(help="Rows per task, for trials (-1: all).")] = -1,
     tasks: Tasks = 1,
+    workers: Workers = 1,
+    executor: ExecutorName = "local",
     config: ConfigFile = None,
 ) -> None:
     """Answer each question k times, score the answers with the answer checker, store pass_rate, filter.
@@ -63,14 +77,16 @@ def difficulty(
     from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
     from crossthink_data.executors import StageFailed
 
+    input, output = location(input), location(output)
+    settings = settings_from(DifficultySettings, locals(), "difficulty", generation=generation)
+    if limit < -1:
+        fail(f"--limit: must be at least -1 (-1: all rows), got {limit}")
+    check_executor(executor, ("local", "ray"), "difficulty")
+    check_writable(output)
     try:
-        settings = DifficultySettings(
-            generation, samples=samples, max_pass_rate=max_pass_rate, require_format=require_format
+        report = score_difficulty(
+            input, output, settings, tasks=tasks, workers=workers, limit=limit, executor=executor
         )
-    except ValueError as err:
-        fail(str(err))
-    try:
-        report = score_difficulty(input, output, settings, tasks=tasks, limit=limit)
     except StageFailed as err:
         fail_stage(err)
     print_panel("difficulty", report.to_json())

@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from crossthink_data.cli import generation_options as gen
-from crossthink_data.cli.common import ConfigFile, Workers, fail, fail_stage, split_list
+from crossthink_data.cli.common import (
+    ConfigFile,
+    ExecutorName,
+    Workers,
+    check_executor,
+    check_writable,
+    fail,
+    fail_stage,
+    location,
+    settings_from,
+    split_list,
+)
 
 
 def mine(
@@ -69,7 +80,7 @@ def mine(
     tp: gen.Tp = 1,
     endpoint: gen.OldEndpoint = None,
     questions_per_doc: Annotated[int, typer.Option(help="Questions asked per document.")] = 3,
-    executor: Annotated[str, typer.Option(help="local or slurm.")] = "local",
+    executor: ExecutorName = "local",
     tasks: Annotated[int, typer.Option(help="CPU tasks (WARC files are dealt to tasks).")] = 1,
     workers: Workers = 1,
     gpu_tasks: Annotated[int, typer.Option(help="Generation tasks (one server each).")] = 1,
@@ -96,27 +107,18 @@ def mine(
     from crossthink_data.mining.pipeline import MinerConfig, common_crawl_paths, run_miner
     from crossthink_data.mining.warc import WarcInputError
 
-    kwargs = {"input": input, "glob": glob}
+    input, output = location(input), location(output)
+    check_executor(executor, command="mine")
+    check_writable(output)
+    cfg = settings_from(
+        MinerConfig, locals(), "mine", categories=split_list(categories), generation=generation
+    )
     if snapshot:
         first, _, last = shards.partition(":")
-        paths = common_crawl_paths(
+        cfg.paths_file = common_crawl_paths(
             snapshot, int(first), int(last or first), storage.join(output, "warc.paths"), root=input
         )
-        kwargs = {"input": input, "glob": None, "paths_file": paths}
-    cfg = MinerConfig(
-        **kwargs,
-        output=output,
-        checkpoints_dir=checkpoints_dir,
-        limit=limit,
-        lid_model=lid_model,
-        categories=tuple(split_list(categories)),
-        budget=budget,
-        min_confidence=min_confidence,
-        generation=generation,
-        questions_per_doc=questions_per_doc,
-    )
-    if domain_model:
-        cfg.domain_model = domain_model
+        cfg.glob = None
     try:
         cfg.checkpoints()
     except ValueError as err:

@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import ConfigFile, Tasks, Workers, fail, split_list
+from crossthink_data.cli.common import (
+    ConfigFile,
+    ExecutorName,
+    Tasks,
+    Workers,
+    check_executor,
+    check_writable,
+    fail,
+    location,
+    split_list,
+)
 
 
 def list_sources() -> None:
@@ -57,6 +67,7 @@ def sources(
     configs: Annotated[str, typer.Option(help="Comma-separated configs to build.")] = "records,mcq,open",
     tasks: Tasks = 1,
     workers: Workers = 1,
+    executor: ExecutorName = "local",
     config: ConfigFile = None,
 ) -> None:
     """Build Hub subsets from open QA sources: records -> filter H -> T_MCQ / T_Open -> parquet + card.
@@ -72,7 +83,13 @@ def sources(
 
     if from_dir is not None and len(names) != 1:
         raise typer.BadParameter("--from-dir reads one source's files: give exactly one source name")
-    work = work_dir or storage.join(output, "_work")
+    if limit is not None and limit < 1:
+        fail(f"--limit: must be at least 1, got {limit}")
+    check_executor(executor, ("local", "ray"), "sources")
+    output = location(output)
+    work = location(work_dir) if work_dir else storage.join(output, "_work")
+    check_writable(output)
+    check_writable(work, "--work-dir")
     log = storage.join(storage.local_scratch(work, "logs"), "sources.log")
     console = Console()
     summaries = []
@@ -85,7 +102,7 @@ def sources(
         try:
             with datatrove_logs_to(log):
                 summaries += build_source_subset(
-                    name, output, work, source_dir, limit, split_list(configs), tasks, workers
+                    name, output, work, source_dir, limit, split_list(configs), tasks, workers, executor
                 )
         except ConnectionError as err:  # datasets: the Hub is unreachable (offline, DNS, proxy)
             hub_id = get_source(name).hub_id

@@ -33,7 +33,7 @@ Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, 
     description: "..."
     output: build_output/crossthink  # the repo (local path or storage URL)
     work_dir: null                   # default: <parent of output>/_work/<output name>
-    executor: local                  # or slurm
+    executor: local                  # local, slurm or ray
     tasks: 1
     workers: 1
     slurm: {partition: cpu, time: "24:00:00", cpus_per_task: 16, mem: 64G}
@@ -42,7 +42,8 @@ Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, 
       - {name: natural_reasoning, from_dir: /data/natural_reasoning, limit: 100000, target: 100000}
     templates: [mcq, open]
     mine: {input: pages/, glob: "*.warc.gz", generation: {model: ..., endpoint_url: ...}}  # optional
-    decontaminate: {benchmarks: ../shared/data/benchmarks, only: null, n_grams: 12, min_overlap: 0.5}
+    decontaminate: {benchmarks: ../shared/data/benchmarks, only: null, n_grams: 12, min_overlap: 0.5,
+                    keep_numbers: true}  # keep_numbers: false maps every number to 0 (datatrove's default)
     # or lighteval task names: {benchmarks: "math_500,mmlu_pro", custom_tasks: crossthink_eval.crossthink_tasks}
     dedup: {trust_order: null, near: true}
     difficulty: {enabled: true, samples: 1, max_pass_rate: 0.0, require_format: false,  # generation: the flags' keys
@@ -51,6 +52,15 @@ Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, 
     default_blend: crossthink        # blend-<this> is the repo's default config
     commercial_only: false
     rows_per_shard: 100000
+
+Each section is read into its settings dataclass by the one strict loader
+(:func:`crossthink_data.config.from_dict`): ``mine`` -> :class:`MineSettings`, ``decontaminate`` ->
+:class:`DecontStage` (:class:`~crossthink_data.curation.decont.DecontSettings` + what to index),
+``dedup`` -> :class:`~crossthink_data.curation.dedup.DedupSettings`, ``difficulty`` ->
+:class:`DifficultyStage`, ``generation`` -> :class:`~crossthink_data.inference.GenerationSettings`.
+A typo, a wrong type (``"no"`` for a boolean, ``"10"`` for a number), a value out of range or an
+unknown choice stops the build with one line naming the key, before any stage runs; ``null``
+means a key's default.
 
 A source's ``target`` is the row count the paper reports for it; the card sets it beside this
 build's count (it does not cap anything: ``limit`` caps the upstream rows read).
@@ -66,25 +76,88 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from crossthink_data import storage
-from crossthink_data.config import ConfigError, check_keys, field_names, from_dict, load_yaml
+from crossthink_data.config import (
+    ConfigError,
+    Executor,
+    check_keys,
+    field_names,
+    from_dict,
+    load_yaml,
+    public,
+)
+from crossthink_data.curation.decont import DecontSettings
+from crossthink_data.curation.dedup import DedupSettings
+from crossthink_data.curation.difficulty import DifficultySettings
+from crossthink_data.inference import GenerationSettings
 
 
 @dataclass
 class SourceSpec:
     name: str
     from_dir: str | None = None  # storage URL of the upstream files (None: the Hub)
-    limit: int | None = None  # upstream rows read at most
-    target: int | None = None  # rows the paper reports for this source (shown on the card)
+    limit: int | None = field(default=None, metadata={"min": 1})  # upstream rows read at most
+    target: int | None = field(default=None, metadata={"min": 0})  # rows the paper reports (card)
+
+
+@dataclass
+class DecontStage(DecontSettings):
+    """The recipe's ``decontaminate:`` section: what to index, and the :class:`DecontSettings`."""
+
+    benchmarks: str = ""  # a benchmark folder or comma-separated lighteval task names
+    only: list[str] | None = None  # benchmark folders to use (default: all)
+    custom_tasks: str | None = None  # lighteval custom tasks module or file, for task names
+
+    def __post_init__(self) -> None:
+        if not self.benchmarks:
+            raise ValueError(
+                "benchmarks is required: a folder laid out <benchmark>/<file>, or lighteval task names"
+            )
+
+    def check_benchmarks(self, key: str = "decontaminate.benchmarks") -> None:
+        """A ``benchmarks`` value written as a path must be a folder (else it would be read as task
+        names and fail minutes later with "Cannot find task ... in task list")."""
+        value = self.benchmarks
+        if storage.is_dir(value) or "," in value:
+            return
+        if "/" in value or "\\" in value or value.startswith((".", "~")):
+            raise ConfigError(
+                f"{key}: folder {value} does not exist; give a folder laid out "
+                "<benchmark>/<file> or comma-separated lighteval task names"
+            )
+
+
+@dataclass
+class DifficultyStage(DifficultySettings):
+    """The recipe's ``difficulty:`` section: :class:`DifficultySettings` and its ``enabled`` switch
+    (a switched-off section is not checked for a usable server)."""
+
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if self.enabled:
+            super().__post_init__()
+
+
+@dataclass
+class MineSettings:
+    """The recipe's ``mine:`` section: the pages to mine and, for Syn-QA, the generator (its keys
+    over the miner's defaults: Qwen2.5-72B-Instruct, temperature 0.6, 2048 tokens)."""
+
+    input: str
+    glob: str = "**/*.warc.gz"
+    limit: int = field(default=-1, metadata={"min": -1})  # records per task (-1: all)
+    generation: GenerationSettings | None = None
 
 
 @dataclass
 class BuildConfig:
-    """A parsed build recipe (see the module doc)."""
+    """A parsed build recipe (see the module doc); every section is typed, so a typo or a wrong
+    value anywhere stops :meth:`from_dict` with one line, before any stage runs."""
 
     sources: list[SourceSpec]
     name: str = "crossthink"
@@ -92,77 +165,121 @@ class BuildConfig:
     description: str = ""
     output: str = "build_output/crossthink"  # storage URL of the repo
     work_dir: str | None = None
-    executor: str = "local"
-    tasks: int = 1
-    workers: int = 1
+    executor: Executor = "local"
+    tasks: int = field(default=1, metadata={"min": 1})
+    workers: int = field(default=1, metadata={"min": -1})
     slurm: dict[str, Any] = field(default_factory=dict)
-    templates: list[str] = field(default_factory=lambda: ["mcq", "open"])
-    mine: dict[str, Any] | None = None
-    decontaminate: dict[str, Any] | None = None
-    dedup: dict[str, Any] | None = field(default_factory=dict)
-    difficulty: dict[str, Any] | None = None
+    templates: list[Literal["mcq", "open"]] = field(default_factory=lambda: ["mcq", "open"])
+    mine: MineSettings | None = None
+    decontaminate: DecontStage | None = None
+    dedup: DedupSettings | None = field(default_factory=DedupSettings)
+    difficulty: DifficultyStage | None = None
     blends: list[str] = field(default_factory=lambda: ["crossthink"])
     default_blend: str = "crossthink"
     commercial_only: bool = False
-    rows_per_shard: int = 100_000
+    rows_per_shard: int = field(default=100_000, metadata={"min": 1})
     path: str | None = None  # where the recipe was read from
     recipe_name: str | None = field(default=None, init=False)  # a shipped recipe's name (for the card)
 
     @classmethod
     def load(
-        cls, location: str | os.PathLike, sets: list[str] = (), from_dirs: list[str] = ()
+        cls,
+        location: str | os.PathLike,
+        sets: list[str] = (),
+        from_dirs: list[str] = (),
+        values: dict[str, Any] | None = None,
     ) -> BuildConfig:
         """A recipe file (any storage URL), with ``--set KEY=VALUE`` and ``--from-dir NAME=DIR``
-        overrides applied before it is checked."""
-        location = storage.as_url(location)
+        overrides and top-level ``values`` (the command's flags) applied before it is checked."""
+        location = storage.decode_file_url(location)
         data = apply_overrides(load_yaml(location), sets, from_dirs)
         base = location.rsplit("/", 1)[0] if "/" in location else "."
-        return cls.from_dict(data, base=base, path=location)
+        return cls.from_dict(data, base=base, path=location, values=values)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], base: str | Path = ".", path: str | None = None) -> BuildConfig:
+    def from_dict(
+        cls,
+        data: dict[str, Any],
+        base: str | Path = ".",
+        path: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> BuildConfig:
+        """The recipe mapping through the one strict loader (:func:`crossthink_data.config.from_dict`),
+        its relative locations resolved against ``base`` (``values``, the command's flags, are taken
+        as given: relative to the current folder), then the rules between keys."""
         where = f"recipe {path}" if path else "recipe"
         check_keys(data, [name for name in field_names(cls) if name != "path"], where)
         if not data.get("sources"):
             raise ConfigError(f"{where}: the recipe needs at least one entry under 'sources'")
-        sources = []
-        for index, entry in enumerate(data["sources"]):
-            entry = {"name": entry} if isinstance(entry, str) else dict(entry)
-            if entry.get("from_dir"):
-                entry["from_dir"] = _resolve(entry["from_dir"], base)
-            sources.append(from_dict(SourceSpec, entry, f"{where}: sources[{index}]"))
-        values = {k: v for k, v in data.items() if k != "sources"}
-        for key in ("output", "work_dir"):
-            if values.get(key):
-                values[key] = _resolve(values[key], base)
-        if values.get("mine"):
-            values["mine"] = dict(values["mine"])
-            check_keys(values["mine"], ("input", "glob", "limit", "generation"), f"{where}: mine")
-            values["mine"]["input"] = _resolve(values["mine"]["input"], base)
-        decont = values.get("decontaminate")
-        if decont and isinstance(decont.get("benchmarks"), str) and "," not in decont["benchmarks"]:
-            candidate = _resolve(decont["benchmarks"], base)
-            if storage.is_dir(candidate):
-                decont["benchmarks"] = candidate
-        config = cls(sources=sources, path=path, **values)
-        if config.executor not in ("local", "slurm"):
-            raise ConfigError(f"{where}: executor must be 'local' or 'slurm', got {config.executor!r}")
-        bad = sorted(set(config.templates) - {"mcq", "open"})
-        if bad or not config.templates:
-            raise ConfigError(
-                f"{where}: templates must be a non-empty subset of [mcq, open], got {config.templates}"
-            )
-        names = [s.name for s in config.sources]
-        if len(set(names)) != len(names):
-            raise ConfigError(f"{where}: a source is listed twice in {names}")
+        config = from_dict(cls, {**_resolved(data, base), **(values or {}), "path": path}, f"{where}:")
+        config.check(f"{where}:")
         return config
 
+    def check(self, where: str = "recipe:") -> None:
+        """The rules between keys and the checks of what the recipe names (blends, benchmark folder)."""
+        from crossthink_data.curation.blends import BlendError, BlendSpec
+
+        if not self.templates:
+            raise ConfigError(f"{where} templates: must name at least one of ['mcq', 'open']")
+        names = [s.name for s in self.sources]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{where} sources: a source is listed twice in {names}")
+        for blend in self.blends:
+            try:
+                BlendSpec.load(blend)
+            except BlendError as err:
+                raise ConfigError(f"{where} blends: {err}") from None
+        if self.default_blend not in self.blends:
+            raise ConfigError(
+                f"{where} default_blend: {self.default_blend!r} is not one of the recipe's blends {self.blends}"
+            )
+        if self.decontaminate:
+            self.decontaminate.check_benchmarks(f"{where} decontaminate.benchmarks")
+
     @property
-    def difficulty_settings(self) -> dict[str, Any] | None:
-        """The difficulty section without its ``enabled`` switch, or None when it does not run."""
-        if not self.difficulty or not self.difficulty.get("enabled", True):
+    def difficulty_settings(self) -> DifficultyStage | None:
+        """The difficulty section, or None when it does not run."""
+        if not self.difficulty or not self.difficulty.enabled:
             return None
-        return {k: v for k, v in self.difficulty.items() if k != "enabled"}
+        return self.difficulty
+
+
+def _resolved(data: dict[str, Any], base: str | Path) -> dict[str, Any]:
+    """The raw recipe with its relative locations resolved against the recipe's folder (or URL)."""
+    values = dict(data)
+    sources = []
+    for entry in values["sources"]:
+        entry = {"name": entry} if isinstance(entry, str) else entry
+        if isinstance(entry, dict) and isinstance(entry.get("from_dir"), str):
+            entry = {**entry, "from_dir": _resolve(entry["from_dir"], base)}
+        sources.append(entry)
+    values["sources"] = sources
+    for key in ("output", "work_dir"):
+        if isinstance(values.get(key), str):
+            values[key] = _resolve(values[key], base)
+    mine = values.get("mine")
+    if isinstance(mine, dict) and isinstance(mine.get("input"), str):
+        values["mine"] = mine = {**mine, "input": _resolve(mine["input"], base)}
+    if isinstance(mine, dict) and isinstance(mine.get("generation"), dict):
+        values["mine"] = {**mine, "generation": {**_miner_generation(), **mine["generation"]}}
+    decont = values.get("decontaminate")
+    if (
+        isinstance(decont, dict)
+        and isinstance(decont.get("benchmarks"), str)
+        and "," not in decont["benchmarks"]
+    ):
+        candidate = _resolve(decont["benchmarks"], base)
+        if storage.is_dir(candidate):
+            values["decontaminate"] = {**decont, "benchmarks": candidate}
+    return values
+
+
+def _miner_generation() -> dict[str, Any]:
+    """The miner's generator defaults (model, temperature 0.6, 2048 tokens), under which a recipe's
+    ``mine.generation`` keys go (the miner is imported only for a recipe that generates)."""
+    from crossthink_data.mining import default_generation
+
+    return {k: v for k, v in public(default_generation(), None).items() if v is not None}
 
 
 def apply_overrides(data: dict[str, Any], sets: list[str] = (), from_dirs: list[str] = ()) -> dict[str, Any]:
@@ -205,7 +322,7 @@ def default_work_dir(output: str) -> str:
 
 def _resolve(value: str | Path, base: str | Path) -> str:
     """A recipe location: a URL as written, a relative one against the recipe's folder (or URL)."""
-    value = str(value)
+    value = storage.decode_file_url(str(value))  # file:///a%20b -> /a b
     if "://" in value:
         return value
     path = Path(value).expanduser()
@@ -225,7 +342,7 @@ def _fresh(stage_dir: str, input_dir: str, settings: Any) -> bool:
     Otherwise the stage folder is cleared, so a changed pool or setting never mixes with old output.
     """
     fingerprint = json.dumps(
-        {"inputs": sorted(storage.file_sizes(input_dir).items()), "settings": settings},
+        {"inputs": sorted(storage.file_sizes(input_dir).items()), "settings": public(settings)},
         sort_keys=True,
         default=str,
     )
@@ -285,6 +402,7 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
             ["records", *config.templates],
             tasks=config.tasks,
             workers=config.workers,
+            executor=config.executor,
         )
         malformed = max(s.dropped.get("malformed_row", 0) for s in found)
         if malformed:
@@ -309,7 +427,7 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
     ]
     records = {s.name: parquet_files(sources_work, s.name, "records") for s in config.sources}
     if config.mine:
-        mined = run_mining(config.mine, storage.join(work, "mining"), config.tasks, config.workers)
+        mined = run_mining(config.mine, storage.join(work, "mining"), config.executor)
         summary["mining"] = mined["summary"]
         summary["mining_rows"] = sum(storage_rows(f) for t in config.templates for f in mined.get(t, []))
         files += [f for t in config.templates for f in mined.get(t, [])]
@@ -320,43 +438,39 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
     current = link_pool(files, storage.join(work, "curation", "0_pool"))
 
     if config.decontaminate:
-        from crossthink_data.curation.decont import DecontSettings, decontaminate
+        from crossthink_data.curation.decont import decontaminate
 
         stage = storage.join(work, "curation", "1_decont")
-        opts = dict(config.decontaminate)
-        benchmarks = opts.pop("benchmarks")
-        only = opts.pop("only", None)
-        custom_tasks = opts.pop("custom_tasks", None)
-        if not _fresh(stage, current, config.decontaminate):
-            console.print(f"[bold]decontaminate[/bold] against {benchmarks}")
-            settings = DecontSettings(**opts)
+        decont = config.decontaminate
+        if not _fresh(stage, current, decont):
+            console.print(f"[bold]decontaminate[/bold] against {decont.benchmarks}")
             decontaminate(
-                current, stage, benchmarks, settings, only, config.tasks, config.workers, 20, custom_tasks
-            )
+                current, stage, decont.benchmarks, decont, decont.only, config.tasks, config.workers, 20,
+                decont.custom_tasks, config.executor,
+            )  # fmt: skip
         summary["decontaminate"] = storage.read_json(storage.join(stage, "report.json"))
         current = storage.join(stage, "data")
 
     if config.dedup is not None:
-        from crossthink_data.curation.dedup import DEFAULT_TRUST_ORDER, DedupSettings, dedup
+        from crossthink_data.curation.dedup import dedup
 
         stage = storage.join(work, "curation", "2_dedup")
-        opts = dict(config.dedup)
-        opts["trust_order"] = tuple(opts.get("trust_order") or DEFAULT_TRUST_ORDER)
-        if not _fresh(stage, current, opts):
+        if not _fresh(stage, current, config.dedup):
             console.print("[bold]dedup[/bold]")
-            dedup(current, stage, DedupSettings(**opts), config.tasks, config.workers)
+            dedup(current, stage, config.dedup, config.tasks, config.workers, config.executor)
         summary["dedup"] = storage.read_json(storage.join(stage, "report.json"))
         current = storage.join(stage, "data")
 
     difficulty = config.difficulty_settings
     if difficulty:
-        from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
+        from crossthink_data.curation.difficulty import score_difficulty
 
         stage = storage.join(work, "curation", "3_difficulty")
-        settings = from_dict(DifficultySettings, difficulty, "recipe: difficulty")
         if not _fresh(stage, current, difficulty):
-            console.print(f"[bold]difficulty[/bold] with {settings.generation.model}")
-            score_difficulty(current, stage, settings, config.tasks, config.workers)
+            console.print(f"[bold]difficulty[/bold] with {difficulty.generation.model}")
+            score_difficulty(
+                current, stage, difficulty, config.tasks, config.workers, executor=config.executor
+            )
         summary["difficulty"] = storage.read_json(storage.join(stage, "report.json"))
         current = storage.join(stage, "data")
 
@@ -377,21 +491,16 @@ def storage_rows(location: str) -> int:
     return count_rows(location)
 
 
-def run_mining(mine: dict[str, Any], work: str, tasks: int, workers: int) -> dict[str, Any]:
+def run_mining(mine: MineSettings, work: str, executor: str = "local") -> dict[str, Any]:
     """The miner on the recipe's pages: to ``domain`` without a generator, through ``parse`` (Syn-QA
     records and templated rows) with one. Returns the summary and the Syn-QA parquet files."""
-    from dataclasses import replace
-
     from crossthink_data.mining import MinerConfig, run_miner
 
-    cfg = MinerConfig(input=mine["input"], output=work, glob=mine.get("glob", "**/*.warc.gz"))
-    if mine.get("limit") is not None:
-        cfg.limit = int(mine["limit"])
-    generation = mine.get("generation")
-    if generation:
-        cfg.generation = replace(cfg.generation, **generation)
-    result: dict[str, Any] = {"summary": run_miner(cfg, "parse" if generation else "domain")}
-    if generation:
+    cfg = MinerConfig(input=mine.input, output=work, glob=mine.glob, limit=mine.limit)
+    if mine.generation:
+        cfg.generation = mine.generation
+    result: dict[str, Any] = {"summary": run_miner(cfg, "parse" if mine.generation else "domain", executor)}
+    if mine.generation:
         for config in ("records", "mcq", "open"):
             result[config] = storage.list_files(storage.join(work, "parse", config), (".parquet",))
     return result
@@ -540,7 +649,7 @@ def export_build(
         "blends": storage.file_sizes(blends_dir),
         "records": {s: [(f, storage.file_size(f)) for f in files] for s, files in records.items()},
         "summary": summary,
-        "recipe": {k: v for k, v in asdict(config).items() if k not in ("work_dir", "path", "output")},
+        "recipe": {k: v for k, v in public(config).items() if k not in ("work_dir", "path", "output")},
     }
     fingerprint = json.dumps(inputs, sort_keys=True, default=str)
     marker = storage.join(work, "export", "fingerprint.json")
@@ -572,14 +681,22 @@ def _job_dir(config: BuildConfig) -> str:
 
 
 def resolved_recipe(config: BuildConfig) -> str:
-    """The recipe as this build runs it (overrides applied, paths absolute), as YAML."""
-    data = asdict(config)
+    """The recipe as this build runs it (overrides applied, paths absolute), as YAML; an API key is
+    left out (the job reads it from its ``api_key_env`` variable, which ``sbatch`` passes on)."""
+    data = _without_secrets(public(config, replacement=None))
     for key in ("path", "recipe_name"):
         data.pop(key, None)
     data["output"] = _absolute(config.output)
     data["work_dir"] = _absolute(config.work_dir) if config.work_dir else None
     data["executor"] = "local"
     return yaml.safe_dump(data, sort_keys=False)
+
+
+def _without_secrets(data: Any) -> Any:
+    """``public(..., None)`` leaves ``api_key: null``: dropped, so the recipe reads back as written."""
+    if isinstance(data, dict):
+        return {k: _without_secrets(v) for k, v in data.items() if not (k == "api_key" and v is None)}
+    return [_without_secrets(v) for v in data] if isinstance(data, list) else data
 
 
 def slurm_script(config: BuildConfig) -> str:

@@ -65,12 +65,12 @@ class DecontSettings:
     while a copied question shares all of them. ``min_overlap=0`` is datatrove's any-hit rule.
     """
 
-    n_grams: int = 12
+    n_grams: int = field(default=12, metadata={"min": 3})  # shorter n-grams match everything
     keep_numbers: bool = True
     lowercase: bool = True
     remove_punctuation: bool = True
     tokenizer: str = "whitespace"
-    min_overlap: float = 0.5
+    min_overlap: float = field(default=0.5, metadata={"min": 0.0, "max": 1.0})
     index_answers: bool = True
     whole_short_questions: bool = True
 
@@ -374,6 +374,7 @@ def decontaminate(
     workers: int = 1,
     max_examples: int = 20,
     custom_tasks: str | None = None,
+    executor: str = "local",
 ) -> DecontReport:
     """Drops rows that overlap a benchmark; writes kept rows in ``data/``, ``removed/`` and
     ``report.json`` under ``output_dir`` (every folder any storage URL)."""
@@ -394,7 +395,7 @@ def decontaminate(
         make_writer(storage.join(output_dir, "data"), input_schema(input_dir)),
     ]
     logs = storage.join(output_dir, "logs", "filter")
-    make_executor(pipeline, logs, tasks=tasks, workers=workers).run()
+    make_executor(pipeline, logs, executor, tasks=tasks, workers=workers).run()
     report = summarize(output_dir, max_examples)
     storage.write_text(storage.join(output_dir, "report.json"), report.to_json())
     return report

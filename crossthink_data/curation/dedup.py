@@ -136,9 +136,9 @@ class DedupSettings:
 
     trust_order: tuple[str, ...] = DEFAULT_TRUST_ORDER
     near: bool = True
-    n_grams: int = 5
-    num_buckets: int = 14
-    hashes_per_bucket: int = 8
+    n_grams: int = field(default=5, metadata={"min": 1})
+    num_buckets: int = field(default=14, metadata={"min": 1})
+    hashes_per_bucket: int = field(default=8, metadata={"min": 1})
     seed: int = 1
     tokenizer: str = "whitespace"
 
@@ -352,6 +352,7 @@ def dedup(
     settings: DedupSettings | None = None,
     tasks: int = 1,
     workers: int = 1,
+    executor: str = "local",
 ) -> DedupReport:
     """Exact then near deduplication; writes ``data/``, ``removed/{exact,near}/`` and ``report.json``
     under ``output_dir`` (every folder any storage URL)."""
@@ -366,7 +367,7 @@ def dedup(
 
     def run(name: str, pipeline: list, n_tasks: int = tasks) -> None:
         logs = storage.join(out, "logs", name)
-        make_executor(pipeline, logs, tasks=n_tasks, workers=min(workers, n_tasks)).run()
+        make_executor(pipeline, logs, executor, tasks=n_tasks, workers=min(workers, n_tasks)).run()
 
     run(
         "1_exact_signatures",

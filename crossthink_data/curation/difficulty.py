@@ -84,11 +84,11 @@ class DifficultySettings:
     """
 
     generation: GenerationSettings
-    samples: int = 1
-    max_pass_rate: float | None = None
+    samples: int = field(default=1, metadata={"min": 1})
+    max_pass_rate: float | None = field(default=None, metadata={"min": 0.0, "max": 1.0})
     require_format: bool = False
     template: str = "open"
-    records_per_chunk: int = 500
+    records_per_chunk: int = field(default=500, metadata={"min": 1})
 
     def __post_init__(self) -> None:
         if self.samples < 1:
@@ -246,6 +246,7 @@ def score_difficulty(
     tasks: int = 1,
     workers: int = 1,
     limit: int = -1,
+    executor: str = "local",
 ) -> DifficultyReport:
     """Samples, scores and filters every row under ``input_dir``; writes ``data/`` and ``report.json``.
 
@@ -289,6 +290,7 @@ def score_difficulty(
     make_executor(
         [make_reader(input_dir, limit=limit), runner],
         storage.join(out, "logs", "1_sample"),
+        executor,
         tasks=tasks,
         workers=workers,
         stage="difficulty sampling",
@@ -301,6 +303,7 @@ def score_difficulty(
             make_writer(storage.join(out, "data"), schema),
         ],
         storage.join(out, "logs", "2_filter"),
+        executor,
         stage="difficulty filter",
     ).run()
     report = _report(out, settings)

@@ -6,6 +6,7 @@ their own module: :mod:`.warc` (reader), :mod:`.quality` (extraction and filters
 and rollout), :mod:`.parse` (strict JSON -> records). :mod:`.demo` is ``make demo``'s part.
 """
 
+from crossthink_data.mining.generation import default_generation
 from crossthink_data.mining.pipeline import STAGES, MinerConfig, build_executors, run_miner
 
-__all__ = ["STAGES", "MinerConfig", "build_executors", "run_miner"]
+__all__ = ["STAGES", "MinerConfig", "build_executors", "default_generation", "run_miner"]

@@ -80,18 +80,18 @@ class MinerConfig:
     glob: str | None = DEFAULT_GLOB
     paths_file: str | None = None  # WARC paths relative to `input` (see `common_crawl_paths`)
     checkpoints_dir: str | None = None  # local; default: see `checkpoints`
-    limit: int = -1  # records per task, for trials
+    limit: int = field(default=-1, metadata={"min": -1})  # records per task, for trials (-1: all)
     max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
     extract_timeout_s: float = DEFAULT_EXTRACT_TIMEOUT_S
     lid_model: str | None = None
     domain_model: str = str(DEFAULT_MODEL)
     categories: tuple[str, ...] = WEB_CATEGORIES
-    budget: int | None = None  # documents per category, whole run
-    min_confidence: float = 0.5
+    budget: int | None = field(default=None, metadata={"min": 1})  # documents per category, whole run
+    min_confidence: float = field(default=0.5, metadata={"min": 0.0, "max": 1.0})
     # generation: model, server, key, timeouts, attempts, concurrency, sampling (one vocabulary
     # with `difficulty`; see crossthink_data.inference.GenerationSettings)
     generation: GenerationSettings = field(default_factory=default_generation)
-    questions_per_doc: int = DEFAULT_QUESTIONS_PER_DOC
+    questions_per_doc: int = field(default=DEFAULT_QUESTIONS_PER_DOC, metadata={"min": 1})
     records_per_chunk: int = 500
     extra: dict[str, Any] = field(default_factory=dict)
 

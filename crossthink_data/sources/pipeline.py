@@ -154,8 +154,10 @@ def run_source(
     configs: Iterable[str] = CONFIGS,
     tasks: int = 1,
     workers: int = 1,
+    executor: str = "local",
 ) -> list[ConfigSummary]:
-    """Runs every config of one source locally (resumable) and returns their summaries.
+    """Runs every config of one source (resumable) and returns their summaries; ``executor``: local
+    or ray (:func:`crossthink_data.executors.make_executor`).
 
     With several tasks the source's rows are counted here once, not by every task of every config.
     """
@@ -166,7 +168,9 @@ def run_source(
     for config in configs:
         logging_dir = storage.join(work_dir, source, "logs", config)
         pipeline = source_pipeline(source, config, work_dir, from_dir, limit, row_counts)
-        make_executor(pipeline, logging_dir, tasks=tasks, workers=workers, start_method=WORKER_START).run()
+        make_executor(
+            pipeline, logging_dir, executor, tasks=tasks, workers=workers, start_method=WORKER_START
+        ).run()
         summaries.append(summarize_stats(source, config, logging_dir))
     return summaries
 

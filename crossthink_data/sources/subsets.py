@@ -62,12 +62,15 @@ def build_source_subset(
     configs: Iterable[str] = CONFIGS,
     tasks: int = 1,
     workers: int = 1,
+    executor: str = "local",
 ) -> list[ConfigSummary]:
     """Runs (or resumes) the source's pipeline and exports ``output_dir/<source>``; returns the counts."""
     from crossthink_data.hub import export_subset
 
     configs = list(configs)
-    summaries = run_source(source, work_dir, from_dir, limit, configs, tasks=tasks, workers=workers)
+    summaries = run_source(
+        source, work_dir, from_dir, limit, configs, tasks=tasks, workers=workers, executor=executor
+    )
     non_empty = [s for s in summaries if s.kept]
     if not non_empty:
         raise RuntimeError(f"source {source!r} produced no rows in any config; see rejects under {work_dir}")

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from crossthink_data.cli import app
 from crossthink_data.cli.difficulty import difficulty
 from crossthink_data.cli.mine import mine
+from crossthink_data.config import reveal
 from crossthink_data.curation.difficulty import default_difficulty_generation
 from crossthink_data.inference import GenerationSettings
 from crossthink_data.mining.generation import default_generation
@@ -180,7 +181,7 @@ def test_every_generation_flag_a_command_takes_reaches_its_settings(name, field,
     monkeypatch.undo()
     flag = f"--{field.replace('_', '-')}"
     settings = _run_capturing_settings(name, [flag, str(value)], tmp_path, monkeypatch)
-    assert getattr(settings, field) == value
+    assert reveal(getattr(settings, field)) == value  # the key, held as a Secret
 
 
 def test_a_bad_generation_value_is_one_line_and_a_non_zero_exit(tmp_path):

@@ -39,11 +39,13 @@ def test_demo_recipe_is_what_make_demo_builds(monkeypatch) -> None:
     monkeypatch.delenv("CROSSTHINK_ENDPOINT", raising=False)
     config = demo_config("somewhere")
     assert config.output == "somewhere/crossthink" and config.recipe_name == "demo"
-    assert config.mine["input"].endswith("demo_data/common_crawl") and "generation" not in config.mine
+    assert config.mine.input.endswith("demo_data/common_crawl") and config.mine.generation is None
     monkeypatch.setenv("CROSSTHINK_ENDPOINT", "http://127.0.0.1:9/v1")
     monkeypatch.setenv("CROSSTHINK_MODEL", "some-model")
     generating = demo_config("somewhere")
-    assert generating.mine["generation"] == {"endpoint_url": "http://127.0.0.1:9/v1", "model": "some-model"}
+    generation = generating.mine.generation
+    assert (generation.endpoint_url, generation.model) == ("http://127.0.0.1:9/v1", "some-model")
+    assert generation.temperature == 0.6  # the miner's default under the recipe's keys
 
 
 def test_demo_size_knobs_reach_the_recipe_and_the_real_demo(monkeypatch) -> None:
@@ -55,8 +57,8 @@ def test_demo_size_knobs_reach_the_recipe_and_the_real_demo(monkeypatch) -> None
     from crossthink_data.cli import app
     from crossthink_data.demo import demo_config
 
-    assert demo_config("somewhere", pages=3).mine["limit"] == 3
-    assert "limit" not in demo_config("somewhere").mine  # all 16 shipped pages by default
+    assert demo_config("somewhere", pages=3).mine.limit == 3
+    assert demo_config("somewhere").mine.limit == -1  # all 16 shipped pages by default
     seen = []
     monkeypatch.setattr(demo_module, "run_demo", lambda output, work_dir, pages: seen.append((output, pages)))
     monkeypatch.setattr(

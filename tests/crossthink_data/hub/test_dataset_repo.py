@@ -19,6 +19,7 @@ from crossthink_data.cli import app
 from crossthink_data.config import ConfigError
 from crossthink_data.curation.blends import PAPER_BLENDS, BlendSpec
 from crossthink_data.curation.build import BuildConfig, apply_overrides, default_work_dir
+from crossthink_data.curation.dedup import DedupSettings
 from crossthink_data.recipes import recipe_location, shipped_recipes
 from crossthink_data.record import QARecord
 from crossthink_data.sources import SOURCES, get_source
@@ -55,14 +56,14 @@ def test_paper_recipe_parses_and_resolves_every_source_and_blend():
         assert adapter.hub_id and source.from_dir is None  # read from the Hub by default
     assert sorted(config.blends) == sorted(PAPER_BLENDS) and config.default_blend == "crossthink"
     assert [BlendSpec.load(b).name for b in config.blends] == config.blends
-    tasks = config.decontaminate["benchmarks"].split(",")
+    tasks = config.decontaminate.benchmarks.split(",")
     assert {t.removeprefix("crossthink_") for t in tasks} == {
         "math_500", "amc23", "mmlu", "mmlu_pro", "gpqa_diamond", "agieval", "supergpqa"
     }  # fmt: skip
-    assert config.dedup == {"near": True}
+    assert config.dedup == DedupSettings(near=True)
     assert config.difficulty_settings is None  # optional: off unless switched on
     on = BuildConfig.load(location, ["difficulty.enabled=true", "difficulty.samples=4"])
-    assert on.difficulty_settings["samples"] == 4 and on.difficulty_settings["generation"]["model"]
+    assert on.difficulty_settings.samples == 4 and on.difficulty_settings.generation.model
     text = Path(location).read_text()
     for figure in ("99,842", "192,930", "100,000", "87,350", "99,880", "8,523", "Table 1"):
         assert figure in text  # every target cites where it comes from
