@@ -1,7 +1,7 @@
 """Executors and stage counts: how every stage runs its datatrove steps and reads back what they did.
 
-``make_executor`` is the one place that builds a datatrove executor (local processes or a Slurm
-job array); ``stage_stats`` reads the per-task stats datatrove saved under a logging folder with
+``make_executor`` is the one place that builds a datatrove executor (local processes, a Slurm
+job array, or Ray tasks on a Ray cluster); ``stage_stats`` reads the per-task stats datatrove saved under a logging folder with
 datatrove's own :class:`~datatrove.utils.stats.PipelineStats`, so a resumed run (whose finished tasks
 were skipped) still reports every task, and a logging folder on remote storage reads the same.
 
@@ -14,17 +14,17 @@ the console show the line without a traceback, and the CLI ends with it (``cli/c
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sys
 from collections import Counter
 
-from datatrove.executor import LocalPipelineExecutor
+from datatrove.executor import LocalPipelineExecutor, RayPipelineExecutor
 from loguru import logger
 
 from crossthink_data import storage
-
-EXECUTORS = ("local", "slurm")
+from crossthink_data.config import EXECUTORS
 
 
 class StageFailed(Exception):
@@ -92,7 +92,7 @@ def make_executor(
     stage: str | None = None,
     **slurm_kwargs,
 ):
-    """A datatrove executor for ``pipeline``: local processes, or a Slurm job array.
+    """A datatrove executor for ``pipeline``: local processes, a Slurm job array, or Ray tasks.
 
     Args:
         logging_dir: any storage URL; completion markers, logs and stats go there (rerun = resume).
@@ -102,7 +102,8 @@ def make_executor(
             (seconds per stage on a small machine), for CPU-only stages.
         stage: the stage's name in messages ("stage generate: already complete, skipped");
             default: the logging folder.
-        slurm_kwargs: passed to ``SlurmPipelineExecutor`` (``partition``, ``time``, ``depends``...).
+        slurm_kwargs: passed to ``SlurmPipelineExecutor`` (``partition``, ``time``, ``depends``...);
+            on Ray, only the resource keys both engines name (:data:`RAY_RESOURCE_KEYS`).
     """
     logging_dir = storage.as_url(logging_dir)
     quiet_stage_failures()
@@ -129,7 +130,100 @@ def make_executor(
             job_name=job_name,
             **slurm_kwargs,
         )
+    if executor == "ray":
+        return ray_executor(pipeline, logging_dir, tasks, workers, stage or logging_dir, **slurm_kwargs)
     raise ValueError(f"unknown executor {executor!r}; expected one of {EXECUTORS}")
+
+
+# Resource settings Ray's executor shares with Slurm's (``cpus_per_task``...): a recipe's ``slurm:``
+# resources carry over; Slurm-only keys (partition, qos, a ``time`` string) do not apply on Ray.
+RAY_RESOURCE_KEYS = ("cpus_per_task", "gpus_per_task", "mem_per_cpu_gb", "nodes_per_task", "tasks_per_job")
+
+
+def connect_ray() -> None:
+    """Joins a Ray cluster once per process: the one ``RAY_ADDRESS`` names, else one ``ray start``
+    left on this machine, else a local one that lives as long as this process (``ray.init``'s own
+    order). Workers of a local cluster inherit this process's environment (``PYTHONPATH`` included);
+    on a remote cluster, every node needs crossthink installed and the stage folders on shared storage.
+    """
+    import ray
+
+    if not ray.is_initialized():
+        # Task logs land in each stage's logs/ folder (datatrove copies them there): not on the console.
+        ray.init(log_to_driver=False, include_dashboard=False)
+
+
+class NamedRayExecutor(RayPipelineExecutor):
+    """datatrove's Ray executor, run like :class:`NamedLocalExecutor`: it names a stage it skips, and
+    a failed task stops the stage with its reason.
+
+    datatrove 0.10.1's ``RayPipelineExecutor.run`` logs a failed task at debug level and returns, so
+    the next stage would read a partial output. Here each task records why it failed (its
+    :class:`StageFailed` line and exit code, or the exception) under ``failures/`` in the logging
+    folder, and ``run`` raises a :class:`StageFailed` with it once every task has ended.
+    """
+
+    def __init__(self, *args, stage: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stage = stage
+        self.completions = storage.join(kwargs["logging_dir"], "completions")
+
+    def run(self):
+        if not self.get_incomplete_ranks(range(self.world_size)):
+            self._launched = True
+            logger.info(
+                f"stage {self.stage}: already complete, skipped (delete {self.completions} to redo it)"
+            )
+            return None
+        connect_ray()
+        for old in self.logging_dir.glob("failures/*.json"):
+            self.logging_dir.rm(old)
+        super().run()
+        missing = self.get_incomplete_ranks(range(self.world_size))
+        if missing:
+            raise self._failure(missing)
+        return None
+
+    def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1):
+        try:
+            return super()._run_for_rank(rank, local_rank, node_rank)
+        except Exception as err:
+            failure = {
+                "message": str(err),
+                "type": type(err).__name__,
+                "exit_code": getattr(err, "exit_code", None),
+            }
+            with self.logging_dir.open(f"failures/{rank:05d}.json", "w") as file:
+                json.dump(failure, file)
+            raise
+
+    def _failure(self, missing: list[int]) -> StageFailed:
+        """The first failed task's reason as a :class:`StageFailed` (its own line and exit code)."""
+        log = storage.join(self.logging_dir.path, "logs", f"task_{missing[0]:05d}.log")
+        where = f"{len(missing)} of {self.world_size} Ray task(s) did not finish; see {log}"
+        for rank in missing:
+            if self.logging_dir.exists(f"failures/{rank:05d}.json"):
+                with self.logging_dir.open(f"failures/{rank:05d}.json") as file:
+                    failure = json.load(file)
+                if failure["exit_code"] is not None:  # a StageFailed: its own line
+                    return StageFailed(failure["message"], failure["exit_code"])
+                return StageFailed(f"stage {self.stage}: {failure['type']}: {failure['message']} ({where})")
+        return StageFailed(f"stage {self.stage}: {where}", exit_code=3)
+
+
+def ray_executor(
+    pipeline: list, logging_dir: str, tasks: int, workers: int, stage: str, **resources
+) -> NamedRayExecutor:
+    """Ray tasks for ``pipeline`` (``workers`` at once, ``-1``: all), each task one Ray actor that
+    reserves ``cpus_per_task`` CPUs (default 1) and ``mem_per_cpu_gb`` GB per CPU (default 2).
+
+    Args:
+        resources: the :data:`RAY_RESOURCE_KEYS` among them are passed on; the rest are Slurm's.
+    """
+    kept = {key: resources[key] for key in RAY_RESOURCE_KEYS if key in resources}
+    return NamedRayExecutor(
+        pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir, stage=stage, **kept
+    )
 
 
 def stage_stats(logging_dir: str):
