@@ -89,7 +89,7 @@ def check_executor(executor: str, supported: tuple[str, ...] = EXECUTORS, comman
     if executor == "slurm":
         _check_slurm()
     if executor == "ray" and importlib.util.find_spec("ray") is None:
-        fail("--executor ray: the ray package is not installed: pip install 'ray[default]'")
+        fail("--executor ray: the ray package is not installed: pip install 'crossthink[data,ray]'")
     return executor
 
 
