@@ -103,7 +103,8 @@ def make_executor(
         stage: the stage's name in messages ("stage generate: already complete, skipped");
             default: the logging folder.
         slurm_kwargs: passed to ``SlurmPipelineExecutor`` (``partition``, ``time``, ``depends``...);
-            on Ray, only the resource keys both engines name (:data:`RAY_RESOURCE_KEYS`).
+            not used on Ray, whose tasks reserve datatrove's defaults (1 CPU, 2 GB, no GPU): a Slurm
+            GPU request (``gpus_per_task=8``) would leave a Ray task waiting for GPUs forever.
     """
     logging_dir = storage.as_url(logging_dir)
     quiet_stage_failures()
@@ -131,13 +132,8 @@ def make_executor(
             **slurm_kwargs,
         )
     if executor == "ray":
-        return ray_executor(pipeline, logging_dir, tasks, workers, stage or logging_dir, **slurm_kwargs)
+        return ray_executor(pipeline, logging_dir, tasks, workers, stage or logging_dir)
     raise ValueError(f"unknown executor {executor!r}; expected one of {EXECUTORS}")
-
-
-# Resource settings Ray's executor shares with Slurm's (``cpus_per_task``...): a recipe's ``slurm:``
-# resources carry over; Slurm-only keys (partition, qos, a ``time`` string) do not apply on Ray.
-RAY_RESOURCE_KEYS = ("cpus_per_task", "gpus_per_task", "mem_per_cpu_gb", "nodes_per_task", "tasks_per_job")
 
 
 def connect_ray() -> None:
@@ -211,19 +207,11 @@ class NamedRayExecutor(RayPipelineExecutor):
         return StageFailed(f"stage {self.stage}: {where}", exit_code=3)
 
 
-def ray_executor(
-    pipeline: list, logging_dir: str, tasks: int, workers: int, stage: str, **resources
-) -> NamedRayExecutor:
-    """Ray tasks for ``pipeline`` (``workers`` at once, ``-1``: all), each task one Ray actor that
-    reserves ``cpus_per_task`` CPUs (default 1) and ``mem_per_cpu_gb`` GB per CPU (default 2).
-
-    Args:
-        resources: the :data:`RAY_RESOURCE_KEYS` among them are passed on; the rest are Slurm's.
-    """
-    kept = {key: resources[key] for key in RAY_RESOURCE_KEYS if key in resources}
-    return NamedRayExecutor(
-        pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir, stage=stage, **kept
-    )
+def ray_executor(pipeline: list, logging_dir: str, tasks: int, workers: int, stage: str) -> NamedRayExecutor:
+    """Ray tasks for ``pipeline``, ``workers`` at once (``-1``: all); each task is one Ray actor that
+    reserves 1 CPU and 2 GB (datatrove's defaults), so a laptop's local cluster runs as many at once
+    as it has CPUs."""
+    return NamedRayExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir, stage=stage)
 
 
 def stage_stats(logging_dir: str):

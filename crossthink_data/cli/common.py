@@ -60,7 +60,7 @@ ConfigFile = Annotated[
     ),
 ]
 Tasks = Annotated[int, typer.Option(min=1, help="datatrove tasks (the input is split across them).")]
-Workers = Annotated[int, typer.Option(min=-1, help="Tasks run at once (local executor; -1: all).")]
+Workers = Annotated[int, typer.Option(min=-1, help="Tasks run at once (local and ray executors; -1: all).")]
 ExecutorName = Annotated[
     str,
     typer.Option(
