@@ -59,6 +59,7 @@ def _cli(*args: str, ray_address: str, cwd: Path) -> subprocess.CompletedProcess
     return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_dedup_on_ray_writes_the_rows_the_local_executor_writes(
     ray_address: str, pool: Path, tmp_path: Path
 ) -> None:
@@ -88,12 +89,31 @@ def _refused(data, rank: int, world_size: int):
     yield  # a generator step, as datatrove's are
 
 
-def test_a_failed_ray_task_stops_the_stage_with_its_line(ray_address: str, tmp_path: Path) -> None:
-    executor = make_executor([_refused], str(tmp_path / "logs"), "ray", stage="generate")
+def _broken(data, rank: int, world_size: int):
+    """A step with a bug: not a StageFailed, so the line names the exception and the task log."""
+    raise KeyError("question")
+    yield
 
-    with pytest.raises(StageFailed, match=r"^task 0: the endpoint refused the request \(HTTP 401\)$") as err:
+
+@pytest.mark.parametrize(
+    ("step", "line", "exit_code"),
+    [
+        (_refused, r"^task 0: the endpoint refused the request \(HTTP 401\)$", 1),
+        (
+            _broken,
+            r"^stage generate: KeyError: 'question' \(1 of 1 Ray task\(s\) did not finish; see .*/logs/task_00000.log\)$",
+            1,
+        ),
+    ],
+)
+def test_a_failed_ray_task_stops_the_stage_with_its_line(
+    ray_address: str, tmp_path: Path, step, line: str, exit_code: int
+) -> None:
+    executor = make_executor([step], str(tmp_path / "logs"), "ray", stage="generate")
+
+    with pytest.raises(StageFailed, match=line) as err:
         executor.run()
 
-    assert err.value.exit_code == 1
+    assert err.value.exit_code == exit_code
     assert not (tmp_path / "logs" / "completions").exists()  # a rerun does the task again
-    assert "HTTP 401" in (tmp_path / "logs" / "logs" / "task_00000.log").read_text()
+    assert "Traceback" in (tmp_path / "logs" / "logs" / "task_00000.log").read_text()
