@@ -17,10 +17,12 @@ import contextlib
 import json
 import logging
 import os
+import subprocess
 import sys
+import time
 from collections import Counter
 
-from datatrove.executor import LocalPipelineExecutor, RayPipelineExecutor
+from datatrove.executor import LocalPipelineExecutor, RayPipelineExecutor, SlurmPipelineExecutor
 from loguru import logger
 
 from crossthink_data import storage
@@ -119,10 +121,14 @@ def make_executor(
             **start,
         )
     if executor == "slurm":
-        from datatrove.executor import SlurmPipelineExecutor
-
         slurm_kwargs.setdefault("qos", "")
         slurm_kwargs.setdefault("time", "04:00:00")
+        stage_options = slurm_stage_options()
+        if stage_options is not None:  # a build's driver job: the stage waits for its array
+            return StageSlurmExecutor(
+                pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir, job_name=job_name,
+                stage=stage or logging_dir, **{**slurm_kwargs, **stage_options},
+            )  # fmt: skip
         return SlurmPipelineExecutor(
             pipeline=pipeline,
             tasks=tasks,
@@ -212,6 +218,63 @@ def ray_executor(pipeline: list, logging_dir: str, tasks: int, workers: int, sta
     reserves 1 CPU and 2 GB (datatrove's defaults), so a laptop's local cluster runs as many at once
     as it has CPUs."""
     return NamedRayExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir, stage=stage)
+
+
+# Set (to the stage arrays' options, as JSON) in the environment of a build's driver job on Slurm:
+# there every Slurm stage submits its job array and waits for it, so the build's next step reads it.
+SLURM_STAGES_ENV = "CROSSTHINK_SLURM_STAGES"
+
+
+def slurm_stage_options() -> dict | None:
+    """The stage arrays' ``SlurmPipelineExecutor`` options inside a build's driver job, else ``None``."""
+    value = os.environ.get(SLURM_STAGES_ENV)
+    return json.loads(value) if value else None
+
+
+class StageSlurmExecutor(SlurmPipelineExecutor):
+    """datatrove's Slurm executor for one stage of a build run by its driver job: ``run`` submits the
+    stage's job array (after the array it ``depends`` on) and returns once every task ended, so the
+    build reads the stage's output next, as it does locally; tasks that did not finish raise
+    :class:`StageFailed` (exit code 3: a rerun resubmits only them).
+
+    Inside an array task (``SLURM_ARRAY_TASK_ID`` set) ``run`` is datatrove's: it runs its ranks.
+    """
+
+    def __init__(self, *args, stage: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stage = stage
+
+    def run(self):
+        if "SLURM_ARRAY_TASK_ID" in os.environ:
+            return super().run()
+        super().run()  # submits, or logs that every task is already complete (job_id -1)
+        if self.job_id not in (None, -1):
+            logger.info(f"stage {self.stage}: waiting for Slurm job {self.job_id}")
+            wait_for_slurm_job(str(self.job_id))
+        missing = self.get_incomplete_ranks(range(self.world_size))
+        if missing:
+            raise StageFailed(
+                f"stage {self.stage}: {len(missing)} of {self.world_size} Slurm task(s) did not finish; "
+                f"see {self.slurm_logs_folder}",
+                exit_code=3,
+            )
+        return None
+
+
+def wait_for_slurm_job(job_id: str, poll_s: float = 5) -> None:
+    """Returns when ``squeue`` no longer lists the job; cancels it when its dependency failed (Slurm
+    would keep it pending forever: ``DependencyNeverSatisfied``)."""
+    while True:
+        listed = subprocess.run(
+            ["squeue", "-h", "-j", job_id, "-o", "%r"], capture_output=True, text=True, timeout=60
+        )
+        reasons = listed.stdout.split() if listed.returncode == 0 else []
+        if not reasons:
+            return
+        if "DependencyNeverSatisfied" in reasons:
+            subprocess.run(["scancel", job_id], capture_output=True, timeout=60)
+            return
+        time.sleep(poll_s)
 
 
 def stage_stats(logging_dir: str):
