@@ -98,7 +98,7 @@ def make_executor(
 
     Args:
         logging_dir: any storage URL; completion markers, logs and stats go there (rerun = resume).
-        workers: tasks running at once (local); ``-1`` means all.
+        workers: tasks running at once (local and Ray; on Slurm the array's ``%N``); ``-1`` means all.
         start_method: how local worker processes start; ``None`` keeps datatrove's ``forkserver``
             (safe with threads and GPUs). ``"fork"`` spares each worker re-importing the stack
             (seconds per stage on a small machine), for CPU-only stages.
@@ -121,22 +121,7 @@ def make_executor(
             **start,
         )
     if executor == "slurm":
-        slurm_kwargs.setdefault("qos", "")
-        slurm_kwargs.setdefault("time", "04:00:00")
-        stage_options = slurm_stage_options()
-        if stage_options is not None:  # a build's driver job: the stage waits for its array
-            return StageSlurmExecutor(
-                pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir, job_name=job_name,
-                stage=stage or logging_dir, **{**slurm_kwargs, **stage_options},
-            )  # fmt: skip
-        return SlurmPipelineExecutor(
-            pipeline=pipeline,
-            tasks=tasks,
-            workers=workers,
-            logging_dir=logging_dir,
-            job_name=job_name,
-            **slurm_kwargs,
-        )
+        return slurm_executor(pipeline, logging_dir, tasks, workers, job_name, stage, **slurm_kwargs)
     if executor == "ray":
         return ray_executor(pipeline, logging_dir, tasks, workers, stage or logging_dir)
     raise ValueError(f"unknown executor {executor!r}; expected one of {EXECUTORS}")
@@ -218,6 +203,24 @@ def ray_executor(pipeline: list, logging_dir: str, tasks: int, workers: int, sta
     reserves 1 CPU and 2 GB (datatrove's defaults), so a laptop's local cluster runs as many at once
     as it has CPUs."""
     return NamedRayExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir, stage=stage)
+
+
+def slurm_executor(
+    pipeline: list, logging_dir: str, tasks: int, workers: int, job_name: str, stage: str | None, **options
+) -> SlurmPipelineExecutor:
+    """A datatrove Slurm job array (``qos`` unset, 4 h per task unless ``options`` say otherwise); in
+    a build's driver job, a :class:`StageSlurmExecutor` with the build's array options."""
+    options = {"qos": "", "time": "04:00:00", **options}
+    stage_options = slurm_stage_options()
+    if stage_options is None:
+        cls, extra = SlurmPipelineExecutor, {}
+    else:
+        cls, extra = StageSlurmExecutor, {"stage": stage or logging_dir}
+        options.update(stage_options)
+    return cls(
+        pipeline=pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir, job_name=job_name,
+        **extra, **options,
+    )  # fmt: skip
 
 
 # Set (to the stage arrays' options, as JSON) in the environment of a build's driver job on Slurm:
