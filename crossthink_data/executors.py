@@ -247,6 +247,10 @@ class StageSlurmExecutor(SlurmPipelineExecutor):
         super().__init__(*args, **kwargs)
         self.stage = stage
 
+    def launch_merge_stats(self) -> None:
+        """No merge job: the build sums every task's stats itself (:func:`stage_stats`), and datatrove's
+        merge job, which waits on the array succeeding, would stay pending forever after a failed task."""
+
     def run(self):
         if "SLURM_ARRAY_TASK_ID" in os.environ:
             return super().run()

@@ -3,13 +3,16 @@ runs the recipe with every stage as datatrove job arrays, and the repo equals a 
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from crossthink_data.curation.build import BuildConfig, run_build
+from crossthink_data.executors import SLURM_STAGES_ENV, StageFailed, make_executor
 from tests.helpers.paths import DEMO_DATA, REPO_ROOT
 from tests.helpers.slurm_cluster import SlurmUnavailable, start_slurm_cluster
 
@@ -75,3 +78,31 @@ def test_build_on_slurm_runs_stage_arrays_and_writes_the_local_repo(slurm, tmp_p
         "records": two, "open": two, "1_exact_signatures": two, "2_exact_find": "0-0%1", "7_write": two
     }  # fmt: skip
     assert _rows(tmp_path / "slurm" / "repo") == _rows(tmp_path / "local" / "repo")
+
+
+def _refused(data, rank: int, world_size: int):
+    """A step whose endpoint refuses the request (what a mining or difficulty step raises)."""
+    raise StageFailed(f"task {rank}: the endpoint refused the request (HTTP 401)")
+    yield
+
+
+def test_a_failed_stage_array_stops_the_driver_with_a_line(slurm, tmp_path, monkeypatch):
+    """In the driver, a stage whose task failed raises once the array ended; no job is left pending."""
+    monkeypatch.setenv("SLURM_CONF", str(slurm.conf))
+    monkeypatch.setenv("PYTHONPATH", str(REPO_ROOT))
+    options = {"partition": slurm.partition, "time": "00:10:00", "mem_per_cpu_gb": 0, "requeue_signals": None}
+    options["venv_path"] = str(Path(sys.executable).parent / "activate")
+    monkeypatch.setenv(SLURM_STAGES_ENV, json.dumps(options))
+    executor = make_executor(
+        [_refused], str(tmp_path / "logs"), "slurm", tasks=2, workers=2, stage="generate"
+    )
+
+    with pytest.raises(
+        StageFailed, match=r"^stage generate: 2 of 2 Slurm task\(s\) did not finish; see "
+    ) as err:
+        executor.run()
+
+    assert err.value.exit_code == 3
+    assert slurm.run("squeue", "-h").strip() == ""  # nothing waits on the failed array
+    logs = "".join(p.read_text() for p in (tmp_path / "logs" / "slurm_logs").glob("*.out"))
+    assert "the endpoint refused the request (HTTP 401)" in logs
