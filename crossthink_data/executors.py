@@ -275,10 +275,13 @@ def wait_for_slurm_job(job_id: str, poll_s: float = 5) -> None:
         listed = subprocess.run(
             ["squeue", "-h", "-j", job_id, "-o", "%r"], capture_output=True, text=True, timeout=60
         )
+        if listed.returncode != 0 and "Invalid job id" not in listed.stderr:
+            time.sleep(poll_s)  # the controller did not answer this time: ask again
+            continue
         reasons = listed.stdout.split() if listed.returncode == 0 else []
-        if not reasons:
+        if not reasons:  # ended (and left the queue, or aged out of it)
             return
-        if "DependencyNeverSatisfied" in reasons:
+        if any("DependencyNeverSatisfied" in reason for reason in reasons):
             subprocess.run(["scancel", job_id], capture_output=True, timeout=60)
             return
         time.sleep(poll_s)
