@@ -14,6 +14,7 @@ the console show the line without a traceback, and the CLI ends with it (``cli/c
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import logging
 import os
@@ -21,12 +22,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from typing import Any
 
 from datatrove.executor import LocalPipelineExecutor, RayPipelineExecutor, SlurmPipelineExecutor
 from loguru import logger
 
 from crossthink_data import storage
-from crossthink_data.config import EXECUTORS
+from crossthink_data.config import EXECUTORS, ConfigError
 
 
 class StageFailed(Exception):
@@ -232,6 +234,22 @@ def slurm_stage_options() -> dict | None:
     """The stage arrays' ``SlurmPipelineExecutor`` options inside a build's driver job, else ``None``."""
     value = os.environ.get(SLURM_STAGES_ENV)
     return json.loads(value) if value else None
+
+
+def slurm_array_options(options: dict[str, Any], where: str = "slurm") -> dict[str, Any]:
+    """``options`` for every stage's ``SlurmPipelineExecutor`` (``partition``, ``time``,
+    ``cpus_per_task``, ``mem_per_cpu_gb``, ``sbatch_args``...), with the jobs run from this Python's
+    environment; a key datatrove does not take is one line naming the valid ones (``ConfigError``)."""
+    own = ("self", "pipeline", "tasks", "workers", "logging_dir", "job_name", "depends", "depends_job_id")
+    valid = [p for p in inspect.signature(SlurmPipelineExecutor.__init__).parameters if p not in own]
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; valid: {valid}")
+    result: dict[str, Any] = {"partition": "cpu", "requeue_signals": None, **options}
+    activate = os.path.join(os.path.dirname(sys.executable), "activate")
+    if not {"venv_path", "env_command", "condaenv"} & set(result) and os.path.exists(activate):
+        result["venv_path"] = activate  # launch_pickled_pipeline is on the jobs' PATH
+    return result
 
 
 class StageSlurmExecutor(SlurmPipelineExecutor):

@@ -9,6 +9,7 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    SlurmArrays,
     Tasks,
     Workers,
     check_executor,
@@ -65,6 +66,7 @@ def decontaminate(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
     """Drop rows that overlap the evaluation benchmarks (datatrove n-gram decontamination).
@@ -82,7 +84,7 @@ def decontaminate(
         settings.check_benchmarks("--benchmarks")
     except ConfigError as err:
         fail(str(err))
-    check_executor(executor, ("local", "ray"), "decontaminate")
+    check_executor(executor, "decontaminate", slurm or [])
     check_writable(output)
     report = run(
         input,

@@ -9,6 +9,7 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    SlurmArrays,
     Tasks,
     Workers,
     check_executor,
@@ -38,6 +39,7 @@ def dedup(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
     """Remove exact and near duplicates across sources, keeping the most trusted source's copy.
@@ -50,7 +52,7 @@ def dedup(
     input, output = location(input), location(output)
     order = split_list(trust_order) or None  # None: the documented order
     settings = settings_from(DedupSettings, locals(), "dedup", trust_order=order)
-    check_executor(executor, ("local", "ray"), "dedup")
+    check_executor(executor, "dedup", slurm or [])
     check_writable(output)
     report = run(input, output, settings, tasks=tasks, workers=workers, executor=executor)
     print_panel(

@@ -10,6 +10,7 @@ from crossthink_data.cli import generation_options as gen
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    SlurmArrays,
     Tasks,
     Workers,
     check_executor,
@@ -59,6 +60,7 @@ def difficulty(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
     """Answer each question k times, score the answers with the answer checker, store pass_rate, filter.
@@ -81,7 +83,7 @@ def difficulty(
     settings = settings_from(DifficultySettings, locals(), "difficulty", generation=generation)
     if limit < -1:
         fail(f"--limit: must be at least -1 (-1: all rows), got {limit}")
-    check_executor(executor, ("local", "ray"), "difficulty")
+    check_executor(executor, "difficulty", slurm or [])
     check_writable(output)
     try:
         report = score_difficulty(

@@ -9,6 +9,7 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    SlurmArrays,
     Tasks,
     Workers,
     check_executor,
@@ -68,6 +69,7 @@ def sources(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
     """Build Hub subsets from open QA sources: records -> filter H -> T_MCQ / T_Open -> parquet + card.
@@ -85,7 +87,7 @@ def sources(
         raise typer.BadParameter("--from-dir reads one source's files: give exactly one source name")
     if limit is not None and limit < 1:
         fail(f"--limit: must be at least 1, got {limit}")
-    check_executor(executor, ("local", "ray"), "sources")
+    check_executor(executor, "sources", slurm or [])
     output = location(output)
     work = location(work_dir) if work_dir else storage.join(output, "_work")
     check_writable(output)

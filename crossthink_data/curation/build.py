@@ -95,7 +95,7 @@ from crossthink_data.config import (
 from crossthink_data.curation.decont import DecontSettings
 from crossthink_data.curation.dedup import DedupSettings
 from crossthink_data.curation.difficulty import DifficultySettings
-from crossthink_data.executors import SLURM_STAGES_ENV, slurm_stage_options
+from crossthink_data.executors import SLURM_STAGES_ENV, slurm_array_options, slurm_stage_options
 from crossthink_data.inference import GenerationSettings
 
 
@@ -706,33 +706,11 @@ def _without_secrets(data: Any) -> Any:
 _DRIVER_OPTIONS = ("partition", "time", "qos")
 
 
-def stage_slurm_options(config: BuildConfig) -> dict[str, Any]:
-    """The recipe's ``slurm:`` as options of every stage's ``SlurmPipelineExecutor`` (``partition``,
-    ``time``, ``cpus_per_task``, ``mem_per_cpu_gb``, ``sbatch_args``...), with the jobs run from this
-    Python's environment; a key datatrove does not take is one line naming the valid ones."""
-    import inspect
-
-    from datatrove.executor import SlurmPipelineExecutor
-
-    own = ("pipeline", "tasks", "workers", "logging_dir", "job_name", "depends", "depends_job_id")
-    valid = [
-        p for p in inspect.signature(SlurmPipelineExecutor.__init__).parameters if p not in (*own, "self")
-    ]
-    unknown = sorted(set(config.slurm) - set(valid))
-    if unknown:
-        raise ConfigError(f"recipe: slurm: unknown key(s) {unknown}; valid: {valid}")
-    options: dict[str, Any] = {"partition": "cpu", "requeue_signals": None, **config.slurm}
-    activate = Path(sys.executable).parent / "activate"
-    if not {"venv_path", "env_command", "condaenv"} & set(options) and activate.exists():
-        options["venv_path"] = str(activate)  # launch_pickled_pipeline is on the jobs' PATH
-    return options
-
-
 def slurm_script(config: BuildConfig) -> str:
     """The sbatch script of the build's driver job: one CPU that runs the recipe (resolved by
     :func:`submit_slurm` beside it) with every stage as datatrove job arrays on the cluster, each
     submitted once the stage before it ended, then the blends and the export."""
-    stages = stage_slurm_options(config)
+    stages = slurm_array_options(config.slurm, "recipe: slurm")
     opts = {"job-name": "crossthink-build", "cpus-per-task": 1}
     opts.update({k: stages[k] for k in _DRIVER_OPTIONS if stages.get(k)})
     lines = ["#!/bin/bash"] + [f"#SBATCH --{k}={v}" for k, v in opts.items()]

@@ -1,10 +1,14 @@
-"""``build`` with ``executor: slurm`` on a real one-node Slurm (started by the test): a driver job
-runs the recipe with every stage as datatrove job arrays, and the repo equals a local build's."""
+"""``executor: slurm`` on a real one-node Slurm (started by the test): ``build`` submits a driver job
+that runs the recipe with every stage as datatrove job arrays, and the repo equals a local build's;
+a stage command (``dedup``) submits its arrays and waits for them."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,7 +17,7 @@ import pytest
 
 from crossthink_data.curation.build import BuildConfig, run_build
 from crossthink_data.executors import SLURM_STAGES_ENV, StageFailed, make_executor
-from tests.helpers.paths import DEMO_DATA, REPO_ROOT
+from tests.helpers.paths import DEMO_DATA, REPO_ROOT, TEST_DATA
 from tests.helpers.slurm_cluster import SlurmUnavailable, start_slurm_cluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
@@ -106,3 +110,38 @@ def test_a_failed_stage_array_stops_the_driver_with_a_line(slurm, tmp_path, monk
     assert slurm.run("squeue", "-h").strip() == ""  # nothing waits on the failed array
     logs = "".join(p.read_text() for p in (tmp_path / "logs" / "slurm_logs").glob("*.out"))
     assert "the endpoint refused the request (HTTP 401)" in logs
+
+
+def test_a_stage_command_runs_its_arrays_on_slurm_and_waits(slurm, tmp_path, monkeypatch):
+    """``dedup --executor slurm``: each step a job array the command waits for; rows as locally."""
+    pool = tmp_path / "pool"
+    pool.mkdir()
+    sample = TEST_DATA / "train" / "crossthink_sample" / "data" / "mcq" / "train-00000-of-00001.parquet"
+    for part in range(2):  # the same rows twice: half the pool are exact duplicates
+        shutil.copy(sample, pool / f"part{part}.parquet")
+    command = [sys.executable, "-m", "crossthink_data.cli", "dedup", "-i", str(pool), "--no-near"]
+    local = subprocess.run([*command, "-o", str(tmp_path / "local")], capture_output=True, text=True)
+    assert local.returncode == 0, local.stderr
+
+    env = {**os.environ, "SLURM_CONF": str(slurm.conf), "PYTHONPATH": str(REPO_ROOT)}
+    on_slurm = [
+        *command,
+        "-o",
+        str(tmp_path / "slurm"),
+        "--executor",
+        "slurm",
+        "--tasks",
+        "2",
+        "--workers",
+        "2",
+    ]
+    on_slurm += ["--slurm", f"partition={slurm.partition}", "--slurm", "mem_per_cpu_gb=0"]
+    result = subprocess.run(on_slurm, env=env, capture_output=True, text=True, timeout=400)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    script = (tmp_path / "slurm" / "logs" / "1_exact_signatures" / "launch_script.slurm").read_text()
+    assert "#SBATCH --array=0-1%2" in script and f"#SBATCH --partition={slurm.partition}" in script
+    assert slurm.run("squeue", "-h").strip() == ""  # the command returned after its arrays ended
+    report = json.loads((tmp_path / "slurm" / "report.json").read_text())
+    assert report == json.loads((tmp_path / "local" / "report.json").read_text())
+    assert report["exact_removed"] and report["kept"] * 2 == report["rows_in"]
