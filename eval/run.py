@@ -5,7 +5,7 @@
     make eval MODEL=path/to/checkpoint TASKS=math_500,mmlu_pro MAX_SAMPLES=50
 
 Backends: ``accelerate`` (transformers, default), ``vllm`` (needs an environment where lighteval's
-vLLM import works, see README), ``endpoint`` (any OpenAI-compatible server such as ``vllm serve``,
+vLLM import works, see docs/evaluation.md), ``endpoint`` (any OpenAI-compatible server such as ``vllm serve``,
 through ``lighteval endpoint litellm``; ``--model`` is the served model name).
 
 Every run gets its own directory under ``OUTPUT_DIR/runs/`` holding lighteval's output and its

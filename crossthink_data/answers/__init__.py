@@ -13,7 +13,7 @@ model without ``<think>`` too).
 ``kind`` is ``"mcq"`` (gold = option label), ``"open"`` (gold = short answer) or ``"math"``.
 Model output is never executed; every call is bounded by ``timeout`` seconds (default
 :data:`DEFAULT_TIMEOUT_S`, or ``CROSSTHINK_ANSWER_TIMEOUT``) from any thread or process, and a
-timeout is a wrong answer. See README section "answers" for the rules.
+timeout is a wrong answer. See docs/answers.md for the rules.
 """
 
 from __future__ import annotations
