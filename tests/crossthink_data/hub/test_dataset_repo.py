@@ -20,6 +20,7 @@ from crossthink_data.config import ConfigError
 from crossthink_data.curation.blends import PAPER_BLENDS, BlendSpec
 from crossthink_data.curation.build import BuildConfig, apply_overrides, default_work_dir
 from crossthink_data.curation.dedup import DedupSettings
+from crossthink_data.paper import TABLE1_QUESTIONS, TABLE1_TOTAL
 from crossthink_data.recipes import recipe_location, shipped_recipes
 from crossthink_data.record import QARecord
 from crossthink_data.sources import SOURCES, get_source
@@ -30,7 +31,7 @@ PAPER_TARGETS = {  # the figures the issue asks for, typed here independently of
     "crossthink_qa": 192_930,
     "natural_reasoning": 100_000,
     "numina_math": 87_350,
-    "crossthink_math": 99_880,
+    "crossthink_math": 100_000,  # "PersonaSkill-MATH" (NVIDIA released 99,880 of them)
     "math_train": 8_523,
 }
 
@@ -51,6 +52,9 @@ def test_paper_recipe_parses_and_resolves_every_source_and_blend():
     location, name = recipe_location("paper")
     config = BuildConfig.load(location)
     assert name == "paper" and {s.name: s.target for s in config.sources} == PAPER_TARGETS
+    assert sum(PAPER_TARGETS.values()) == 588_645  # Table 1's total
+    assert {s.name: s.sample for s in config.sources} == PAPER_TARGETS  # each sampled to the paper's count
+    assert TABLE1_QUESTIONS == PAPER_TARGETS and TABLE1_TOTAL == 588_645  # the one home of the figures
     for source in config.sources:
         adapter = get_source(source.name)
         assert adapter.hub_id and source.from_dir is None  # read from the Hub by default
@@ -65,7 +69,7 @@ def test_paper_recipe_parses_and_resolves_every_source_and_blend():
     on = BuildConfig.load(location, ["difficulty.enabled=true", "difficulty.samples=4"])
     assert on.difficulty_settings.samples == 4 and on.difficulty_settings.generation.model
     text = Path(location).read_text()
-    for figure in ("99,842", "192,930", "100,000", "87,350", "99,880", "8,523", "Table 1"):
+    for figure in ("99,842", "192,930", "100,000", "87,350", "8,523", "588,645", "Table 1"):
         assert figure in text  # every target cites where it comes from
 
 
