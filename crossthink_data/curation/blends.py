@@ -449,8 +449,9 @@ def blend_card(spec: BlendSpec, table: pa.Table, chart: str, commercial_only: bo
             *([spec.paper, ""] if spec.paper else []),
             f"- ratio over `{spec.by}`: {ratio}",
             f"- filters: {spec.where or 'none'}",
-            f"- rows: {table.num_rows:,} ({'as declared' if spec.total else 'the most the pool allows without reuse'}), "
-            f"seed {spec.seed}, {'with' if spec.upsample else 'without'} up-sampling",
+            f"- questions: {sum(question_counts(table.select(['id', 'source'])).values()):,} in "
+            f"{table.num_rows:,} rows ({'as declared' if spec.total else 'the most the pool allows without reuse'}), "
+            f"form: {spec.form}, seed {spec.seed}, {'with' if spec.upsample else 'without'} up-sampling",
             f"- sources: {'commercial-use sources only' if commercial_only else 'all sources in the pool'}",
             f"- rebuild: `{rebuild}`",
         ]
