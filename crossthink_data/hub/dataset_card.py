@@ -147,6 +147,7 @@ def pipeline_stages(report: dict[str, Any]) -> list[tuple[str, int]]:
     if report.get("mining_rows"):
         stages.append(("+ Syn-QA rows from Common Crawl", stages[-1][1] + report["mining_rows"]))
     for key, label in (
+        ("sample", "after sampling each source (Table 1 sizes)"),
         ("decontaminate", "after decontamination"),
         ("dedup", "after deduplication"),
         ("difficulty", "after the difficulty filter"),
