@@ -28,7 +28,7 @@ def blend(
     commercial_only: Annotated[
         bool, typer.Option(help="Leave out sources whose license forbids commercial use.")
     ] = False,
-    total: Annotated[int | None, typer.Option(help="Override the blend's total rows.")] = None,
+    total: Annotated[int | None, typer.Option(help="Override the blend's total number of questions.")] = None,
     seed: Annotated[int | None, typer.Option(help="Override the blend's seed.")] = None,
     config: ConfigFile = None,
 ) -> None:

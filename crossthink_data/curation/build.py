@@ -14,7 +14,7 @@ card whose numbers come from the reports below. Intermediate stages live beside 
 
     sources/<source>/{parquet,rejects,logs}/<config>   datatrove's output and completion markers
     mining/                                           the miner's stages
-    curation/{0_pool,1_decont,2_dedup,3_difficulty}   stage rows + report.json + fingerprint.json
+    curation/{0_pool,0_sample,1_decont,2_dedup,3_difficulty}  stage rows + report.json + fingerprint.json
     blends/<name>/                                    the blend's rows + report.json + fingerprint.json
     export/fingerprint.json                           what the repo at ``output`` was exported from
     build_summary.json                                every report, as the card read them
@@ -39,7 +39,7 @@ Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, 
     slurm: {partition: cpu, time: "24:00:00", cpus_per_task: 16, mem: 64G}
     sources:
       - mmlu_train
-      - {name: natural_reasoning, from_dir: /data/natural_reasoning, limit: 100000, target: 100000}
+      - {name: natural_reasoning, from_dir: /data/natural_reasoning, sample: 100000, target: 100000}
     templates: [mcq, open]
     mine: {input: pages/, glob: "*.warc.gz", generation: {model: ..., endpoint_url: ...}}  # optional
     decontaminate: {benchmarks: ../shared/data/benchmarks, only: null, n_grams: 12, min_overlap: 0.5,
@@ -51,6 +51,7 @@ Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, 
     blends: [crossthink, natural]
     default_blend: crossthink        # blend-<this> is the repo's default config
     commercial_only: false
+    sample_seed: 0                   # seed of every source's `sample`
     rows_per_shard: 100000
 
 Each section is read into its settings dataclass by the one strict loader
@@ -62,8 +63,12 @@ A typo, a wrong type (``"no"`` for a boolean, ``"10"`` for a number), a value ou
 unknown choice stops the build with one line naming the key, before any stage runs; ``null``
 means a key's default.
 
-A source's ``target`` is the row count the paper reports for it; the card sets it beside this
-build's count (it does not cap anything: ``limit`` caps the upstream rows read).
+A source's ``sample`` keeps that many of its questions after filter H (all its rows: T_MCQ and
+T_Open share the question's ``id``), drawn by a hash of the question id keyed by ``sample_seed``
+(:mod:`crossthink_data.curation.sample`), before decontamination: the recipe ``paper`` samples
+every source to the paper's Table 1 count. ``target`` is the count the paper reports; the card sets
+it beside this build's counts and says where the upstream size, filter H or curation made ours
+smaller. ``limit`` caps the upstream rows read (the first ones, not a sample).
 """
 
 from __future__ import annotations
@@ -101,7 +106,9 @@ class SourceSpec:
     name: str
     from_dir: str | None = None  # storage URL of the upstream files (None: the Hub)
     limit: int | None = field(default=None, metadata={"min": 1})  # upstream rows read at most
-    target: int | None = field(default=None, metadata={"min": 0})  # rows the paper reports (card)
+    target: int | None = field(default=None, metadata={"min": 0})  # questions the paper reports (card)
+    # questions kept after filter H, drawn by seeded hash of the question id (curation/sample.py)
+    sample: int | None = field(default=None, metadata={"min": 1})
 
 
 @dataclass
@@ -177,6 +184,7 @@ class BuildConfig:
     blends: list[str] = field(default_factory=lambda: ["crossthink"])
     default_blend: str = "crossthink"
     commercial_only: bool = False
+    sample_seed: int = field(default=0, metadata={"min": 0})  # the seed of every source's ``sample``
     rows_per_shard: int = field(default=100_000, metadata={"min": 1})
     path: str | None = None  # where the recipe was read from
     recipe_name: str | None = field(default=None, init=False)  # a shipped recipe's name (for the card)
@@ -436,6 +444,7 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
     if not files:
         raise BuildError("no templated rows came out of the sources: nothing to curate")
     current = link_pool(files, storage.join(work, "curation", "0_pool"))
+    current = run_sample(config, current, storage.join(work, "curation", "0_sample"), summary, console)
 
     if config.decontaminate:
         from crossthink_data.curation.decont import decontaminate
@@ -479,6 +488,22 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
     storage.write_json(storage.join(work, "build_summary.json"), summary)
     export_build(config, summary, current, records, storage.join(work, "blends"), out, work, console)
     return summary
+
+
+def run_sample(config: BuildConfig, pool: str, stage: str, summary: dict[str, Any], console) -> str:
+    """Samples every source with a ``sample`` to that many questions (skipped when fresh); returns
+    the folder the next stage reads (the pool itself when no source is sampled)."""
+    caps = {s.name: s.sample for s in config.sources if s.sample}
+    if not caps:
+        return pool
+    from crossthink_data.curation.sample import sample_sources
+
+    settings = {"caps": caps, "seed": config.sample_seed}
+    if not _fresh(stage, pool, settings):
+        console.print(f"[bold]sample[/bold] {', '.join(f'{s} {n:,}' for s, n in caps.items())} questions")
+        sample_sources(pool, stage, caps, config.sample_seed)
+    summary["sample"] = storage.read_json(storage.join(stage, "report.json"))
+    return storage.join(stage, "data")
 
 
 class BuildError(RuntimeError):

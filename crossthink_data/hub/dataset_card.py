@@ -80,6 +80,7 @@ def write_dataset_card(folder: Path, repo: RepoCard, stats: dict[str, ConfigStat
         domain_table=share_table("domain", {n: s.domains for n, s in shown.items()}),
         category_table=category_table(shown),
         targets_table=targets_table(repo.targets, report),
+        blends_table=blends_table(report),
         filter_table=filter_table(report),
         filter_chart=charts.get("filter"),
         decont_text=decont_text(report.get("decontaminate")),
@@ -146,6 +147,7 @@ def pipeline_stages(report: dict[str, Any]) -> list[tuple[str, int]]:
     if report.get("mining_rows"):
         stages.append(("+ Syn-QA rows from Common Crawl", stages[-1][1] + report["mining_rows"]))
     for key, label in (
+        ("sample", "after sampling each source (Table 1 sizes)"),
         ("decontaminate", "after decontamination"),
         ("dedup", "after deduplication"),
         ("difficulty", "after the difficulty filter"),
@@ -158,16 +160,80 @@ def pipeline_stages(report: dict[str, Any]) -> list[tuple[str, int]]:
 def pipeline_text(report: dict[str, Any]) -> str:
     steps = " -> ".join(f"{label} ({rows:,})" for label, rows in pipeline_stages(report))
     blends = report.get("blends", {})
-    made = ", ".join(f"`blend-{n}` ({b['rows']:,})" for n, b in blends.items())
+    made = ", ".join(
+        f"`blend-{n}` ({b.get('questions', b['rows']):,} questions, {b['rows']:,} rows)"
+        for n, b in blends.items()
+    )
     return f"{steps}; then the blends {made}." if made else steps + "."
 
 
 def targets_table(targets: dict[str, int], report: dict[str, Any]) -> str:
+    """Each source's question count in the paper (Table 1) beside this build's, at every step that
+    can make ours smaller: the valid upstream records, the questions left by filter H (from the
+    ``sample`` stage's report), the sample, and the questions in ``blend-natural`` (each question
+    once, after decontamination, dedup and the difficulty filter); the last column says why."""
     if not targets:
         return ""
     records = {s["source"]: s["kept"] for s in report.get("sources", []) if s["config"] == "records"}
-    rows = [[f"`{src}`", target, records.get(src, 0)] for src, target in targets.items()]
-    return markdown_table(["source", "rows in the paper", "valid records in this build"], rows)
+    sampled = (report.get("sample") or {}).get("questions", {})
+    natural = (report.get("blends", {}).get("natural") or {}).get("questions_per_source")
+    curated = [k for k in ("decontaminate", "dedup", "difficulty") if report.get(k)]
+    rows = []
+    for source, target in targets.items():
+        after_h = sampled.get(source, {}).get("before")
+        kept = sampled.get(source, {}).get("kept")
+        ours = natural.get(source, 0) if natural is not None else kept
+        why = _smaller_because(target, records.get(source, 0), after_h, kept, ours, curated)
+        rows.append(
+            [f"`{source}`", target, records.get(source, 0), _count(after_h), _count(kept), _count(ours), why]
+        )
+    headers = [
+        "source",
+        "paper (Table 1)",
+        "valid records",
+        "after filter H",
+        "sampled",
+        "in `blend-natural`",
+    ]
+    return markdown_table([*headers, "why ours is smaller"], rows)
+
+
+def _count(value: int | None) -> int | str:
+    return "-" if value is None else value
+
+
+def _smaller_because(
+    target: int, records: int, after_h: int | None, kept: int | None, ours: int | None, curated: list[str]
+) -> str:
+    if ours is None or ours >= target:
+        return "-"
+    reasons = []
+    if records < target:
+        reasons.append(f"the upstream source has {records:,} valid records")
+    if after_h is not None and after_h < min(target, records):
+        reasons.append(f"filter H kept {after_h:,} questions")
+    if kept is not None and ours < kept:
+        steps = ", ".join({"decontaminate": "decontamination"}.get(k, k) for k in curated) or "curation"
+        reasons.append(f"{steps} removed {kept - ours:,}")
+    return "; ".join(reasons) or "-"
+
+
+def blends_table(report: dict[str, Any]) -> str:
+    """Questions and rows per blend (each question once unless a blend up-samples), the form its
+    questions take and the questions per source: the blend stage's reports."""
+    rows = []
+    for name, blend in report.get("blends", {}).items():
+        questions = blend.get("questions_per_source") or {}
+        per_source = ", ".join(f"{s} {n:,}" for s, n in questions.items())
+        form = {"source": "own form", "open": "all T_Open", "mcq": "all T_MCQ"}.get(
+            blend.get("form", "source"), "template per question"
+        )
+        rows.append(
+            [f"`blend-{name}`", blend.get("questions", blend["rows"]), blend["rows"], form, per_source]
+        )
+    if not rows:
+        return ""
+    return markdown_table(["blend", "questions", "rows", "form", "questions per source"], rows)
 
 
 def filter_table(report: dict[str, Any]) -> str:

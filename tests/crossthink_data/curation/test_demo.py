@@ -30,6 +30,32 @@ def test_demo_builds_the_headline_blend_from_the_demo_sources(demo_build) -> Non
         assert not removed_questions & {q[:300] for q in rows["question"]}, config
 
 
+@pytest.mark.slow
+def test_demo_blends_hold_each_question_once_and_the_card_counts_them(demo_build) -> None:
+    """Every blend of `make demo`: each question (record id) once, MCQ questions as T_MCQ in the
+    own-form blends; the card's questions and rows per blend are the parquet's."""
+    import re
+
+    from datasets import load_dataset
+
+    from crossthink_data.curation.blends import PAPER_BLENDS, BlendSpec
+
+    card = (demo_build["repo"] / "README.md").read_text()
+    shown = {
+        name: (int(q.replace(",", "")), int(r.replace(",", "")))
+        for name, q, r in re.findall(r"^\| `blend-(\w+)` \| ([\d,]+) \| ([\d,]+) \|", card, re.M)
+    }
+    assert set(shown) == set(PAPER_BLENDS)
+    for name in PAPER_BLENDS:
+        rows = load_dataset(str(demo_build["repo"]), f"blend-{name}", split="train")
+        assert len(set(rows["id"])) == rows.num_rows == shown[name][0] == shown[name][1], name
+        if BlendSpec.load(name).form == "source":  # T_MCQ for a question with options, else T_Open
+            assert all(t == ("mcq" if o else "open") for t, o in zip(rows["template"], rows["options"])), name
+    headline = load_dataset(str(demo_build["repo"]), "blend-crossthink", split="train")
+    domains = Counter(headline["domain"])
+    assert abs(domains["gpr"] - 2 * domains["math"]) <= 1  # exact on questions (each question is one row)
+
+
 def test_demo_recipe_is_what_make_demo_builds(monkeypatch) -> None:
     from crossthink_data.demo import demo_config
     from crossthink_data.sources import DEMO_SOURCES
