@@ -30,6 +30,7 @@ LEAF = {
     "storage",
     "categories",
     "paper",
+    "licenses",
 }
 BASE = {"rows", "executors", "steps", "inference"}
 STAGES = {"sources", "mining", "curation", "hub"}
