@@ -60,17 +60,17 @@ def run(
     api_key: Annotated[
         str | None,
         typer.Option(
-            help=f"endpoint backend: API key (default: ${PROJECT_API_KEY_ENV}, else ${API_KEY_ENV}; "
-            "on a loopback URL, a placeholder).",
+            help=f"endpoint backend: API key (default: ${PROJECT_API_KEY_ENV}, as the data commands; "
+            f"${API_KEY_ENV} is not read; on a loopback URL, a placeholder).",
             show_default=False,
         ),
     ] = None,
     max_attempts: Annotated[
         int, typer.Option(help="endpoint backend: tries per request before it counts as failed.")
     ] = RunSettings.max_attempts,
-    request_timeout: Annotated[
-        float | None, typer.Option(help="endpoint backend: seconds per request (default: no limit).")
-    ] = None,
+    request_timeout: Annotated[float, typer.Option(help="endpoint backend: seconds per request.")] = (
+        RunSettings.request_timeout
+    ),
     max_concurrent: Annotated[int, typer.Option(help="endpoint backend: requests in flight.")] = (
         RunSettings.max_concurrent
     ),

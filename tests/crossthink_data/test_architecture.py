@@ -31,6 +31,7 @@ LEAF = {
     "categories",
     "paper",
     "licenses",
+    "endpoint",
 }
 BASE = {"rows", "executors", "steps", "inference"}
 STAGES = {"sources", "mining", "curation", "hub"}
