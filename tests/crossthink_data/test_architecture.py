@@ -32,10 +32,11 @@ LEAF = {
     "paper",
     "licenses",
     "endpoint",
+    "serve",
 }
 BASE = {"rows", "executors", "steps", "inference"}
 STAGES = {"sources", "mining", "curation", "hub"}
-TOP = {"cli", "demo", "demo_real", "recipes"}
+TOP = {"cli", "demo", "recipes"}
 RANK = {
     **dict.fromkeys(LEAF, 0),
     **dict.fromkeys(BASE, 1),
