@@ -149,3 +149,41 @@ def test_no_shipped_code_reads_the_tests_folder():
 )
 def test_the_tests_folder_check_itself(code, reads):
     assert any(reads_tests_folder(node) for node in ast.walk(ast.parse(code))) is reads
+
+
+# The command-line apps: one typer module per command (group), each with register(app), looped over
+# by the app's package (helpers such as crossthink_data/cli/common.py register nothing).
+CLI_FOLDERS = {
+    "crossthink-data": REPO_ROOT / "crossthink_data" / "cli",
+    "crossthink-train": REPO_ROOT / "crossthink_train" / "cli",
+    "crossthink-eval": REPO_ROOT / "eval" / "cli",
+}
+CLI_HELPERS = {"__init__.py", "__main__.py", "common.py", "generation_options.py"}
+
+
+def command_decorators(tree: ast.AST) -> list[int]:
+    """Lines of ``@app.command(...)`` decorators and of ``COMMANDS = {...}`` tables (the other two styles)."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            lines += [d.lineno for d in node.decorator_list if "command" in ast.unparse(d)]
+        if isinstance(node, ast.Assign) and any(ast.unparse(t) == "COMMANDS" for t in node.targets):
+            lines.append(node.lineno)
+    return lines
+
+
+@pytest.mark.parametrize("cli", sorted(CLI_FOLDERS))
+def test_every_cli_registers_its_commands_the_same_way(cli):
+    folder = CLI_FOLDERS[cli]
+    modules = sorted(p for p in folder.glob("*.py") if p.name not in CLI_HELPERS)
+    assert modules, f"{cli}: no command modules under {folder}"
+    for path in modules:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        registers = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "register"]
+        assert registers, f"{path.relative_to(REPO_ROOT)} has no register(app)"
+        assert command_decorators(tree) == [], f"{path.relative_to(REPO_ROOT)} registers another way"
+    init = (folder / "__init__.py").read_text(encoding="utf-8")
+    assert command_decorators(ast.parse(init)) == []
+    for path in modules:  # the app's package registers every command module
+        assert re.search(rf"\b{path.stem}\b", init), f"{cli}: {path.stem} is not registered"
+    assert ".register(app)" in init
