@@ -217,8 +217,9 @@ def endpoint_api_key(settings: GenerationSettings) -> str:
     )
 
 
-def plan_run(args: RunSettings) -> RunPlan:
-    """Validate the arguments and build the lighteval command, its environment and its run dir."""
+def check_settings(args: RunSettings) -> str | None:
+    """Raises :class:`EvalConfigError` for settings that cannot run, before anything is written;
+    returns the endpoint backend's API key (``None`` for the local backends)."""
     if args.backend not in BACKENDS:
         raise EvalConfigError(f"unknown backend {args.backend!r}; expected one of {', '.join(BACKENDS)}")
     if not args.model:
@@ -231,42 +232,41 @@ def plan_run(args: RunSettings) -> RunPlan:
         raise EvalConfigError("--backend endpoint needs --base-url (e.g. http://localhost:8000/v1)")
     if args.runs < 1:
         raise EvalConfigError("--runs must be at least 1")
-    benchmarks = parse_task_list(args.tasks)
+    return endpoint_api_key(endpoint_settings(args)) if args.backend == "endpoint" else None
 
-    env = dict(os.environ)
+
+def _benchmark_data(args: RunSettings, env: dict[str, str]) -> Path | None:
+    """The local benchmarks folder (``--data-dir``, else the environment's), recorded in ``env``."""
     if args.data_dir:
         env[DATA_DIR_ENV] = str(Path(args.data_dir).expanduser().resolve())
     try:
-        data_dir = local_data_dir(env.get(DATA_DIR_ENV, ""))
+        return local_data_dir(env.get(DATA_DIR_ENV, ""))
     except FileNotFoundError as err:
         raise EvalConfigError(str(err)) from None
 
-    output_dir = Path(args.output_dir).expanduser().resolve()
-    run_dir = new_run_dir(output_dir)
-    env[VIEW_DIR_ENV] = str(run_dir / "views")
-    specs = task_specs(benchmarks, data_dir, args.k)
-    lighteval_output = run_dir / "lighteval"
-    cache_dir = run_dir / "cache"
-    env[MAX_NEW_TOKENS_ENV] = str(args.max_new_tokens)
-    if args.backend == "endpoint":
-        # litellm routes by the model's provider prefix; an OpenAI-compatible server is "openai/".
-        model_name = args.model if args.model.startswith("openai/") else f"openai/{args.model}"
-    else:
-        model_name = _model_name_for_lighteval(args.model, run_dir)
+
+def _model_environment(args: RunSettings, env: dict[str, str], run_dir: Path, api_key: str | None) -> str:
+    """Sets the model's variables in ``env`` (tokenizer, endpoint key) and returns lighteval's model name."""
     from crossthink_eval.metrics import TOKENIZER_ENV  # imports lighteval: not at `--help` time
 
+    env[MAX_NEW_TOKENS_ENV] = str(args.max_new_tokens)
     tokenizer = args.tokenizer or (args.model if args.backend != "endpoint" else None)
     if tokenizer:
         env[TOKENIZER_ENV] = str(Path(tokenizer).resolve()) if Path(tokenizer).exists() else tokenizer
     else:
         env.pop(TOKENIZER_ENV, None)
+    if args.backend != "endpoint":
+        return _model_name_for_lighteval(args.model, run_dir)
+    # The key travels in the environment, never on the command line (run.json records that).
+    env[API_KEY_ENV] = api_key or LOOPBACK_API_KEY
+    # litellm fetches its model cost map from GitHub at import (3 tries, ~20 s offline).
+    env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # litellm routes by the model's provider prefix; an OpenAI-compatible server is "openai/".
+    return args.model if args.model.startswith("openai/") else f"openai/{args.model}"
 
-    gen = _generation_parameters(args.max_new_tokens, args.temperature)
-    if args.backend == "endpoint":
-        # The key travels in the environment, never on the command line (run.json records that).
-        env[API_KEY_ENV] = endpoint_api_key(endpoint_settings(args))
-        # litellm fetches its model cost map from GitHub at import (3 tries, ~20 s offline).
-        env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+def _backend_command(args: RunSettings, model_name: str, cache_dir: Path) -> list[str]:
+    """``lighteval <backend> MODEL_ARGS``: the part of the command that says where the model runs."""
     if args.backend == "accelerate":
         device = args.device or _default_device()
         # lighteval 0.13's transformers backend truncates every prompt to max_new_tokens tokens when
@@ -274,29 +274,34 @@ def plan_run(args: RunSettings) -> RunPlan:
         # tasks' generation_size (CROSSTHINK_EVAL_MAX_NEW_TOKENS, set above) caps the length instead.
         gen = _generation_parameters(None, args.temperature)
         model_args = f"model_name={model_name},device={device},batch_size={args.batch_size},cache_dir={cache_dir},{gen}"
-        command = [args.lighteval, "accelerate", model_args]
-    elif args.backend == "vllm":
-        model_args = f"model_name={model_name},cache_dir={cache_dir},{gen}"
-        command = [args.lighteval, "vllm", model_args]
-    else:
-        gen = _generation_parameters(args.max_new_tokens, args.temperature, ENDPOINT_STOP)
-        model_args = (
-            f"model_name={model_name},base_url={args.base_url},provider=openai,cache_dir={cache_dir},"
-            f"api_max_retry={args.max_attempts},concurrent_requests={args.max_concurrent},"
-            + f"timeout={args.request_timeout},"
-            + gen
-        )
-        command = [args.lighteval, "endpoint", "litellm", model_args]
-    command += [
-        ",".join(specs),
-        "--custom-tasks",
-        CUSTOM_TASKS,
-        "--output-dir",
-        str(lighteval_output),
-        "--save-details",
-    ]
-    if args.max_samples:
-        command += ["--max-samples", str(args.max_samples)]
+        return [args.lighteval, "accelerate", model_args]
+    if args.backend == "vllm":
+        gen = _generation_parameters(args.max_new_tokens, args.temperature)
+        return [args.lighteval, "vllm", f"model_name={model_name},cache_dir={cache_dir},{gen}"]
+    gen = _generation_parameters(args.max_new_tokens, args.temperature, ENDPOINT_STOP)
+    model_args = (
+        f"model_name={model_name},base_url={args.base_url},provider=openai,cache_dir={cache_dir},"
+        f"api_max_retry={args.max_attempts},concurrent_requests={args.max_concurrent},"
+        f"timeout={args.request_timeout},{gen}"
+    )
+    return [args.lighteval, "endpoint", "litellm", model_args]
+
+
+def plan_run(args: RunSettings) -> RunPlan:
+    """Validate the arguments and build the lighteval command, its environment and its run dir."""
+    api_key = check_settings(args)
+    benchmarks = parse_task_list(args.tasks)
+    env = dict(os.environ)
+    data_dir = _benchmark_data(args, env)
+    run_dir = new_run_dir(Path(args.output_dir).expanduser().resolve())
+    env[VIEW_DIR_ENV] = str(run_dir / "views")
+    specs = task_specs(benchmarks, data_dir, args.k)
+    lighteval_output = run_dir / "lighteval"
+    cache_dir = run_dir / "cache"
+    model_name = _model_environment(args, env, run_dir, api_key)
+    command = _backend_command(args, model_name, cache_dir)
+    command += [",".join(specs), "--custom-tasks", CUSTOM_TASKS, "--output-dir", str(lighteval_output)]
+    command += ["--save-details"] + (["--max-samples", str(args.max_samples)] if args.max_samples else [])
     info = {
         "model": args.model,
         "backend": args.backend,
