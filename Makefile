@@ -69,7 +69,7 @@ demo: $(STAMP)
 # (docs/real-model.md); about 10 minutes on 2 cores.
 demo-real: $(STAMP)
 	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
-	$(VENV)/bin/crossthink-data demo --real --output demo_real_output
+	$(PY) -m crossthink_demo --output demo_real_output
 
 bench: $(STAMP)
 	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)

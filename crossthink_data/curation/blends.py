@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 
 from crossthink_data import storage
 from crossthink_data.config import ConfigError, check_keys, field_names, load_yaml
+from crossthink_data.licenses import is_non_commercial
 
 BLENDS_DIR = Path(__file__).resolve().parent / "blends"
 PAPER_BLENDS = (
@@ -210,7 +211,7 @@ def non_commercial_sources(sources: list[str], table: pa.Table | None = None) ->
     flagged = []
     for source in sources:
         adapter = _adapter(source)
-        if (adapter is not None and not adapter.commercial_use) or "-nc" in licenses.get(source, "").lower():
+        if (adapter is not None and not adapter.commercial_use) or is_non_commercial(licenses.get(source)):
             flagged.append(source)
     return sorted(flagged)
 

@@ -391,13 +391,33 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         return {"slurm_job": submit_slurm(config)}
     from rich.console import Console
 
-    from crossthink_data.sources import first_reject, parquet_files, run_source, summary_table
+    from crossthink_data.sources import summary_table
 
     console = Console()
     out = storage.as_url(config.output)
     work = storage.as_url(config.work_dir) if config.work_dir else default_work_dir(out)
     sources_work = storage.join(work, "sources")
     summary: dict[str, Any] = {"recipe": recipe_label(config), "sources": []}
+
+    source_summaries = _run_sources(config, sources_work, console)
+    console.print(summary_table(source_summaries))
+    summary["sources"] = [asdict(s) for s in source_summaries]
+    summary["targets"] = {s.name: s.target for s in config.sources if s.target}
+    files, records = _pool_files(config, work, sources_work, summary)
+    current = link_pool(files, storage.join(work, "curation", "0_pool"))
+    current = run_sample(config, current, storage.join(work, "curation", "0_sample"), summary, console)
+    current = _curate(config, current, work, summary, console)
+
+    summary["blends"] = run_blends(config, current, storage.join(work, "blends"), console)
+    summary["curated_rows"] = storage_rows(current)
+    storage.write_json(storage.join(work, "build_summary.json"), summary)
+    export_build(config, summary, current, records, storage.join(work, "blends"), out, work, console)
+    return summary
+
+
+def _run_sources(config: BuildConfig, sources_work: str, console) -> list:
+    """Step 1 of :func:`run_build`: every source of the recipe, each checked to have produced rows."""
+    from crossthink_data.sources import first_reject, run_source
 
     source_summaries = []
     for source in config.sources:
@@ -427,9 +447,16 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
                 f"source {source.name!r} produced no rows; see the rejects under {storage.join(sources_work, source.name)}"
             )
         source_summaries += found
-    console.print(summary_table(source_summaries))
-    summary["sources"] = [asdict(s) for s in source_summaries]
-    summary["targets"] = {s.name: s.target for s in config.sources if s.target}
+    return source_summaries
+
+
+def _pool_files(
+    config: BuildConfig, work: str, sources_work: str, summary: dict[str, Any]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """Step 2 of :func:`run_build`: the templated files of the pool (sources, then mining if the recipe
+    mines) and the record files per source; mining's counts go into ``summary``."""
+    from crossthink_data.sources import parquet_files
+
     files = [
         f for s in config.sources for t in config.templates for f in parquet_files(sources_work, s.name, t)
     ]
@@ -443,9 +470,12 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
             records["syn_qa"] = mined["records"]
     if not files:
         raise BuildError("no templated rows came out of the sources: nothing to curate")
-    current = link_pool(files, storage.join(work, "curation", "0_pool"))
-    current = run_sample(config, current, storage.join(work, "curation", "0_sample"), summary, console)
+    return files, records
 
+
+def _curate(config: BuildConfig, current: str, work: str, summary: dict[str, Any], console) -> str:
+    """Step 3 of :func:`run_build`: decontaminate, dedup and difficulty, each when the recipe asks and
+    its output is not fresh; returns the folder of the curated rows (reports go into ``summary``)."""
     if config.decontaminate:
         from crossthink_data.curation.decont import decontaminate
 
@@ -482,12 +512,7 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
             )
         summary["difficulty"] = storage.read_json(storage.join(stage, "report.json"))
         current = storage.join(stage, "data")
-
-    summary["blends"] = run_blends(config, current, storage.join(work, "blends"), console)
-    summary["curated_rows"] = storage_rows(current)
-    storage.write_json(storage.join(work, "build_summary.json"), summary)
-    export_build(config, summary, current, records, storage.join(work, "blends"), out, work, console)
-    return summary
+    return current
 
 
 def run_sample(config: BuildConfig, pool: str, stage: str, summary: dict[str, Any], console) -> str:

@@ -23,7 +23,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -356,8 +356,6 @@ def dedup(
 ) -> DedupReport:
     """Exact then near deduplication; writes ``data/``, ``removed/{exact,near}/`` and ``report.json``
     under ``output_dir`` (every folder any storage URL)."""
-    from datatrove.pipeline.writers import JsonlWriter
-
     settings = settings or DedupSettings()
     input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
     exact_cfg = settings.exact_config()
@@ -374,37 +372,56 @@ def dedup(
         [make_reader(input_dir), ExactDedupSignature(work("exact_sigs"), exact_cfg)],
     )
     run("2_exact_find", [ExactFindDedups(work("exact_sigs"), work("exact_dups"), exact_cfg)], 1)
-    exact_filter = ExactDedupFilter(work("exact_dups"), exact_cfg)
     if settings.near:
-        mh = settings.minhash_config()
-        tok = word_tokenizer(settings.tokenizer)
-        run(
-            "3_minhash_signatures",
-            [
-                make_reader(input_dir),
-                exact_filter,
-                ContentMinhashSignature(work("mh_sigs"), mh, language=tok),
-            ],
-        )
-        run(
-            "4_minhash_buckets",
-            [MinhashDedupBuckets(work("mh_sigs"), work("mh_buckets"), config=mh)],
-            mh.num_buckets,
-        )
-        run(
-            "5_minhash_clusters",
-            [MinhashDedupCluster(work("mh_buckets"), work("mh_clusters"), config=mh, save_cluster_id=True)],
-            1,
-        )
-        run(
-            "6_cluster_members",
-            [
-                make_reader(input_dir),
-                ExactDedupFilter(work("exact_dups"), exact_cfg),
-                ClusterMembers(work("mh_clusters"), work("members"), settings.trust_order),
-            ],
-        )
-        choose_losers(work("members"), work("losers"), work("mh_clusters"))
+        _find_near_duplicates(input_dir, settings, exact_cfg, work, run)
+    run("7_write", _write_steps(input_dir, out, settings, exact_cfg, work))
+    report = _report(out)
+    storage.write_text(storage.join(out, "report.json"), report.to_json())
+    return report
+
+
+def _find_near_duplicates(
+    input_dir: str, settings: DedupSettings, exact_cfg, work: Callable[[str], str], run: Callable[..., None]
+) -> None:
+    """Stages 3-6 of :func:`dedup`: MinHash signatures of the rows exact dedup keeps, buckets, clusters,
+    then one loser list (each cluster keeps its most trusted member, see ``trust_order``)."""
+    mh = settings.minhash_config()
+    tok = word_tokenizer(settings.tokenizer)
+    run(
+        "3_minhash_signatures",
+        [
+            make_reader(input_dir),
+            ExactDedupFilter(work("exact_dups"), exact_cfg),
+            ContentMinhashSignature(work("mh_sigs"), mh, language=tok),
+        ],
+    )
+    run(
+        "4_minhash_buckets",
+        [MinhashDedupBuckets(work("mh_sigs"), work("mh_buckets"), config=mh)],
+        mh.num_buckets,
+    )
+    run(
+        "5_minhash_clusters",
+        [MinhashDedupCluster(work("mh_buckets"), work("mh_clusters"), config=mh, save_cluster_id=True)],
+        1,
+    )
+    run(
+        "6_cluster_members",
+        [
+            make_reader(input_dir),
+            ExactDedupFilter(work("exact_dups"), exact_cfg),
+            ClusterMembers(work("mh_clusters"), work("members"), settings.trust_order),
+        ],
+    )
+    choose_losers(work("members"), work("losers"), work("mh_clusters"))
+
+
+def _write_steps(
+    input_dir: str, out: str, settings: DedupSettings, exact_cfg, work: Callable[[str], str]
+) -> list:
+    """Stage 7 of :func:`dedup`: the pipeline that writes the kept rows to ``data/`` and the removed
+    ones to ``removed/{exact,near}/``."""
+    from datatrove.pipeline.writers import JsonlWriter
 
     removed_exact = JsonlWriter(
         storage.join(out, "removed", "exact"), output_filename="${rank}.jsonl", compression=None
@@ -416,10 +433,7 @@ def dedup(
         )
         final.append(NearDuplicateFilter(work("losers"), exclusion_writer=removed_near))
     final.append(make_writer(storage.join(out, "data"), input_schema(input_dir)))
-    run("7_write", final)
-    report = _report(out)
-    storage.write_text(storage.join(out, "report.json"), report.to_json())
-    return report
+    return final
 
 
 def _report(out: str) -> DedupReport:

@@ -259,34 +259,13 @@ def score_difficulty(
         StageFailed: sampling stopped (endpoint not usable, a refused request) or more than
             ``generation.max_failed`` of its requests failed; nothing is filtered or reported.
     """
-    from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
+    from datatrove.pipeline.writers import JsonlWriter
 
     from crossthink_data.executors import make_executor
-    from crossthink_data.inference import make_inference_runner
 
     input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
     schema = input_schema(input_dir, CURATION_FIELDS)
-    runner = make_inference_runner(
-        difficulty_rollout,
-        ParquetWriter(
-            storage.join(out, "scored"),
-            output_filename="${rank}_${chunk_index}.parquet",
-            adapter=scored_row,
-            schema=input_schema(input_dir, {**CURATION_FIELDS, **SAMPLE_FIELDS}),
-            max_file_size=-1,
-        ),
-        settings.generation,
-        checkpoints_dir=storage.local_scratch(out, "checkpoints"),
-        records_per_chunk=settings.records_per_chunk,
-        shared_context={
-            "samples": settings.samples,
-            "model": settings.model,
-            "template": settings.template,
-            "require_format": settings.require_format,
-        },
-        label="difficulty sampling",
-        total_documents=partial(task_row_count, input_dir, limit=limit),
-    )
+    runner = _sampling_runner(input_dir, out, settings, limit)
     make_executor(
         [make_reader(input_dir, limit=limit), runner],
         storage.join(out, "logs", "1_sample"),
@@ -309,6 +288,36 @@ def score_difficulty(
     report = _report(out, settings)
     storage.write_text(storage.join(out, "report.json"), report.to_json())
     return report
+
+
+def _sampling_runner(input_dir: str, out: str, settings: DifficultySettings, limit: int):
+    """Step 1 of :func:`score_difficulty`: the inference runner that samples every row's answers and
+    writes them, scored, to ``out/scored``."""
+    from datatrove.pipeline.writers import ParquetWriter
+
+    from crossthink_data.inference import make_inference_runner
+
+    return make_inference_runner(
+        difficulty_rollout,
+        ParquetWriter(
+            storage.join(out, "scored"),
+            output_filename="${rank}_${chunk_index}.parquet",
+            adapter=scored_row,
+            schema=input_schema(input_dir, {**CURATION_FIELDS, **SAMPLE_FIELDS}),
+            max_file_size=-1,
+        ),
+        settings.generation,
+        checkpoints_dir=storage.local_scratch(out, "checkpoints"),
+        records_per_chunk=settings.records_per_chunk,
+        shared_context={
+            "samples": settings.samples,
+            "model": settings.model,
+            "template": settings.template,
+            "require_format": settings.require_format,
+        },
+        label="difficulty sampling",
+        total_documents=partial(task_row_count, input_dir, limit=limit),
+    )
 
 
 def _report(out: str, settings: DifficultySettings) -> DifficultyReport:

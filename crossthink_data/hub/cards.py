@@ -32,6 +32,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crossthink_data.licenses import is_non_commercial
 from crossthink_data.paper import PAPER_CITATION
 
 if TYPE_CHECKING:
@@ -137,7 +138,6 @@ HUB_LICENSE_IDS = frozenset(
         "other",
     ]
 )
-NON_COMMERCIAL = re.compile(r"(^|-)nc(-|$)|noncommercial|non-commercial|research")
 
 SIZE_CATEGORIES = [
     (1_000, "n<1K"),
@@ -230,10 +230,6 @@ def license_metadata(licenses: list[str]) -> dict[str, Any]:
     if all(lic in HUB_LICENSE_IDS for lic in licenses):
         return {"license": licenses[0] if len(licenses) == 1 else licenses}
     return {"license": "other", "license_name": "crossthink-mixed-sources", "license_link": LICENSE_FILE}
-
-
-def is_non_commercial(license_id: str) -> bool:
-    return bool(NON_COMMERCIAL.search(license_id.lower()))
 
 
 def observed_licenses(stats: dict[str, ConfigStats]) -> dict[str, set[str]]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crossthink_data.licenses import is_non_commercial
+
 from .cards import (
     PAPER_CITATION,
     PLACEHOLDER_NAMESPACE,
@@ -23,7 +25,6 @@ from .cards import (
     category_table,
     field_table,
     human_size,
-    is_non_commercial,
     license_metadata,
     license_summary,
     markdown_table,

@@ -30,10 +30,13 @@ LEAF = {
     "storage",
     "categories",
     "paper",
+    "licenses",
+    "endpoint",
+    "serve",
 }
 BASE = {"rows", "executors", "steps", "inference"}
 STAGES = {"sources", "mining", "curation", "hub"}
-TOP = {"cli", "demo", "demo_real", "recipes"}
+TOP = {"cli", "demo", "recipes"}
 RANK = {
     **dict.fromkeys(LEAF, 0),
     **dict.fromkeys(BASE, 1),

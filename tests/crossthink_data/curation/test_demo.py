@@ -74,12 +74,11 @@ def test_demo_recipe_is_what_make_demo_builds(monkeypatch) -> None:
     assert generation.temperature == 0.6  # the miner's default under the recipe's keys
 
 
-def test_demo_size_knobs_reach_the_recipe_and_the_real_demo(monkeypatch) -> None:
+def test_demo_size_knobs_reach_the_recipe(monkeypatch) -> None:
     """CROSSTHINK_DEMO_PAGES (or --pages) limits the pages mined: with an endpoint each costs a request."""
     from typer.testing import CliRunner
 
     import crossthink_data.demo as demo_module
-    import crossthink_data.demo_real as demo_real_module
     from crossthink_data.cli import app
     from crossthink_data.demo import demo_config
 
@@ -87,17 +86,19 @@ def test_demo_size_knobs_reach_the_recipe_and_the_real_demo(monkeypatch) -> None
     assert demo_config("somewhere").mine.limit == -1  # all 16 shipped pages by default
     seen = []
     monkeypatch.setattr(demo_module, "run_demo", lambda output, work_dir, pages: seen.append((output, pages)))
-    monkeypatch.setattr(
-        demo_real_module, "run_demo_real", lambda output, settings: seen.append((output, settings))
-    )
     result = CliRunner().invoke(app, ["demo"], env={"CROSSTHINK_DEMO_PAGES": "3"})
     assert result.exit_code == 0, result.output
-    result = CliRunner().invoke(
-        app, ["demo", "--real", "--eval-rows", "5"], env={"CROSSTHINK_DEMO_PAGES": ""}
-    )
-    assert result.exit_code == 0, result.output
-    (plain, real) = seen
-    assert plain == ("demo_output", 3)
-    output, settings = real
-    assert output == "demo_real_output"
-    assert (settings.pages, settings.difficulty_rows, settings.eval_rows) == (4, 20, 5)
+    assert seen == [("demo_output", 3)]
+
+
+def test_the_real_demo_moved_above_the_data_package(monkeypatch) -> None:
+    """`crossthink-data demo --real` says in one line where the real-model demo went, and runs nothing."""
+    from typer.testing import CliRunner
+
+    import crossthink_data.demo as demo_module
+    from crossthink_data.cli import app
+
+    monkeypatch.setattr(demo_module, "run_demo", lambda *args: pytest.fail("ran the offline demo"))
+    result = CliRunner().invoke(app, ["demo", "--real"])
+    assert result.exit_code == 2
+    assert "python -m crossthink_demo" in result.output
