@@ -10,8 +10,6 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .stats import ConfigStats
-
 DPI = 110
 
 

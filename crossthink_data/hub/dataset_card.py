@@ -36,6 +36,7 @@ from .cards import (
 from .charts import Chart, bar_chart, funnel_chart, stacked_bars
 from .stats import UNKNOWN, ConfigStats
 
+
 @dataclass
 class RepoCard:
     """What the card of the one dataset repo says beyond the stats the exporter measures."""
