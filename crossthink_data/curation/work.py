@@ -118,8 +118,10 @@ def link_pool(parquet_files: list[str], pool_dir: str) -> str:
 def fresh(folder: str, input_dir: str, settings: Any) -> bool:
     """True when the stage finished on exactly these input files and settings (then it is skipped).
 
-    Otherwise the stage folder is cleared, so a changed pool or setting never mixes with old output
-    (datatrove would otherwise skip the tasks its old completion markers name).
+    A stage begun on the same inputs and settings is kept as it is, so its rerun resumes from
+    datatrove's completion markers (and a model-calling stage's cache); a changed pool or setting
+    clears the folder first, so it never mixes with old output (datatrove would otherwise skip the
+    tasks its old markers name).
     """
     fingerprint = json.dumps(
         {"inputs": sorted(storage.file_sizes(input_dir).items()), "settings": public(settings)},
@@ -127,8 +129,8 @@ def fresh(folder: str, input_dir: str, settings: Any) -> bool:
         default=str,
     )
     marker = storage.join(folder, "fingerprint.json")
-    if finished(folder) and storage.exists(marker) and storage.read_text(marker) == fingerprint:
-        return True
+    if storage.exists(marker) and storage.read_text(marker) == fingerprint:
+        return finished(folder)  # unfinished: datatrove's markers resume it (a rerun sends only what is missing)
     storage.remove(folder)
     storage.write_text(marker, fingerprint)
     return False
