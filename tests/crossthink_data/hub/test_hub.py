@@ -123,6 +123,7 @@ def export(
         RepoConfig(name, rows, kinds.get(name, "records" if name == "records" else "templated"), "test", name)
         for name, rows in configs.items()
     ]
+    repo_card.configs = {c.name: (c.source, c.template) for c in entries}  # as the build's repo_configs
     export_repo(
         folder, entries, lambda where, stats: write_dataset_card(where, repo_card, stats), rows_per_shard
     )
@@ -230,8 +231,8 @@ def test_card_body_counts_licenses_citations_and_load_call(exported, rows):
     assert (
         f"| `records` (default) | {len(rows['records'])} | records | test | " in body
     )  # the one config table
-    assert f"| `stem` | {n_arc} | {n_arc} |" in body  # category table: the templated configs, mcq and open
-    assert "| `math` | 0 | 40 |" in body
+    assert f"| `stem` | {n_arc} | {n_arc} | {n_arc} |" in body  # category table: records, mcq, open
+    assert "| `math` | 40 | 0 | 40 |" in body
     assert f"| `arc_challenge` | `cc-by-sa-4.0` | {n_arc} | {n_arc} | {n_arc} |" in body
     assert "| `gsm8k` | `mit` | 40 | 0 | 40 |" in body
     assert "eprint        = {2504.13941}" in body and ARC_CITATION in body and GSM8K_CITATION in body
