@@ -44,26 +44,12 @@ def export(
 
     from crossthink_data import storage
     from crossthink_data.config import ConfigError
-    from crossthink_data.curation.build import (
-        BuildConfig,
-        BuildError,
-        apply_overrides,
-        export_work,
-        recipe_from_work,
-    )
+    from crossthink_data.curation.build import BuildError, export_work
     from crossthink_data.hub import ExportError
-    from crossthink_data.recipes import recipe_location
 
     work, output = location(work), location(output)
-    values = {"output": output, "work_dir": work}
     try:
-        if recipe:
-            where, name = recipe_location(location(recipe))
-            config = BuildConfig.load(where, list(set_ or []), values=values)
-            config.recipe_name = name
-        else:
-            data = apply_overrides(recipe_from_work(work), list(set_ or []))
-            config = BuildConfig.from_dict(data, values=values)
+        config = _export_config(work, output, recipe, list(set_ or []))
         check_writable(output)
         summary = export_work(config, work, Console(), mined=bool(config.mine) or not recipe)
     except (BuildError, ConfigError, ExportError, FileNotFoundError, ValueError) as err:
@@ -72,6 +58,21 @@ def export(
     if storage.is_local(output):  # `datasets` loads a local folder by its path, not a file:// URL
         folder = os.path.abspath(storage.local_path(output))
         typer.echo(f"load it with: load_dataset({folder!r})")
+
+
+def _export_config(work: str, output: str, recipe: str | None, sets: list[str]):
+    """The recipe ``export`` writes the repo by: the one given (as ``build`` reads it), else what
+    the work folder holds, through the same strict loader; ``--set`` keys apply to either."""
+    from crossthink_data.curation.build import BuildConfig, apply_overrides, recipe_from_work
+    from crossthink_data.recipes import recipe_location
+
+    values = {"output": output, "work_dir": work}
+    if not recipe:
+        return BuildConfig.from_dict(apply_overrides(recipe_from_work(work), sets), values=values)
+    where, name = recipe_location(location(recipe))
+    config = BuildConfig.load(where, sets, values=values)
+    config.recipe_name = name
+    return config
 
 
 def push(

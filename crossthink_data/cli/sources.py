@@ -77,8 +77,7 @@ def sources(
     from rich.console import Console
 
     from crossthink_data import storage
-    from crossthink_data.executors import datatrove_logs_to
-    from crossthink_data.sources import get_source, input_location, run_source_stage, summary_table
+    from crossthink_data.sources import summary_table
 
     if from_dir is not None and len(names) != 1:
         raise typer.BadParameter("--from-dir reads one source's files: give exactly one source name")
@@ -92,26 +91,36 @@ def sources(
     console = Console()
     summaries = []
     for name in names:
-        try:
-            source_dir, note = input_location(name, from_dir, hub)
-        except (KeyError, ValueError) as err:
-            fail(str(err).strip("'\""))
-        console.print(f"[bold]building {name}[/bold] -> {storage.join(stage, name)}: {note}")
-        try:
-            with datatrove_logs_to(log):
-                summaries += run_source_stage(
-                    name, stage, source_dir, limit, split_list(configs), tasks, workers, executor, console
-                )
-        except ConnectionError as err:  # datasets: the Hub is unreachable (offline, DNS, proxy)
-            hub_id = get_source(name).hub_id
-            fail(
-                f"{name}: cannot reach the Hub dataset {hub_id} ({err}); pass --from-dir with a local "
-                f"copy in its upstream layout (details in {log})"
-            )
-        except (FileNotFoundError, RuntimeError, KeyError, ValueError) as err:
-            fail(f"{str(err).strip(chr(39) + chr(34))} (details in {log})")
+        summaries += _run_source(
+            name, stage, from_dir, hub, limit, split_list(configs), log, console, tasks, workers, executor
+        )
     console.print(summary_table(summaries))
     console.print(f"report: {storage.join(stage, 'report.json')}; datatrove's per-task logs: {log}")
+
+
+def _run_source(name, stage, from_dir, hub, limit, configs, log, console, tasks, workers, executor) -> list:
+    """One source through the sources stage; what a user must fix (no Hub, no rows) is one line."""
+    from crossthink_data import storage
+    from crossthink_data.executors import datatrove_logs_to
+    from crossthink_data.sources import get_source, input_location, run_source_stage
+
+    try:
+        source_dir, note = input_location(name, from_dir, hub)
+    except (KeyError, ValueError) as err:
+        fail(str(err).strip("'\""))
+    console.print(f"[bold]building {name}[/bold] -> {storage.join(stage, name)}: {note}")
+    try:
+        with datatrove_logs_to(log):
+            return run_source_stage(
+                name, stage, source_dir, limit, configs, tasks, workers, executor, console
+            )
+    except ConnectionError as err:  # datasets: the Hub is unreachable (offline, DNS, proxy)
+        fail(
+            f"{name}: cannot reach the Hub dataset {get_source(name).hub_id} ({err}); pass --from-dir with a "
+            f"local copy in its upstream layout (details in {log})"
+        )
+    except (FileNotFoundError, RuntimeError, KeyError, ValueError) as err:
+        fail(f"{str(err).strip(chr(39) + chr(34))} (details in {log})")
 
 
 def register(app: typer.Typer) -> None:

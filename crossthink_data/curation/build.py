@@ -10,10 +10,13 @@ The output is one dataset repo (:func:`crossthink_data.hub.export_repo`): config
 ``<source>-records``, ``<source>-<template>``, ``blend-<name>`` and ``blend-<name>-verl``, and one
 card whose numbers come from the reports below. Intermediate stages live beside it, never in it
 (the repo is what ``push`` uploads): ``<parent of output>/_work/<output name>/`` by default
-(``demo_output/crossthink`` -> ``demo_output/_work/crossthink``), or ``work_dir``:
+(``demo_output/crossthink`` -> ``demo_output/_work/crossthink``), or ``work_dir``. Its layout is
+:mod:`crossthink_data.curation.work`'s, the one every single-stage command writes too (``sources
+-o WORK``, ``decontaminate -o WORK``, ...), and ``export WORK -o REPO`` writes the same repo from it:
 
     sources/<source>/{parquet,rejects,logs}/<config>   datatrove's output and completion markers
-    mining/                                           the miner's stages
+    sources/report.json                               every source's counts per config
+    mining/                                           the miner's stages, its report.json
     curation/{0_pool,1_decont,2_dedup,3_difficulty}   stage rows + report.json + fingerprint.json
     blends/<name>/                                    the blend's rows + report.json + fingerprint.json
     export/fingerprint.json                           what the repo at ``output`` was exported from
