@@ -64,9 +64,12 @@ def run_source_stage(
 
 
 def _record(sources_dir: str, source: str, found: list[ConfigSummary]) -> None:
-    """``report.json`` with this source's entries replaced (others kept, in their order)."""
-    entries = [e for e in read_source_report(sources_dir) if e["source"] != source]
-    storage.write_json(storage.join(sources_dir, REPORT), entries + [asdict(s) for s in found])
+    """``report.json`` with this source's entries replaced (others kept, in their order); left as
+    it is when nothing changed, so a resumed build leaves a finished stage's files untouched."""
+    old = read_source_report(sources_dir)
+    new = [e for e in old if e["source"] != source] + [asdict(s) for s in found]
+    if new != old:
+        storage.write_json(storage.join(sources_dir, REPORT), new)
 
 
 def read_source_report(sources_dir: str) -> list[dict[str, Any]]:
