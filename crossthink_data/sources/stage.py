@@ -67,7 +67,10 @@ def _record(sources_dir: str, source: str, found: list[ConfigSummary]) -> None:
     """``report.json`` with this source's entries replaced (others kept, in their order); left as
     it is when nothing changed, so a resumed build leaves a finished stage's files untouched."""
     old = read_source_report(sources_dir)
-    new = [e for e in old if e["source"] != source] + [asdict(s) for s in found]
+    mine = [asdict(s) for s in found]
+    at = next((i for i, e in enumerate(old) if e["source"] == source), len(old))
+    others = [e for e in old if e["source"] != source]
+    new = others[:at] + mine + others[at:]  # in this source's place: a rerun changes nothing
     if new != old:
         storage.write_json(storage.join(sources_dir, REPORT), new)
 
