@@ -689,11 +689,13 @@ def work_summary(
     summary["targets"] = {s.name: s.target for s in config.sources if s.target}
     records = {name: parquet_files(sources_dir, name, "records") for name in names}
     mining = stage_dir(work, MINING)
-    if mined and finished(mining):
+    rows = sum(storage_rows(f) for t in config.templates for f in mined_files(work, t)) if mined else 0
+    if mined and finished(mining):  # the build's miner wrote its summary
         summary["mining"] = storage.read_json(storage.join(mining, REPORT))
-        summary["mining_rows"] = sum(storage_rows(f) for t in config.templates for f in mined_files(work, t))
-        if mined_files(work, "records"):
-            records["syn_qa"] = mined_files(work, "records")
+    if "mining" in summary or rows:  # Syn-QA rows in the pool: the card counts them
+        summary["mining_rows"] = rows
+    if mined and mined_files(work, "records"):
+        records["syn_qa"] = mined_files(work, "records")
     curated = templated_pool(work, names, tuple(config.templates), mined=mined)
     for name in CURATION:
         if finished(stage_dir(work, name)):
