@@ -37,7 +37,8 @@ def mine(
         typer.Option(
             "--output",
             "-o",
-            help="Stages write DIR/<stage>/: a local path or any storage URL (file://, s3://...); rerun resumes.",
+            help="Stages write DIR/<stage>/ and DIR/report.json: a local path or any storage URL (file://, "
+            "s3://...); rerun resumes. WORK/mining is where `build` mines and `export WORK` reads Syn-QA.",
         ),
     ],
     checkpoints_dir: Annotated[
@@ -144,6 +145,8 @@ def mine(
         fail(str(err))
     except StageFailed as err:  # a refused request, an unusable endpoint, too many failed requests
         fail_stage(err)
+    if "submitted" not in result:  # as the build's miner stage leaves it: `export` reads it
+        storage.write_json(storage.join(output, "report.json"), result)
     Console().print(result)
 
 
