@@ -23,6 +23,7 @@ from crossthink_data.sources import DEMO_SOURCES
 from tests.helpers.paths import REPO_ROOT
 
 SOURCES = ("gsm8k", "arc_challenge")
+PAGES = DEMO_SOURCES["gsm8k"].parent / "common_crawl"  # the shipped Common Crawl pages
 
 
 def cli(*args: object) -> str:
@@ -46,6 +47,7 @@ def stages_then_build(tmp_path_factory) -> dict:
             {
                 "name": "crossthink",
                 "sources": [{"name": s, "from_dir": str(DEMO_SOURCES[s])} for s in SOURCES],
+                "mine": {"input": str(PAGES), "limit": 8},
                 "decontaminate": {"benchmarks": str(DEMO_BENCHMARKS)},
                 "dedup": {},
                 "blends": ["crossthink", "natural"],
@@ -56,6 +58,7 @@ def stages_then_build(tmp_path_factory) -> dict:
     printed = {}
     for source in SOURCES:
         printed[source] = cli("sources", source, "--from-dir", DEMO_SOURCES[source], "-o", work)
+    printed["mine"] = cli("mine", "-i", PAGES, "-o", work / "mining", "--until", "domain", "--limit", 8)
     printed["decontaminate"] = cli("decontaminate", "--benchmarks", DEMO_BENCHMARKS, "-o", work)
     printed["dedup"] = cli("dedup", "-o", work)
     for blend in ("crossthink", "natural"):
@@ -103,7 +106,9 @@ def test_export_and_build_write_the_same_repo_and_card(stages_then_build: dict) 
     assert {"blend-crossthink", "blend-natural", "gsm8k-open", "arc_challenge-mcq", "gsm8k-records"} <= set(
         rows
     )
-    assert (exported / "README.md").read_text() == (built / "README.md").read_text()
+    card = (exported / "README.md").read_text()
+    assert card == (built / "README.md").read_text()
+    assert "## Common Crawl mining" in card  # from the report `mine -o WORK/mining` wrote
     for config in rows:
         shards = sorted(p.name for p in (exported / "data" / config).iterdir())
         assert shards == sorted(p.name for p in (built / "data" / config).iterdir()), config
