@@ -130,7 +130,8 @@ def fresh(folder: str, input_dir: str, settings: Any) -> bool:
     )
     marker = storage.join(folder, "fingerprint.json")
     if storage.exists(marker) and storage.read_text(marker) == fingerprint:
-        return finished(folder)  # unfinished: datatrove's markers resume it (a rerun sends only what is missing)
+        # finished: skipped; unfinished: datatrove's markers resume it (a rerun sends only what is missing)
+        return finished(folder)
     storage.remove(folder)
     storage.write_text(marker, fingerprint)
     return False
