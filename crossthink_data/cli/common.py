@@ -71,6 +71,45 @@ ExecutorName = Annotated[
 ]
 
 
+def WorkOutput(stage: str) -> typer.models.OptionInfo:  # noqa: N802 (an option, as typer spells them)
+    """``-o WORK`` of a single-stage command: the work folder, which the stage writes under
+    ``WORK/<its folder>/`` as ``build`` does."""
+    from crossthink_data.curation.work import CURATION
+
+    stage_folder = CURATION[stage]
+    return typer.Option(
+        "--output",
+        "-o",
+        help=f"The work folder (or storage URL): writes OUTPUT/{stage_folder}/ (data/, report.json), "
+        "as `build` does; a finished stage on the same rows and settings is skipped.",
+    )
+
+
+StageInput = typer.Option(
+    "--input",
+    "-i",
+    help="Rows to read, parquet or jsonl, folder or storage URL (default: the work folder's last "
+    "finished stage before this one, else its sources' templated rows).",
+)
+
+
+def run_stage_command(stage: str, work: str, input: str | None, settings: Any, run) -> tuple[str, str, dict]:
+    """One curation stage of a single-stage command, run as ``build`` runs it
+    (:func:`crossthink_data.curation.work.run_stage`): into ``WORK/<stage folder>``, skipped when it
+    finished on the same rows and settings. ``run(rows, folder)`` writes the stage. Returns the rows
+    read, the stage folder and its report."""
+    from crossthink_data.curation.work import run_stage, stage_dir, stage_input
+
+    work = location(work)
+    check_writable(work)
+    try:
+        rows = location(input) if input else stage_input(work, stage)
+    except FileNotFoundError as err:
+        fail(str(err))
+    folder = stage_dir(work, stage)
+    return rows, folder, run_stage(folder, rows, settings, lambda: run(rows, folder))
+
+
 def check_executor(executor: str, supported: tuple[str, ...] = EXECUTORS, command: str = "") -> str:
     """``--executor`` (or a recipe's ``executor:``) checked before any work: a known choice this
     command runs, and for ``slurm`` a controller that answers, for ``ray`` the package; else one line.

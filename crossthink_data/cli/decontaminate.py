@@ -9,25 +9,20 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    StageInput,
     Tasks,
     Workers,
+    WorkOutput,
     check_executor,
-    check_writable,
     fail,
-    location,
     print_panel,
+    run_stage_command,
     settings_from,
     split_list,
 )
 
 
 def decontaminate(
-    input: Annotated[
-        str,
-        typer.Option(
-            "--input", "-i", help="Folder or storage URL of (templated) record rows, parquet or jsonl."
-        ),
-    ],
     benchmarks: Annotated[
         str,
         typer.Option(
@@ -35,12 +30,8 @@ def decontaminate(
             "or comma-separated lighteval task names (these need the Hub)."
         ),
     ],
-    output: Annotated[
-        str,
-        typer.Option(
-            "--output", "-o", help="Folder or storage URL: kept rows in data/, removed/, report.json."
-        ),
-    ],
+    output: Annotated[str, WorkOutput("decontaminate")],
+    input: Annotated[str | None, StageInput] = None,
     only: Annotated[
         str | None, typer.Option(help="Comma-separated benchmark folders to use (default: all).")
     ] = None,
@@ -69,37 +60,30 @@ def decontaminate(
 ) -> None:
     """Drop rows that overlap the evaluation benchmarks (datatrove n-gram decontamination).
 
-    Example: crossthink-data decontaminate -i pool/ --benchmarks ../shared/data/benchmarks -o decont/
+    Example: crossthink-data decontaminate --benchmarks ../shared/data/benchmarks -o work/
     """
-    from crossthink_data import storage
     from crossthink_data.config import ConfigError
     from crossthink_data.curation.build import DecontStage
     from crossthink_data.curation.decont import decontaminate as run
 
-    input, output = location(input), location(output)
     settings = settings_from(DecontStage, locals(), "decontaminate", only=split_list(only) or None)
     try:
         settings.check_benchmarks("--benchmarks")
     except ConfigError as err:
         fail(str(err))
     check_executor(executor, ("local", "ray"), "decontaminate")
-    check_writable(output)
-    report = run(
-        input,
-        output,
-        settings.benchmarks,
-        settings,
-        only=settings.only,
-        tasks=tasks,
-        workers=workers,
-        custom_tasks=settings.custom_tasks,
-        executor=executor,
-    )
-    summary = {b: v["hits"] for b, v in report.per_benchmark.items()}
+    rows, folder, report = run_stage_command(
+        "decontaminate", output, input, settings,
+        lambda rows, folder: run(
+            rows, folder, settings.benchmarks, settings, only=settings.only, tasks=tasks, workers=workers,
+            custom_tasks=settings.custom_tasks, executor=executor,
+        ),
+    )  # fmt: skip
+    summary = {b: v["hits"] for b, v in report["per_benchmark"].items()}
     print_panel(
         "decontamination",
-        f"rows in {report.rows_in:,}, kept {report.kept:,}, removed {report.removed:,}\n"
-        f"hits per benchmark: {summary}\nreport: {storage.join(output, 'report.json')}",
+        f"rows in {report['rows_in']:,} ({rows}), kept {report['kept']:,}, removed {report['removed']:,}\n"
+        f"hits per benchmark: {summary}\nreport: {folder}/report.json",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -10,24 +11,22 @@ from crossthink_data.cli import generation_options as gen
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    StageInput,
     Tasks,
     Workers,
+    WorkOutput,
     check_executor,
-    check_writable,
     fail,
     fail_stage,
-    location,
     print_panel,
+    run_stage_command,
     settings_from,
 )
 
 
 def difficulty(
-    input: Annotated[str, typer.Option("--input", "-i", help="Folder or storage URL of templated rows.")],
-    output: Annotated[
-        str,
-        typer.Option("--output", "-o", help="Folder or storage URL: scored/, data/, removed/, report.json."),
-    ],
+    output: Annotated[str, WorkOutput("difficulty")],
+    input: Annotated[str | None, StageInput] = None,
     # the stage's defaults (curation.difficulty.default_difficulty_generation), written out so the
     # CLI starts without importing datatrove; tests/crossthink_data/cli/test_generation.py compares
     model: gen.Model = "Qwen/Qwen2.5-7B",
@@ -66,7 +65,7 @@ def difficulty(
     Defaults as in the paper: Qwen/Qwen2.5-7B (base), zero-shot, one greedy answer, solved when
     its boxed answer is right (--require-format also asks for the <think> format).
 
-    Example: crossthink-data difficulty -i dedup/data -o hard/ --endpoint-url http://localhost:8000/v1
+    Example: crossthink-data difficulty -o work/ --endpoint-url http://localhost:8000/v1
     --max-pass-rate 0
 
     Exit codes: 0 done; 1 a setting must change (refused request, wrong URL, key or model);
@@ -74,22 +73,27 @@ def difficulty(
     never became ready); a rerun sends only the missing requests.
     """
     generation = gen.generation_settings(locals())  # first: only the parameters are in locals()
-    from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
+    from crossthink_data.curation.build import DifficultyStage
+    from crossthink_data.curation.difficulty import score_difficulty
     from crossthink_data.executors import StageFailed
 
-    input, output = location(input), location(output)
-    settings = settings_from(DifficultySettings, locals(), "difficulty", generation=generation)
+    settings = settings_from(DifficultyStage, locals(), "difficulty", generation=generation)
     if limit < -1:
         fail(f"--limit: must be at least -1 (-1: all rows), got {limit}")
     check_executor(executor, ("local", "ray"), "difficulty")
-    check_writable(output)
+    fingerprint = (
+        settings if limit == -1 else {"settings": settings, "limit": limit}
+    )  # a trial is its own run
     try:
-        report = score_difficulty(
-            input, output, settings, tasks=tasks, workers=workers, limit=limit, executor=executor
-        )
+        _rows, _folder, report = run_stage_command(
+            "difficulty", output, input, fingerprint,
+            lambda rows, folder: score_difficulty(
+                rows, folder, settings, tasks=tasks, workers=workers, limit=limit, executor=executor
+            ),
+        )  # fmt: skip
     except StageFailed as err:
         fail_stage(err)
-    print_panel("difficulty", report.to_json())
+    print_panel("difficulty", json.dumps(report, indent=2))
 
 
 def register(app: typer.Typer) -> None:

@@ -37,7 +37,8 @@ def mine(
         typer.Option(
             "--output",
             "-o",
-            help="Stages write DIR/<stage>/: a local path or any storage URL (file://, s3://...); rerun resumes.",
+            help="Stages write DIR/<stage>/ and DIR/report.json: a local path or any storage URL (file://, "
+            "s3://...); rerun resumes. WORK/mining is where `build` mines and `export WORK` reads Syn-QA.",
         ),
     ],
     checkpoints_dir: Annotated[
@@ -102,6 +103,7 @@ def mine(
     generation = gen.generation_settings(locals())  # first: only the parameters are in locals()
     from rich.console import Console
 
+    from crossthink_data import storage
     from crossthink_data.mining.pipeline import MinerConfig
 
     input, output = location(input), location(output)
@@ -122,7 +124,10 @@ def mine(
             **common,
         },
     }
-    Console().print(_run(cfg, until, executor, tasks=tasks, workers=workers, gpu_tasks=gpu_tasks, **slurm))
+    result = _run(cfg, until, executor, tasks=tasks, workers=workers, gpu_tasks=gpu_tasks, **slurm)
+    if "submitted" not in result:  # as the build's miner stage leaves it: `export` reads it
+        storage.write_json(storage.join(output, "report.json"), result)
+    Console().print(result)
 
 
 def _read_snapshot(cfg, snapshot: str, shards: str, root: str, output: str) -> None:

@@ -402,120 +402,6 @@ def composition(table: pa.Table, columns: tuple[str, ...] = ("source", "domain",
     return {c: _ordered(Counter(table.column(c).to_pylist())) for c in columns if c in table.column_names}
 
 
-def composition_markdown(counts: dict, total: int) -> str:
-    lines = []
-    for column, values in counts.items():
-        lines += [f"| {column} | rows | share |", "|---|---:|---:|"]
-        lines += [f"| {v} | {n:,} | {n / total:.1%} |" for v, n in values.items()]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def composition_chart(counts: dict, path: str, title: str) -> str:
-    """One horizontal bar chart per column (source, domain, template), saved as PNG at ``path``
-    (any storage URL); drawn by the hub's card charts."""
-    from crossthink_data.hub import bar_chart
-
-    figure = bar_chart({column: Counter(values) for column, values in counts.items()}, title)
-    with storage.open_url(path, "wb") as handle:
-        figure.savefig(handle, dpi=100, format="png")
-    return path
-
-
-def blend_card(spec: BlendSpec, table: pa.Table, chart: str, commercial_only: bool):
-    """The SubsetCard of ``blend-<name>``.
-
-    The card template (``dataset_cards/blend.md``) already renders the composition tables, the
-    license of every source (from the rows' provenance) and, when ``non_commercial_sources`` is
-    set, the non-commercial banner at the top; we add the recipe and the composition chart.
-    """
-    from crossthink_data.hub import SubsetCard
-
-    sources = sorted(set(table.column("source").to_pylist()))
-    licenses = source_licenses(sources, table)
-    nc = non_commercial_sources(sources, table)
-    hub_ids = sorted({a.hub_id for s in sources if (a := _adapter(s)) is not None and a.hub_id})
-    citations = [
-        a.citation for s in sources if (a := _adapter(s)) is not None and getattr(a, "citation", None)
-    ]
-    if spec.ratio == "natural":
-        ratio = "the pool's own proportions"
-    else:
-        ratio = " : ".join(f"{w:g} {g}" for g, w in spec.ratio.items()) or "equal"
-        if spec.default_weight:
-            ratio += f" (other values: {spec.default_weight:g} each)"
-    rebuild = f"crossthink-data blend {spec.name}{' --commercial-only' if commercial_only else ''} --input POOL --output DIR"
-    recipe = "\n".join(
-        [
-            *([spec.paper, ""] if spec.paper else []),
-            f"- ratio over `{spec.by}`: {ratio}",
-            f"- filters: {spec.where or 'none'}",
-            f"- questions: {sum(question_counts(table.select(['id', 'source'])).values()):,} in "
-            f"{table.num_rows:,} rows ({'as declared' if spec.total else 'the most the pool allows without reuse'}), "
-            f"form: {spec.form}, seed {spec.seed}, {'with' if spec.upsample else 'without'} up-sampling",
-            f"- sources: {'commercial-use sources only' if commercial_only else 'all sources in the pool'}",
-            f"- rebuild: `{rebuild}`",
-        ]
-    )
-    counts = composition(table)
-    sections = {
-        "Blend recipe": recipe,
-        "Composition chart": composition_markdown(counts, table.num_rows) + f"\n![composition]({chart})",
-    }
-    return SubsetCard(
-        name=f"blend-{spec.name}",
-        pretty_name=spec.pretty_name or f"CrossThink blend: {spec.name}",
-        description=spec.description.strip(),
-        licenses=sorted(set(licenses.values()) - {"unknown"}) or ["unknown"],
-        source_datasets=hub_ids,
-        citations=citations,
-        task_categories=["question-answering", "text-generation"],
-        non_commercial_sources=nc,
-        extra_sections=sections,
-    )
-
-
-@dataclass
-class BlendResult:
-    """Where a blend was written and what went in."""
-
-    name: str
-    path: str  # storage URL of the blend's Hub folder
-    rows: int
-    counts: dict[str, dict[str, int]]
-    non_commercial_sources: list[str]
-
-
-def build_blend(
-    pool_dir: str,
-    spec: BlendSpec | str | Path,
-    output_dir: str,
-    commercial_only: bool = False,
-    total: int | None = None,
-    seed: int | None = None,
-) -> BlendResult:
-    """Samples ``spec`` from the rows under ``pool_dir`` and writes the ``blend-<name>`` Hub folder
-    under ``output_dir`` (both any storage URL)."""
-    from crossthink_data.hub import export_subset
-    from crossthink_data.rows import read_table
-
-    spec = spec if isinstance(spec, BlendSpec) else BlendSpec.load(spec)
-    if total is not None:
-        spec.total = total
-    if seed is not None:
-        spec.seed = seed
-    table = sample_blend(read_table(pool_dir), spec, commercial_only)
-    out = storage.join(output_dir, f"blend-{spec.name}")
-    chart_rel = "assets/composition.png"
-    card = blend_card(spec, table, chart_rel, commercial_only)
-    templated = "template" in table.column_names
-    export_subset(out, {"default": table.to_pylist()}, card, templated={"default": templated})
-    composition_chart(
-        composition(table), storage.join(out, chart_rel), f"blend-{spec.name} ({table.num_rows:,} rows)"
-    )
-    return BlendResult(spec.name, out, table.num_rows, composition(table), card.non_commercial_sources)
-
-
 BLEND_WINDOW = 10_000  # output rows held in memory at once while a blend is written
 
 
@@ -724,12 +610,9 @@ __all__ = [
     "BLENDS_DIR",
     "PAPER_BLENDS",
     "BlendError",
-    "BlendResult",
     "BlendSpec",
     "apportion",
-    "blend_card",
     "blend_positions",
-    "build_blend",
     "composition",
     "has_options",
     "non_commercial_sources",

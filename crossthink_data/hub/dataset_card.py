@@ -8,17 +8,18 @@ the shards; nothing is typed by hand. YAML through ``huggingface_hub``'s ``Datas
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crossthink_data.licenses import is_non_commercial
+from crossthink_data.paper import PAPER_CITATION
 
 from .cards import (
-    PAPER_CITATION,
+    DATASET_TEMPLATE,
     PLACEHOLDER_NAMESPACE,
-    SubsetCard,
     all_licenses,
     card_data,
     card_template_dir,
@@ -35,19 +36,37 @@ from .cards import (
 from .charts import Chart, bar_chart, funnel_chart, stacked_bars
 from .stats import UNKNOWN, ConfigStats
 
-DATASET_TEMPLATE = "dataset.md"
-
 
 @dataclass
 class RepoCard:
-    """What the whole-dataset card says beyond the measured stats."""
+    """What the card of the one dataset repo says beyond the stats the exporter measures."""
 
-    card: SubsetCard  # name, pretty name, description, licenses, hub ids, citations, NC sources
+    name: str  # the repo's name (placeholder repo id until push)
+    pretty_name: str
+    description: str  # markdown paragraph(s)
+    licenses: list[str]  # license ids of every source in it
+    source_datasets: list[str]  # upstream Hub ids
+    citations: list[str]  # upstream bibtex; the CrossThink paper's is always added
     default_config: str
     configs: dict[str, tuple[str, str]]  # config -> (source or blend, template) for the table
     report: dict[str, Any]  # the build's reports (see crossthink_data.curation.build)
     recipe: str = "RECIPE"
     targets: dict[str, int] = field(default_factory=dict)  # source -> the paper's row count
+    task_categories: list[str] = field(default_factory=lambda: ["question-answering", "text-generation"])
+    non_commercial_sources: list[str] = field(default_factory=list)  # non-empty -> banner at the top
+    repo_id: str | None = None  # the Hub repo, for the load snippet (push rewrites the placeholder)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", self.name or ""):
+            problems.append(f"name must be letters, digits, '_', '-', '.', got {self.name!r}")
+        if not str(self.pretty_name or "").strip():
+            problems.append("pretty_name must not be empty")
+        if not self.licenses:
+            problems.append("licenses must list the license of every source (Hub ids such as 'mit')")
+        if problems:
+            raise ValueError("invalid RepoCard: " + "; ".join(problems))
+        self.licenses = list(dict.fromkeys(lic.strip().lower() for lic in self.licenses))
 
 
 def write_dataset_card(folder: Path, repo: RepoCard, stats: dict[str, ConfigStats]) -> Path:
@@ -57,19 +76,19 @@ def write_dataset_card(folder: Path, repo: RepoCard, stats: dict[str, ConfigStat
 
     from .cards import LICENSE_FILE, license_table
 
-    card, report = repo.card, repo.report
+    report = repo.report
     blends = {n: s for n, s in stats.items() if n.startswith("blend-") and not n.endswith("-verl")}
     shown = blends or {n: s for n, s in stats.items() if not n.endswith("-records")}
     charts = _charts(folder, report, blends, repo.default_config, stats)
-    licenses = all_licenses(card, stats)
-    repo_id = card.repo_id or f"{PLACEHOLDER_NAMESPACE}/{card.name}"
+    licenses = all_licenses(repo, stats)
+    repo_id = repo.repo_id or f"{PLACEHOLDER_NAMESPACE}/{repo.name}"
     template = card_template_dir() / DATASET_TEMPLATE
     rendered = DatasetCard.from_template(
-        card_data(card, stats, default=repo.default_config),
+        card_data(repo, stats, default=repo.default_config),
         template_str=template.read_text(encoding="utf-8"),
-        pretty_name=card.pretty_name,
-        description=card.description.strip(),
-        banner=non_commercial_banner(card, stats),
+        pretty_name=repo.pretty_name,
+        description=repo.description.strip(),
+        banner=non_commercial_banner(repo, stats),
         recipe=repo.recipe,
         repo_id=repo_id,
         default_config=repo.default_config,
@@ -94,15 +113,15 @@ def write_dataset_card(folder: Path, repo: RepoCard, stats: dict[str, ConfigStat
         mining_text=mining_text(report.get("mining")),
         field_table=field_table(stats),
         license_summary=license_summary(licenses),
-        license_table=license_table(card, {n: s for n, s in stats.items() if not n.endswith("-verl")}),
-        citations=[PAPER_CITATION] + [c.strip() for c in card.citations if c.strip()],
+        license_table=license_table(repo, {n: s for n, s in stats.items() if not n.endswith("-verl")}),
+        citations=[PAPER_CITATION] + [c.strip() for c in repo.citations if c.strip()],
     )
     path = folder / "README.md"
     rendered.save(path)
     if license_metadata(licenses)["license"] == "other":
         (folder / LICENSE_FILE).write_text(
-            f"# Licenses of {card.pretty_name}\n\nEach row keeps the license of its source:\n\n"
-            + license_table(card, stats)
+            f"# Licenses of {repo.pretty_name}\n\nEach row keeps the license of its source:\n\n"
+            + license_table(repo, stats)
             + "\n",
             encoding="utf-8",
         )

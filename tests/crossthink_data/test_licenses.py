@@ -15,7 +15,8 @@ import pyarrow as pa
 import pytest
 
 from crossthink_data.curation.blends import BlendSpec, non_commercial_sources, sample_blend
-from crossthink_data.hub.cards import SubsetCard, non_commercial_banner
+from crossthink_data.hub.cards import non_commercial_banner
+from crossthink_data.hub.dataset_card import RepoCard
 from crossthink_data.hub.stats import ConfigStats
 from crossthink_data.licenses import is_non_commercial
 from crossthink_data.record import arrow_schema
@@ -72,13 +73,16 @@ def test_commercial_only_drops_exactly_what_the_card_flags(test_data, license_id
 
     stats = {"default": ConfigStats("default", templated=True)}
     stats["default"].update(pool)
-    card = SubsetCard(
-        name="blend-natural",
+    card = RepoCard(
+        name="crossthink",
         pretty_name="natural",
         description="two web sources",
         licenses=["mit"],
         source_datasets=[],
         citations=[],
+        default_config="blend-natural",
+        configs={"blend-natural": ("natural", "mcq")},
+        report={},
     )
     banner = non_commercial_banner(card, stats)
     assert ("`web_restricted`" in banner) is flagged

@@ -206,7 +206,7 @@ def test_bad_specs_fail_with_a_reason(tmp_path: Path, pool: pa.Table) -> None:
         BlendSpec(name="x", by="domain", ratio={"gpr": -1})
 
 
-# ---------------------------------------------------------------- Hub folder and card
+# ---------------------------------------------------------------- the `blend` command: the build's stage
 
 
 def _write_pool(pool: pa.Table, folder: Path) -> Path:
@@ -217,52 +217,63 @@ def _write_pool(pool: pa.Table, folder: Path) -> Path:
     return folder
 
 
-def _card(path: Path) -> tuple[dict, str]:
-    text = (path / "README.md").read_text()
-    _, header, body = text.split("---", 2)
-    return yaml.safe_load(header), body
+def _blend(*args: str):
+    from typer.testing import CliRunner
+
+    from crossthink_data.cli import app
+
+    result = CliRunner().invoke(app, ["blend", *args])
+    assert result.exit_code == 0, result.output
+    return result
 
 
-def test_blend_card_lists_every_license_and_flags_non_commercial(pool: pa.Table, tmp_path: Path) -> None:
-    from crossthink_data.curation.blends import build_blend
+def test_blend_command_writes_the_build_s_blend_stage(pool: pa.Table, tmp_path: Path) -> None:
+    """`blend NAME -o WORK` writes WORK/blends/NAME/ as the build does (rows, report, fingerprint),
+    the rows sample_blend draws; a rerun on the same pool and settings is skipped, a new total is not."""
+    import pyarrow.parquet as pq
 
-    result = build_blend(_write_pool(pool, tmp_path / "pool"), "natural", tmp_path / "hub")
-    assert result.path == str(tmp_path / "hub" / "blend-natural")  # a storage URL: here a local path
-    header, body = _card(Path(result.path))
-    licenses = header["license"] if isinstance(header["license"], list) else [header["license"]]
-    assert set(licenses) == {"mit", "cc-by-sa-4.0", "cc-by-nc-4.0"}
-    for source, license_id in [
-        ("mmlu_train", "mit"),
-        ("arc_challenge", "cc-by-sa-4.0"),
-        ("gsm8k", "mit"),
-        ("natural_reasoning", "cc-by-nc-4.0"),
-    ]:
-        assert f"| `{source}` | `{license_id}` | {result.counts['source'][source]} |" in body
-    banner = body.strip().split("\n\n")[0]  # the first thing a reader sees
-    assert "Not for commercial use" in banner and "`natural_reasoning`" in banner and "cc-by-nc-4.0" in banner
-    assert (Path(result.path) / "assets" / "composition.png").stat().st_size > 1000
-    assert "assets/composition.png" in body
-    # composition table rows add up to the blend
-    assert f"| natural_reasoning | {result.counts['source']['natural_reasoning']:,} |" in body
+    folder = _write_pool(pool, tmp_path / "pool")
+    printed = _blend("natural", "-i", str(folder), "-o", str(tmp_path / "work")).output
+    stage = tmp_path / "work" / "blends" / "natural"
+    assert sorted(p.name for p in stage.iterdir()) == ["data", "fingerprint.json", "report.json"]
+    written = pq.read_table(stage / "data" / "blend.parquet")
+    assert written.to_pylist() == sample_blend(pool, BlendSpec.load("natural")).to_pylist()
+    report = json.loads((stage / "report.json").read_text())
+    assert report["rows"] == written.num_rows and report["non_commercial_sources"] == ["natural_reasoning"]
+    assert "NON-COMMERCIAL sources: ['natural_reasoning']" in printed
+    before = (stage / "data" / "blend.parquet").stat().st_mtime_ns
+    _blend("natural", "-i", str(folder), "-o", str(tmp_path / "work"))
+    assert (stage / "data" / "blend.parquet").stat().st_mtime_ns == before  # fresh: skipped
+    _blend("natural", "-i", str(folder), "-o", str(tmp_path / "work"), "--total", "50")
+    assert json.loads((stage / "report.json").read_text())["rows"] == 50  # a changed setting reruns
 
 
-def test_commercial_only_blend_has_no_banner_and_loads(pool: pa.Table, tmp_path: Path) -> None:
+def test_commercial_only_blend_drops_non_commercial_sources_and_loads(pool: pa.Table, tmp_path: Path) -> None:
     from datasets import load_dataset
 
-    from crossthink_data.curation.blends import build_blend
-
-    result = build_blend(
-        _write_pool(pool, tmp_path / "pool"), "crossthink", tmp_path / "hub", commercial_only=True
-    )
-    header, body = _card(Path(result.path))
-    licenses = header["license"] if isinstance(header["license"], list) else [header["license"]]
-    assert "cc-by-nc-4.0" not in licenses
-    assert "`natural_reasoning` |" not in body and "Not for commercial use" not in body
-    dataset = load_dataset(str(result.path), "default", split="train")
-    assert dataset.num_rows == result.rows
+    folder = _write_pool(pool, tmp_path / "pool")
+    _blend("crossthink", "-i", str(folder), "-o", str(tmp_path / "work"), "--commercial-only")
+    stage = tmp_path / "work" / "blends" / "crossthink"
+    report = json.loads((stage / "report.json").read_text())
+    assert report["non_commercial_sources"] == [] and "natural_reasoning" not in report["counts"]["source"]
+    files = [str(stage / "data" / "blend.parquet")]
+    dataset = load_dataset("parquet", data_files=files, split="train", cache_dir=str(tmp_path / "cache"))
+    assert dataset.num_rows == report["rows"]
     counts = Counter(dataset["domain"])
     assert abs(counts["gpr"] - 2 * counts["math"]) <= 1
     assert {"prompt", "ground_truth", "template", "kind"} <= set(dataset.column_names)
+
+
+def test_blend_without_input_reads_the_work_folder_s_last_stage(tmp_path: Path) -> None:
+    """No --input and no stage ran: one line naming what to run first, nothing written."""
+    from typer.testing import CliRunner
+
+    from crossthink_data.cli import app
+
+    result = CliRunner().invoke(app, ["blend", "natural", "-o", str(tmp_path / "work")])
+    assert result.exit_code == 1
+    assert "holds no templated rows: run `crossthink-data sources NAME -o" in result.output
+    assert not (tmp_path / "work" / "blends").exists()
 
 
 # ---------------------------------------------------------------- the build's streaming blend stage
