@@ -9,6 +9,7 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    MaxRejected,
     Tasks,
     Workers,
     check_executor,
@@ -19,6 +20,7 @@ from crossthink_data.cli.common import (
     settings_from,
     split_list,
 )
+from crossthink_data.config import DEFAULT_MAX_REJECTED
 
 
 def decontaminate(
@@ -62,6 +64,7 @@ def decontaminate(
             help="lighteval custom tasks module or file for task names (e.g. crossthink_eval.crossthink_tasks)."
         ),
     ] = None,
+    max_rejected: MaxRejected = DEFAULT_MAX_REJECTED,
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
@@ -99,7 +102,7 @@ def decontaminate(
     print_panel(
         "decontamination",
         f"rows in {report.rows_in:,}, kept {report.kept:,}, removed {report.removed:,}\n"
-        f"hits per benchmark: {summary}\nreport: {storage.join(output, 'report.json')}",
+        f"hits per benchmark: {summary}\nrejected on read: {report.rejected or 'none'}\nreport: {storage.join(output, 'report.json')}",
     )
 
 

@@ -9,6 +9,7 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    MaxRejected,
     Tasks,
     Workers,
     check_executor,
@@ -18,6 +19,7 @@ from crossthink_data.cli.common import (
     settings_from,
     split_list,
 )
+from crossthink_data.config import DEFAULT_MAX_REJECTED
 
 
 def dedup(
@@ -35,6 +37,7 @@ def dedup(
         typer.Option(help="Comma-separated sources, most trusted first (default: the documented order)."),
     ] = None,
     near: Annotated[bool, typer.Option(help="Also remove MinHash near-duplicates.")] = True,
+    max_rejected: MaxRejected = DEFAULT_MAX_REJECTED,
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
@@ -56,7 +59,7 @@ def dedup(
     print_panel(
         "deduplication",
         f"rows in {report.rows_in:,}, kept {report.kept:,}\nexact duplicates removed: {report.exact_removed}\n"
-        f"near duplicates removed: {report.near_removed}",
+        f"near duplicates removed: {report.near_removed}\nrejected on read: {report.rejected or 'none'}",
     )
 
 

@@ -10,6 +10,7 @@ from crossthink_data.cli import generation_options as gen
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    MaxRejected,
     Tasks,
     Workers,
     check_executor,
@@ -20,6 +21,7 @@ from crossthink_data.cli.common import (
     print_panel,
     settings_from,
 )
+from crossthink_data.config import DEFAULT_MAX_REJECTED
 
 
 def difficulty(
@@ -56,6 +58,7 @@ def difficulty(
     tp: gen.Tp = 1,
     api_key_env: gen.OldApiKeyEnv = None,
     limit: Annotated[int, typer.Option(help="Rows per task, for trials (-1: all).")] = -1,
+    max_rejected: MaxRejected = DEFAULT_MAX_REJECTED,
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
