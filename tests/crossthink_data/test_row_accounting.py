@@ -20,6 +20,7 @@ import pytest
 
 from crossthink_data.curation.dedup import DedupSettings, dedup
 from crossthink_data.executors import StageFailed
+from crossthink_data.hub.dataset_card import dedup_text
 from crossthink_data.rows import UnreadableFile, iter_rows
 from tests.helpers.paths import REPO_ROOT, TEST_DATA
 
@@ -99,6 +100,9 @@ def test_a_bad_row_is_a_named_reject_and_every_other_row_goes_on(reason: str, tm
     assert _written_ids(out) == good  # no other row vanished (datatrove's reader lost 32 of them)
     saved = json.loads((out / "report.json").read_text())
     assert saved["rejected"] == {reason: 1} and saved["rows_in"] == 40
+    assert f"1 input row(s) could not be read and were rejected ({reason}: 1)" in dedup_text(
+        saved
+    )  # the card
     rejects = [r for f in (out / "rejected").glob("*.jsonl") for r in iter_rows(str(f))]
     assert [r["metadata"]["filter_reason"] for r in rejects] == [reason]
     assert rejects[0]["text"].startswith(f"{folder / 'rows.jsonl'}:{BAD_ROW}: ")
