@@ -180,3 +180,31 @@ def test_decontaminate_exits_non_zero_with_one_line_then_goes_on_under_a_higher_
     assert report["rejected"] == {"wrong_type": 1}
     assert report["rows_in"] == 40 and report["kept"] + report["removed"] == 39
     assert _written_ids(tmp_path / "out") == good
+
+
+def test_difficulty_sends_no_request_for_an_input_that_lost_rows(tmp_path: Path, monkeypatch) -> None:
+    from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
+    from crossthink_data.inference import GenerationSettings
+    from tests.helpers.openai_server import Reply, start_openai_server
+
+    folder, _ = _input(tmp_path, _nul)
+    monkeypatch.setenv("CROSSTHINK_TEST_KEY", "sk-test-loopback")
+    with start_openai_server(lambda request: Reply(), api_key="sk-test-loopback", model="m") as server:
+        generation = GenerationSettings(
+            model="m", endpoint_url=server.base_url, api_key_env="CROSSTHINK_TEST_KEY"
+        )
+        with pytest.raises(StageFailed, match=r"difficulty: 1 of 40 input rows rejected .*nul_byte: 1"):
+            score_difficulty(folder, tmp_path / "out", DifficultySettings(generation))
+        assert server.requests == []
+    assert not (tmp_path / "out" / "scored").exists() and not (tmp_path / "out" / "data").exists()
+
+
+def test_max_rejected_is_one_typed_setting_in_recipes_and_flags() -> None:
+    from crossthink_data.config import ConfigError, from_dict
+    from crossthink_data.curation.build import DecontStage
+
+    assert from_dict(DedupSettings, {"max_rejected": 0.05}).max_rejected == 0.05
+    with pytest.raises(ConfigError, match=r"dedup.max_rejected: must be within \[0.0, 1.0\], got 2"):
+        from_dict(DedupSettings, {"max_rejected": 2}, "dedup")
+    with pytest.raises(ConfigError, match="decontaminate.max_rejected: must be a number"):
+        from_dict(DecontStage, {"benchmarks": "b", "max_rejected": "1%"}, "decontaminate")
