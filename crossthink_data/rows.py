@@ -368,9 +368,15 @@ def parquet_batches(
     file: str, columns: list[str] | None = None, batch_size: int = 4096
 ) -> Iterator[pa.RecordBatch]:
     """One parquet file at any URL, batch by batch, in constant memory (no pyarrow pre-buffering,
-    see :func:`crossthink_data.storage.parquet_file`)."""
+    see :func:`crossthink_data.storage.parquet_file`); a file that breaks is :class:`UnreadableFile`."""
+    done = 0
     with storage.open_url(file) as handle:
-        yield from storage.parquet_file(handle).iter_batches(batch_size=batch_size, columns=columns)
+        try:
+            for batch in storage.parquet_file(handle).iter_batches(batch_size=batch_size, columns=columns):
+                yield batch
+                done += batch.num_rows
+        except pa.ArrowException as err:
+            raise UnreadableFile(f"{file}: row {done + 1}: not a readable parquet file ({err})") from None
 
 
 def iter_rows(path: str) -> Iterator[dict[str, Any]]:

@@ -208,3 +208,14 @@ def test_max_rejected_is_one_typed_setting_in_recipes_and_flags() -> None:
         from_dict(DedupSettings, {"max_rejected": 2}, "dedup")
     with pytest.raises(ConfigError, match="decontaminate.max_rejected: must be a number"):
         from_dict(DecontStage, {"benchmarks": "b", "max_rejected": "1%"}, "decontaminate")
+
+
+def test_a_corrupt_parquet_file_stops_with_its_name(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    source = next((SAMPLE / "mcq").glob("*.parquet")).read_bytes()
+    (folder / "rows.parquet").write_bytes(source[: len(source) // 2])
+
+    with pytest.raises(UnreadableFile, match=r"rows\.parquet: row 1: not a readable parquet file"):
+        dedup(str(folder), str(tmp_path / "out"), DedupSettings(near=False))
+    assert not (tmp_path / "out" / "data").exists()
