@@ -468,13 +468,25 @@ def check_input(
 ) -> ReadCounts:
     """Reads every input row once, before a command's work: rejects are counted (``logs/0_read``) and
     written to ``<out>/rejected/``, and more than ``max_rejected`` of the rows stops the command
-    (:func:`check_rejected`), so nothing is written from an input that lost rows."""
+    (:func:`check_rejected`), so nothing is written from an input that lost rows.
+
+    A finished read is resumed (skipped) like any stage; a read that stopped the command is not
+    marked finished, so the rerun after the input is fixed (or with a higher ``max_rejected``)
+    reads the input again.
+    """
     logs, rejects = storage.join(out, "logs", "0_read"), storage.join(out, "rejected")
+    completions = storage.join(logs, "completions")
+    if not storage.exists(completions):
+        storage.remove(rejects)  # a fresh read: no rejects left by an earlier one
     reader = make_reader(input_dir, limit=limit, rejects_folder=rejects)
     n_workers = min(workers, tasks) if workers > 0 else workers
     make_executor([reader], logs, executor, tasks=tasks, workers=n_workers, stage=f"{command} 0_read").run()
     counts = read_counts(logs)
-    check_rejected(counts, max_rejected, command, rejects)
+    try:
+        check_rejected(counts, max_rejected, command, rejects)
+    except StageFailed:
+        storage.remove(completions)
+        raise
     return counts
 
 

@@ -219,3 +219,17 @@ def test_a_corrupt_parquet_file_stops_with_its_name(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFile, match=r"rows\.parquet: row 1: not a readable parquet file"):
         dedup(str(folder), str(tmp_path / "out"), DedupSettings(near=False))
     assert not (tmp_path / "out" / "data").exists()
+
+
+def test_the_rerun_after_the_input_is_fixed_reads_it_again(tmp_path: Path) -> None:
+    folder, good = _input(tmp_path, _malformed)
+    out = tmp_path / "out"
+    with pytest.raises(StageFailed, match="malformed_json: 1"):
+        dedup(str(folder), str(out), DedupSettings(near=False))
+
+    (folder / "rows.jsonl").write_bytes(b"".join(_lines(_rows())))  # the user fixes the line
+    report = dedup(str(folder), str(out), DedupSettings(near=False))
+
+    assert report.rejected == {} and report.rows_in == 40
+    assert not list((out / "rejected").glob("*.jsonl"))  # no reject left from the failed read
+    assert _written_ids(out) == good | {_rows()[BAD_ROW - 1]["id"]}
