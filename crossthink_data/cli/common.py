@@ -61,6 +61,16 @@ ConfigFile = Annotated[
 ]
 Tasks = Annotated[int, typer.Option(min=1, help="datatrove tasks (the input is split across them).")]
 Workers = Annotated[int, typer.Option(min=-1, help="Tasks run at once (local executor; -1: all).")]
+MaxRejected = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="Share of input rows that may be rejected on read (bad UTF-8 or JSON, a NUL byte, a missing or "
+        "wrongly typed column; each counted by reason in report.json and rejected/) before the command "
+        "stops without writing rows.",
+    ),
+]
 ExecutorName = Annotated[
     str,
     typer.Option(

@@ -9,6 +9,7 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    MaxRejected,
     StageInput,
     Tasks,
     Workers,
@@ -20,6 +21,7 @@ from crossthink_data.cli.common import (
     settings_from,
     split_list,
 )
+from crossthink_data.config import DEFAULT_MAX_REJECTED
 
 
 def decontaminate(
@@ -53,6 +55,7 @@ def decontaminate(
             help="lighteval custom tasks module or file for task names (e.g. crossthink_eval.crossthink_tasks)."
         ),
     ] = None,
+    max_rejected: MaxRejected = DEFAULT_MAX_REJECTED,
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
@@ -83,7 +86,8 @@ def decontaminate(
     print_panel(
         "decontamination",
         f"rows in {report['rows_in']:,} ({rows}), kept {report['kept']:,}, removed {report['removed']:,}\n"
-        f"hits per benchmark: {summary}\nreport: {folder}/report.json",
+        f"hits per benchmark: {summary}\nrejected on read: {report.get('rejected') or 'none'}\n"
+        f"report: {folder}/report.json",
     )
 
 

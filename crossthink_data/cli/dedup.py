@@ -9,6 +9,7 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    MaxRejected,
     StageInput,
     Tasks,
     Workers,
@@ -19,6 +20,7 @@ from crossthink_data.cli.common import (
     settings_from,
     split_list,
 )
+from crossthink_data.config import DEFAULT_MAX_REJECTED
 
 
 def dedup(
@@ -29,6 +31,7 @@ def dedup(
         typer.Option(help="Comma-separated sources, most trusted first (default: the documented order)."),
     ] = None,
     near: Annotated[bool, typer.Option(help="Also remove MinHash near-duplicates.")] = True,
+    max_rejected: MaxRejected = DEFAULT_MAX_REJECTED,
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
@@ -52,7 +55,8 @@ def dedup(
         "deduplication",
         f"rows in {report['rows_in']:,} ({rows}), kept {report['kept']:,}\n"
         f"exact duplicates removed: {report['exact_removed']}\n"
-        f"near duplicates removed: {report['near_removed']}\nreport: {folder}/report.json",
+        f"near duplicates removed: {report['near_removed']}\nrejected on read: {report.get('rejected') or 'none'}\n"
+        f"report: {folder}/report.json",
     )
 
 

@@ -11,6 +11,7 @@ from crossthink_data.cli import generation_options as gen
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    MaxRejected,
     StageInput,
     Tasks,
     Workers,
@@ -22,6 +23,7 @@ from crossthink_data.cli.common import (
     run_stage_command,
     settings_from,
 )
+from crossthink_data.config import DEFAULT_MAX_REJECTED
 
 
 def difficulty(
@@ -55,6 +57,7 @@ def difficulty(
     tp: gen.Tp = 1,
     api_key_env: gen.OldApiKeyEnv = None,
     limit: Annotated[int, typer.Option(help="Rows per task, for trials (-1: all).")] = -1,
+    max_rejected: MaxRejected = DEFAULT_MAX_REJECTED,
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",

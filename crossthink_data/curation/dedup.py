@@ -45,9 +45,11 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.utils.text import ngrams
 
 from crossthink_data import storage
+from crossthink_data.config import max_rejected_field
 from crossthink_data.curation.text import DEFAULT_NORM, word_tokenizer, words_of
 from crossthink_data.executors import StageFailed, make_executor
 from crossthink_data.rows import (
+    check_input,
     content_text,
     count_rows,
     input_schema,
@@ -55,6 +57,7 @@ from crossthink_data.rows import (
     make_reader,
     make_writer,
     options_of,
+    read_counts,
 )
 
 # Most trusted first. Human-written exams with human gold answers, then curated sets whose
@@ -141,6 +144,7 @@ class DedupSettings:
     hashes_per_bucket: int = field(default=8, metadata={"min": 1})
     seed: int = 1
     tokenizer: str = "whitespace"
+    max_rejected: float = max_rejected_field()  # share of input rows that may be unreadable
 
     def exact_config(self) -> ExactDedupConfig:
         order = tuple(self.trust_order)
@@ -335,12 +339,14 @@ def choose_losers(members_folder: str, losers_folder: str, clusters_folder: str 
 
 @dataclass
 class DedupReport:
-    """Rows in and kept, and what each pass removed, per source."""
+    """Rows in and kept, what each pass removed, per source, and the input rows rejected on read, by
+    reason (``rows_in`` = kept + removed + rejected)."""
 
     rows_in: int = 0
     kept: int = 0
     exact_removed: dict[str, int] = field(default_factory=dict)
     near_removed: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -354,11 +360,15 @@ def dedup(
     workers: int = 1,
     executor: str = "local",
 ) -> DedupReport:
-    """Exact then near deduplication; writes ``data/``, ``removed/{exact,near}/`` and ``report.json``
-    under ``output_dir`` (every folder any storage URL)."""
+    """Exact then near deduplication; writes ``data/``, ``removed/{exact,near}/``, ``rejected/`` and
+    ``report.json`` under ``output_dir`` (every folder any storage URL). Stops before any work when
+    more than ``settings.max_rejected`` of the input rows cannot be read (:func:`check_input`)."""
     settings = settings or DedupSettings()
     input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
     exact_cfg = settings.exact_config()
+    check_input(
+        input_dir, out, settings.max_rejected, "dedup", tasks=tasks, workers=workers, executor=executor
+    )
 
     def work(name: str) -> str:
         return storage.join(out, "work", name)
@@ -445,7 +455,9 @@ def _report(out: str) -> DedupReport:
             for doc in iter_rows(path):
                 counts[doc.get("metadata", {}).get("source", "?")] += 1
         setattr(report, f"{kind}_removed", dict(sorted(counts.items())))
-    report.rows_in = report.kept + sum(report.exact_removed.values()) + sum(report.near_removed.values())
+    report.rejected = read_counts(storage.join(out, "logs", "0_read")).rejected
+    removed = sum(report.exact_removed.values()) + sum(report.near_removed.values())
+    report.rows_in = report.kept + removed + sum(report.rejected.values())
     return report
 
 

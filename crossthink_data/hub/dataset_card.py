@@ -266,12 +266,22 @@ def filter_table(report: dict[str, Any]) -> str:
     return markdown_table(["source", "config", "rows in", "kept", "dropped by rule"], rows)
 
 
+def rejected_text(report: dict[str, Any]) -> str:
+    """The input rows a stage could not read, by reason (``rows.REJECT_REASONS``), as a sentence."""
+    rejected = report.get("rejected") or {}
+    if not rejected:
+        return ""
+    reasons = ", ".join(f"{reason}: {n:,}" for reason, n in rejected.items())
+    return f" {sum(rejected.values()):,} input row(s) could not be read and were rejected ({reasons})."
+
+
 def decont_text(decont: dict[str, Any] | None) -> str:
     if not decont:
         return "This build did not decontaminate (the recipe has no `decontaminate` section)."
     return (
         f"Every templated row was compared with the evaluation benchmarks' questions by n-gram overlap: "
         f"{decont['rows_in']:,} rows in, {decont['removed']:,} removed, {decont['kept']:,} kept."
+        + rejected_text(decont)
     )
 
 
@@ -295,7 +305,7 @@ def dedup_text(dedup: dict[str, Any] | None) -> str:
     return (
         f"Exact duplicates (same normalised question and options) and near duplicates (MinHash) across "
         f"sources: {dedup['rows_in']:,} rows in, {exact:,} exact and {near:,} near duplicates removed, "
-        f"{dedup['kept']:,} kept; the copy from the most trusted source stays."
+        f"{dedup['kept']:,} kept; the copy from the most trusted source stays." + rejected_text(dedup)
     )
 
 
@@ -325,7 +335,7 @@ def difficulty_text(difficulty: dict[str, Any] | None) -> str:
         f"`{difficulty['model']}` answered every row {difficulty['samples']} time(s) zero-shot{how}; "
         f"an answer counted as solving the row with {solved}; {rule}: "
         f"{difficulty['rows_in']:,} rows in, {difficulty['too_easy']:,} too easy, "
-        f"{difficulty['unscored']:,} unscored, {difficulty['kept']:,} kept."
+        f"{difficulty['unscored']:,} unscored, {difficulty['kept']:,} kept." + rejected_text(difficulty)
     )
 
 
