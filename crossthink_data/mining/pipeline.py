@@ -41,7 +41,7 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
 from crossthink_data import rows, storage
-from crossthink_data.executors import make_executor, slurm_stage_options, stage_counts
+from crossthink_data.executors import make_executor, slurm_stage_options
 from crossthink_data.inference import GenerationSettings
 from crossthink_data.mining.domain import DEFAULT_MODEL, WEB_CATEGORIES, CategoryBudget, DomainLabeller
 from crossthink_data.mining.generation import (
@@ -315,11 +315,6 @@ def read_jsonl_folder(folder: str) -> list[dict[str, Any]]:
         return list(rows.iter_rows(storage.as_url(folder)))
     except FileNotFoundError:  # the stage wrote nothing (no document reached its writer)
         return []
-
-
-def stage_stats(cfg: MinerConfig, stage: str = "cpu") -> dict[str, int]:
-    """All counters of one stage's tasks, summed (``skipped_non_html``, ``dropped_low_confidence``...)."""
-    return dict(stage_counts(cfg.path("logs", stage)))
 
 
 def summarize(cfg: MinerConfig, until: str) -> dict[str, Any]:

@@ -72,15 +72,16 @@ def test_dedup_on_ray_writes_the_rows_the_local_executor_writes(
     assert result.returncode == 0, result.stderr
 
     # Both tasks ran as Ray tasks: the executor datatrove saved reserves Ray resources per task.
-    logs = tmp_path / "ray" / "logs" / "1_exact_signatures"
+    logs = tmp_path / "ray" / "curation" / "2_dedup" / "logs" / "1_exact_signatures"
     saved = json.loads((logs / "executor.json").read_text())
     assert saved["cpus_per_task"] == 1 and saved["mem_per_cpu_gb"] == 2 and "local_tasks" not in saved
     assert sorted(p.name for p in (logs / "completions").iterdir()) == ["00000", "00001"]
     # The shared questions were found across the two tasks' files, as locally.
     assert local.exact_removed == {"arc_challenge": 68}
-    ray_report = json.loads((tmp_path / "ray" / "report.json").read_text())
+    ray_report = json.loads((tmp_path / "ray" / "curation" / "2_dedup" / "report.json").read_text())
     assert ray_report["exact_removed"] == local.exact_removed and ray_report["kept"] == local.kept
-    assert list(iter_rows(tmp_path / "ray" / "data")) == list(iter_rows(tmp_path / "local" / "data"))
+    ray_rows = iter_rows(tmp_path / "ray" / "curation" / "2_dedup" / "data")
+    assert list(ray_rows) == list(iter_rows(tmp_path / "local" / "data"))
 
 
 def _refused(data, rank: int, world_size: int):

@@ -79,7 +79,8 @@ def test_build_on_slurm_runs_stage_arrays_and_writes_the_local_repo(slurm, tmp_p
     }
     two = "0-1%2"
     assert arrays == {
-        "records": two, "open": two, "1_exact_signatures": two, "2_exact_find": "0-0%1", "7_write": two
+        "records": two, "open": two,
+        "0_read": two, "1_exact_signatures": two, "2_exact_find": "0-0%1", "7_write": two,
     }  # fmt: skip
     assert _rows(tmp_path / "slurm" / "repo") == _rows(tmp_path / "local" / "repo")
 
@@ -139,9 +140,10 @@ def test_a_stage_command_runs_its_arrays_on_slurm_and_waits(slurm, tmp_path, mon
     result = subprocess.run(on_slurm, env=env, capture_output=True, text=True, timeout=400)
 
     assert result.returncode == 0, result.stderr[-3000:]
-    script = (tmp_path / "slurm" / "logs" / "1_exact_signatures" / "launch_script.slurm").read_text()
+    stage = Path("curation", "2_dedup")
+    script = (tmp_path / "slurm" / stage / "logs" / "1_exact_signatures" / "launch_script.slurm").read_text()
     assert "#SBATCH --array=0-1%2" in script and f"#SBATCH --partition={slurm.partition}" in script
     assert slurm.run("squeue", "-h").strip() == ""  # the command returned after its arrays ended
-    report = json.loads((tmp_path / "slurm" / "report.json").read_text())
-    assert report == json.loads((tmp_path / "local" / "report.json").read_text())
+    report = json.loads((tmp_path / "slurm" / stage / "report.json").read_text())
+    assert report == json.loads((tmp_path / "local" / stage / "report.json").read_text())
     assert report["exact_removed"] and report["kept"] * 2 == report["rows_in"]
