@@ -23,6 +23,7 @@ from datatrove.executor import LocalPipelineExecutor
 from loguru import logger
 
 from crossthink_data import storage
+from crossthink_data.interrupts import raise_if_interrupted
 
 EXECUTORS = ("local", "slurm")
 
@@ -66,6 +67,7 @@ class NamedLocalExecutor(LocalPipelineExecutor):
         self.completions = storage.join(kwargs["logging_dir"], "completions")
 
     def run(self):
+        raise_if_interrupted()
         ranks = range(self.local_rank_offset, self.local_rank_offset + self.local_tasks)
         done = sum(map(self.is_rank_completed, ranks))
         if done == self.local_tasks and not self.depends:
@@ -79,6 +81,12 @@ class NamedLocalExecutor(LocalPipelineExecutor):
                 f"stage {self.stage}: {done} of {self.local_tasks} tasks already complete, resuming the rest"
             )
         return super().run()
+
+    def mark_rank_as_completed(self, rank: int) -> None:
+        """Marks a finished task, unless Ctrl-C came meanwhile (an interrupt lost in a finalizer
+        lets the task run on: it stops here instead, so no stage is complete after a Ctrl-C)."""
+        raise_if_interrupted()
+        super().mark_rank_as_completed(rank)
 
 
 def make_executor(

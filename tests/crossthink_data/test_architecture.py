@@ -31,7 +31,7 @@ LEAF = {
     "categories",
     "paper",
 }
-BASE = {"rows", "executors", "steps", "inference"}
+BASE = {"rows", "executors", "steps", "inference", "interrupts"}
 STAGES = {"sources", "mining", "curation", "hub"}
 TOP = {"cli", "demo", "demo_real", "recipes"}
 RANK = {
