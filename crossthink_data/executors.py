@@ -178,17 +178,20 @@ def stage_counts(logging_dir: str) -> Counter:
 def datatrove_logs_to(log_path: str):
     """Sends datatrove's per-step, per-task logs (and a failed task's traceback) to a local file, so a
     command prints its own summary and, on failure, one line. datatrove re-adds ``sys.stderr`` per
-    task, so redirecting stderr is what works."""
+    task, so redirecting stderr is what works.
+
+    On the way out every loguru sink is removed before the file closes, datatrove's included (each
+    task's end adds one on ``sys.stderr``, here the file): a sink left on the closed file made every
+    later log line a "Logging error in Loguru Handler ... I/O operation on closed file" traceback.
+    Then the console (the ``sys.stderr`` of before) is the one sink again."""
     os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
     logging.getLogger("datasets").setLevel(logging.ERROR)
-    from loguru import logger
-
+    console = sys.stderr
     with open(log_path, "a") as log_file, contextlib.redirect_stderr(log_file):
         logger.remove()
-        handler = logger.add(log_file, level="INFO")
+        logger.add(log_file, level="INFO")
         try:
             yield
         finally:
-            with contextlib.suppress(ValueError):  # datatrove may have replaced the handlers itself
-                logger.remove(handler)
-            logger.add(sys.stderr, level="INFO")
+            logger.remove()
+            logger.add(console, level="INFO")

@@ -157,7 +157,7 @@ def check(result: Interrupted, point: str) -> None:
     assert not result.left, f"{point}: left behind {result.left}"
     assert not result.late, f"{point}: marked complete after the interrupt: {result.late}"
     lines = result.stderr.strip().splitlines()
-    assert lines[-1].startswith("interrupted: stopped"), f"{point}:\n{result.stderr[-3000:]}"
+    assert lines and lines[-1].startswith("interrupted: stopped"), f"{point}:\n{result.stderr[-3000:]}"
     errors = [line for line in lines if re.match(r"[\w.]*(Error|Exception|Aborted)\b", line)]
     assert not errors, f"{point}: {errors}\n{result.stderr[-3000:]}"
 
