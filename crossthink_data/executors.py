@@ -80,7 +80,9 @@ class NamedLocalExecutor(LocalPipelineExecutor):
             logger.info(
                 f"stage {self.stage}: {done} of {self.local_tasks} tasks already complete, resuming the rest"
             )
-        return super().run()
+        stats = super().run()
+        raise_if_interrupted()  # a Ctrl-C lost while the tasks ran: the caller writes no report
+        return stats
 
     def mark_rank_as_completed(self, rank: int) -> None:
         """Marks a finished task, unless Ctrl-C came meanwhile (an interrupt lost in a finalizer

@@ -12,10 +12,11 @@ The rule, held by :func:`stop_on_ctrl_c` around a whole command (``cli.main``):
   only, and the parent alone decides what happens to them;
 - first SIGINT: the run is flagged, every descendant process gets it too (once: what a terminal
   would send them), and ``KeyboardInterrupt`` is raised in the main thread; the processes that ignore
-  SIGINT (the Manager, a forkserver) are shut down by their owners as the stack unwinds. A stage asks :func:`raise_if_interrupted` before it marks a task
-  complete, so a lost exception never marks anything; the command exits 130 whatever happened to the
-  exception; and a watchdog ends the process (descendants SIGKILLed, exit 130) if it is still alive
-  :data:`GRACE_S` seconds later;
+  SIGINT (the Manager, a forkserver) are shut down by their owners as the stack unwinds. A task asks
+  :func:`raise_if_interrupted` before it is marked complete (a forked worker keeps its own flag), and
+  a stage before its report, so a lost exception marks nothing; the command exits 130 whatever
+  happened to the exception; and a watchdog ends the process (descendants SIGKILLed, exit 130) if it
+  is still alive :data:`GRACE_S` seconds later;
 - second SIGINT: every descendant gets SIGKILL and the process exits 130 at once.
 
 A command started with SIGINT ignored (``nohup``, a script's ``&``) keeps ignoring it, as Unix tools do.
@@ -137,14 +138,21 @@ def _hook_forks() -> None:
 
 def _in_forked_child() -> None:
     """A child forked while the rule is held: its own process group (a terminal's SIGINT is for the
-    parent), Python's default SIGINT handler, and the rule clear (its own children stay in its group)."""
+    parent), the rule clear (its own children stay in its group), and a SIGINT handler that only
+    flags and raises, so the SIGINT the parent relays stops its task from being marked complete
+    even if the exception is lost."""
     if not _rule.held:
         return
     _rule.held, _rule.interrupts = False, 0
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     with contextlib.suppress(ValueError, OSError):
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, _on_sigint_in_child)
+
+
+def _on_sigint_in_child(signum: int, frame: object) -> None:
+    _rule.interrupts += 1
+    raise KeyboardInterrupt
 
 
 def _signal_descendants(sig: int) -> None:
