@@ -17,7 +17,9 @@ The rule, held by :func:`stop_on_ctrl_c` around a whole command (``cli.main``):
   a stage before its report, so a lost exception marks nothing; the command exits 130 whatever
   happened to the exception; and a watchdog ends the process (descendants SIGKILLed, exit 130) if it
   is still alive :data:`GRACE_S` seconds later;
-- second SIGINT: every descendant gets SIGKILL and the process exits 130 at once.
+- second SIGINT: every descendant gets SIGKILL and the process exits 130 at once;
+- SIGTERM or SIGHUP (``kill``, a closed terminal): passed on to every descendant, which its own
+  process group would no longer deliver, then the process ends by it as before.
 
 A command started with SIGINT ignored (``nohup``, a script's ``&``) keeps ignoring it, as Unix tools do.
 """
@@ -76,7 +78,7 @@ def stop_on_ctrl_c() -> Iterator[None]:
         return
     _hook_forks()
     _start_watchdog()
-    previous = signal.signal(signal.SIGINT, _on_sigint)
+    previous = {sig: signal.signal(sig, handler) for sig, handler in _handlers().items()}
     _rule.held, _rule.interrupts = True, 0
     try:
         yield
@@ -86,10 +88,27 @@ def stop_on_ctrl_c() -> Iterator[None]:
     finally:
         stopped = _rule.interrupts > 0
         _rule.held = False
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if stopped:
         print(MESSAGE, file=sys.stderr, flush=True)
         raise SystemExit(EXIT_CODE)
+
+
+def _handlers() -> dict[int, object]:
+    handlers = {signal.SIGINT: _on_sigint}
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is signal.SIG_DFL:
+            handlers[sig] = _on_termination
+    return handlers
+
+
+def _on_termination(signum: int, frame: object) -> None:
+    """SIGTERM/SIGHUP: to every descendant first (no orphan), then this process ends by it."""
+    _signal_descendants(signum)
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 def _on_sigint(signum: int, frame: object) -> None:

@@ -55,7 +55,9 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # a test runner started with `&` ignores SIGINT
 
 
-def run_program(case: str, signals: int = 1) -> tuple[int | None, float, int, int, str]:
+def run_program(
+    case: str, signals: int = 1, sig: int = signal.SIGINT
+) -> tuple[int | None, float, int, int, str]:
     """Runs PROGRAM, SIGINTs its group ``signals`` times; (exit code, seconds, child pid, child's
     process group, stderr)."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
@@ -73,7 +75,10 @@ def run_program(case: str, signals: int = 1) -> tuple[int | None, float, int, in
     group = int(Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[2])
     sent = time.monotonic()
     for _ in range(signals):
-        os.killpg(proc.pid, signal.SIGINT)
+        if sig == signal.SIGINT:
+            os.killpg(proc.pid, sig)  # a terminal's Ctrl-C: the whole foreground group
+        else:
+            os.kill(proc.pid, sig)  # `kill PID`: the command only
         time.sleep(0.05)
     try:
         proc.wait(timeout=interrupts.GRACE_S + 5)
@@ -105,6 +110,11 @@ def test_a_lost_interrupt_still_exits_130() -> None:
     code, seconds, *_, stderr = run_program("swallowed")
     assert code == interrupts.EXIT_CODE and seconds < interrupts.GRACE_S
     assert interrupts.MESSAGE in stderr.splitlines()  # (the child may print its own KeyboardInterrupt)
+
+
+def test_sigterm_reaches_the_children_and_ends_the_command() -> None:
+    code, seconds, *_ = run_program("swallowed", sig=signal.SIGTERM)
+    assert code == -signal.SIGTERM and seconds < 1.5  # (run_program asserts the child is gone)
 
 
 def test_no_task_is_marked_complete_after_an_interrupt(tmp_path: Path, monkeypatch) -> None:
