@@ -69,7 +69,7 @@ def test_a_log_line_after_a_stage_goes_to_the_console(tmp_path: Path) -> None:
     assert "Processing done for rank=0" in log and "after the stage" not in log
 
 
-@pytest.mark.slow  # about 30 s: both pipelines of the benchmark over 16 real pages
+@pytest.mark.slow  # about 40 s idle: both pipelines of the benchmark over 16 real pages
 def test_the_mining_benchmark_prints_no_logging_error() -> None:
     done = run_python(MINING_BENCHMARK)
     assert done.returncode == 0, done.stderr[-3000:]
