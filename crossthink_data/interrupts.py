@@ -54,11 +54,6 @@ _alarm = threading.Lock()  # released by the first SIGINT: the watchdog waits on
 _watchdog_thread: threading.Thread | None = None
 
 
-def interrupted() -> bool:
-    """True once a SIGINT arrived while the rule is held (in this process)."""
-    return _rule.interrupts > 0
-
-
 def raise_if_interrupted() -> None:
     """Raises ``KeyboardInterrupt`` if a SIGINT arrived: called before anything is marked complete,
     so an interrupt lost on its way (raised inside a finalizer) still stops the stage there."""
@@ -117,7 +112,8 @@ def _on_sigint(signum: int, frame: object) -> None:
         _signal_descendants(signal.SIGKILL)
         _exit_now()
     _signal_descendants(signal.SIGINT)
-    _alarm.release()  # never blocks: a handler must not wait on a lock its own thread may hold
+    with contextlib.suppress(RuntimeError):  # (already released)
+        _alarm.release()  # never blocks: a handler must not wait on a lock its own thread may hold
     raise KeyboardInterrupt
 
 
