@@ -16,7 +16,7 @@ The rule, held by :func:`stop_on_ctrl_c` around a whole command (``cli.main``):
   :func:`raise_if_interrupted` before it is marked complete (a forked worker keeps its own flag), and
   a stage before its report, so a lost exception marks nothing; the command exits 130 whatever
   happened to the exception; and a watchdog ends the process (descendants SIGKILLed, exit 130) if it
-  is still alive :data:`GRACE_S` seconds later;
+  is still alive :data:`GRACE_S` seconds later. On the way out, what is still running gets SIGTERM;
 - second SIGINT: every descendant gets SIGKILL and the process exits 130 at once;
 - SIGTERM or SIGHUP (``kill``, a closed terminal): passed on to every descendant, which its own
   process group would no longer deliver, then the process ends by it as before.
@@ -86,6 +86,9 @@ def stop_on_ctrl_c() -> Iterator[None]:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if stopped:
+        # what the unwinding did not stop: a Manager whose start the interrupt cut short ignores
+        # SIGINT and would outlive us (the resource tracker ignores SIGTERM and ends with us)
+        _signal_descendants(signal.SIGTERM)
         print(MESSAGE, file=sys.stderr, flush=True)
         raise SystemExit(EXIT_CODE)
 
@@ -162,6 +165,9 @@ def _in_forked_child() -> None:
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)
     with contextlib.suppress(ValueError, OSError):
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)):
+            if signal.getsignal(sig) is _on_termination:
+                signal.signal(sig, signal.SIG_DFL)  # a child ends by SIGTERM the plain way
         signal.signal(signal.SIGINT, _on_sigint_in_child)
 
 

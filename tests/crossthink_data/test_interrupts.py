@@ -20,20 +20,22 @@ from crossthink_data import interrupts
 from tests.helpers.paths import REPO_ROOT
 
 # Under the rule, a forked child; "stuck": the child ignores SIGINT and SIGTERM (as a stuck Manager
-# did) and the parent waits for it; "swallowed": the parent loses the KeyboardInterrupt and returns.
+# did) and the parent waits for it; "swallowed": the parent loses the KeyboardInterrupt and returns;
+# "deaf": the same with a child that ignores SIGINT only (a Manager whose start was cut short).
 PROGRAM = """
 import multiprocessing, os, signal, sys, time
 from crossthink_data.interrupts import stop_on_ctrl_c
 
-def child_main(stubborn):
-    if stubborn:
+def child_main(case):
+    if case in ("stuck", "deaf"):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if case == "stuck":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     time.sleep(600)
 
 case = sys.argv[1]
 with stop_on_ctrl_c():
-    child = multiprocessing.get_context("fork").Process(target=child_main, args=(case == "stuck",))
+    child = multiprocessing.get_context("fork").Process(target=child_main, args=(case,))
     child.start()
     print(child.pid, flush=True)
     if case == "stuck":
@@ -110,6 +112,11 @@ def test_a_lost_interrupt_still_exits_130() -> None:
     code, seconds, *_, stderr = run_program("swallowed")
     assert code == interrupts.EXIT_CODE and seconds < interrupts.GRACE_S
     assert interrupts.MESSAGE in stderr.splitlines()  # (the child may print its own KeyboardInterrupt)
+
+
+def test_a_child_deaf_to_sigint_is_stopped_on_the_way_out() -> None:
+    code, seconds, *_ = run_program("deaf")
+    assert code == interrupts.EXIT_CODE and seconds < interrupts.GRACE_S  # not left to the watchdog
 
 
 def test_sigterm_reaches_the_children_and_ends_the_command() -> None:
