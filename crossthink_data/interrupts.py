@@ -62,9 +62,15 @@ def raise_if_interrupted() -> None:
 
 
 @contextlib.contextmanager
-def stop_on_ctrl_c() -> Iterator[None]:
+def stop_on_ctrl_c(to_the_end: bool = False) -> Iterator[None]:
     """Holds the rule for the block (a whole command); an interrupted block exits 130 with one line,
-    whether the ``KeyboardInterrupt`` came out of it, was turned into an exit code, or was lost."""
+    whether the ``KeyboardInterrupt`` came out of it, was turned into an exit code, or was lost.
+
+    Args:
+        to_the_end: keep the handlers after the block, for a process that ends with it (the console
+            script): a Ctrl-C during the interpreter's shutdown then exits 130 at once, instead of
+            a ``KeyboardInterrupt`` raised inside an exit handler.
+    """
     if (
         signal.getsignal(signal.SIGINT) is signal.SIG_IGN
         or threading.current_thread() is not threading.main_thread()
@@ -76,16 +82,18 @@ def stop_on_ctrl_c() -> Iterator[None]:
     previous = {sig: signal.signal(sig, handler) for sig, handler in _handlers().items()}
     _rule.held, _rule.interrupts = True, 0
     try:
-        yield
-    except (KeyboardInterrupt, SystemExit, Exception):
-        if not _rule.interrupts:
-            raise
-    finally:
-        stopped = _rule.interrupts > 0
-        _rule.held = False
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if stopped:
+        try:
+            yield
+        except (KeyboardInterrupt, SystemExit, Exception):
+            if not _rule.interrupts:
+                raise
+        finally:
+            _rule.held = False
+            for sig, handler in previous.items() if not to_the_end else ():
+                signal.signal(sig, handler)
+    except KeyboardInterrupt:  # the SIGINT came as the block ended: it counts all the same
+        pass
+    if _rule.interrupts:
         # what the unwinding did not stop: a Manager whose start the interrupt cut short ignores
         # SIGINT and would outlive us (the resource tracker ignores SIGTERM and ends with us)
         _signal_descendants(signal.SIGTERM)
@@ -111,6 +119,12 @@ def _on_termination(signum: int, frame: object) -> None:
 
 def _on_sigint(signum: int, frame: object) -> None:
     _rule.interrupts += 1
+    if not _rule.held and _rule.interrupts == 1:  # after the command's block (`to_the_end`)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        _signal_descendants(signal.SIGTERM)
+        _exit_now()
     if _rule.interrupts > 1:
         _signal_descendants(signal.SIGKILL)
         _exit_now()

@@ -35,7 +35,7 @@ def main() -> None:
     a missing input (``FileNotFoundError``), a failed stage (``StageFailed``, with its exit code)
     that the command did not report itself, or the `data` extra not installed. Ctrl-C follows one
     rule (:mod:`crossthink_data.interrupts`): exit 130, children stopped, nothing marked complete."""
-    with stop_on_ctrl_c():
+    with stop_on_ctrl_c(to_the_end=True):
         _run(typer.main.get_command(app))
 
 
