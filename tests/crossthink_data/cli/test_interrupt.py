@@ -159,7 +159,8 @@ def check(result: Interrupted, point: str, pool: bool = False) -> None:
     assert not result.left, f"{point}: left behind {result.left}"
     assert not result.late, f"{point}: marked complete after the interrupt: {result.late}"
     lines = result.stderr.strip().splitlines()
-    assert "interrupted: stopped" in result.stderr and "Aborted" not in result.stderr, result.stderr[-3000:]
+    assert "interrupted: stopped" in result.stderr, f"{point}: no interrupted line\n{result.stderr[-3000:]}"
+    assert "Aborted" not in result.stderr, f"{point}: Aborted\n{result.stderr[-3000:]}"
     if not pool:
         assert lines[-1].startswith("interrupted: stopped"), f"{point}:\n{result.stderr[-3000:]}"
         errors = [line for line in lines if re.match(r"[\w.]*(Error|Exception)\b", line)]
