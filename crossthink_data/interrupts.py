@@ -67,9 +67,11 @@ def stop_on_ctrl_c(to_the_end: bool = False) -> Iterator[None]:
     whether the ``KeyboardInterrupt`` came out of it, was turned into an exit code, or was lost.
 
     Args:
-        to_the_end: keep the handlers after the block, for a process that ends with it (the console
-            script): a Ctrl-C during the interpreter's shutdown then exits 130 at once, instead of
-            a ``KeyboardInterrupt`` raised inside an exit handler.
+        to_the_end: for a process that ends with the block (the console script): the handlers stay
+            (a Ctrl-C during the interpreter's shutdown exits 130 at once, instead of a
+            ``KeyboardInterrupt`` inside an exit handler), and an interrupted block exits 130 at
+            once, without the shutdown (which resets SIGINT to the default: a late signal, seen once
+            in 32 interrupted builds, killed the process after its line was printed).
     """
     if (
         signal.getsignal(signal.SIGINT) is signal.SIG_IGN
@@ -98,6 +100,10 @@ def stop_on_ctrl_c(to_the_end: bool = False) -> Iterator[None]:
         # SIGINT and would outlive us (the resource tracker ignores SIGTERM and ends with us)
         _signal_descendants(signal.SIGTERM)
         print(MESSAGE, file=sys.stderr, flush=True)
+        if to_the_end:  # the interpreter's shutdown resets SIGINT to the default: a late one killed it
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+            os._exit(EXIT_CODE)
         raise SystemExit(EXIT_CODE)
 
 
