@@ -29,6 +29,7 @@ from loguru import logger
 
 from crossthink_data import storage
 from crossthink_data.config import EXECUTORS, ConfigError
+from crossthink_data.interrupts import raise_if_interrupted
 
 
 class StageFailed(Exception):
@@ -70,6 +71,7 @@ class NamedLocalExecutor(LocalPipelineExecutor):
         self.completions = storage.join(kwargs["logging_dir"], "completions")
 
     def run(self):
+        raise_if_interrupted()
         ranks = range(self.local_rank_offset, self.local_rank_offset + self.local_tasks)
         done = sum(map(self.is_rank_completed, ranks))
         if done == self.local_tasks and not self.depends:
@@ -82,7 +84,15 @@ class NamedLocalExecutor(LocalPipelineExecutor):
             logger.info(
                 f"stage {self.stage}: {done} of {self.local_tasks} tasks already complete, resuming the rest"
             )
-        return super().run()
+        stats = super().run()
+        raise_if_interrupted()  # a Ctrl-C lost while the tasks ran: the caller writes no report
+        return stats
+
+    def mark_rank_as_completed(self, rank: int) -> None:
+        """Marks a finished task, unless Ctrl-C came meanwhile (an interrupt lost in a finalizer
+        lets the task run on: it stops here instead, so no stage is complete after a Ctrl-C)."""
+        raise_if_interrupted()
+        super().mark_rank_as_completed(rank)
 
 
 def make_executor(
@@ -343,17 +353,20 @@ def stage_counts(logging_dir: str) -> Counter:
 def datatrove_logs_to(log_path: str):
     """Sends datatrove's per-step, per-task logs (and a failed task's traceback) to a local file, so a
     command prints its own summary and, on failure, one line. datatrove re-adds ``sys.stderr`` per
-    task, so redirecting stderr is what works."""
+    task, so redirecting stderr is what works.
+
+    On the way out every loguru sink is removed before the file closes, datatrove's included (each
+    task's end adds one on ``sys.stderr``, here the file): a sink left on the closed file made every
+    later log line a "Logging error in Loguru Handler ... I/O operation on closed file" traceback.
+    Then the console (the ``sys.stderr`` of before) is the one sink again."""
     os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
     logging.getLogger("datasets").setLevel(logging.ERROR)
-    from loguru import logger
-
+    console = sys.stderr
     with open(log_path, "a") as log_file, contextlib.redirect_stderr(log_file):
         logger.remove()
-        handler = logger.add(log_file, level="INFO")
+        logger.add(log_file, level="INFO")
         try:
             yield
         finally:
-            with contextlib.suppress(ValueError):  # datatrove may have replaced the handlers itself
-                logger.remove(handler)
-            logger.add(sys.stderr, level="INFO")
+            logger.remove()
+            logger.add(console, level="INFO")

@@ -14,6 +14,7 @@ import sys
 import typer
 
 from crossthink_data.cli import blend, build, decontaminate, dedup, demo, difficulty, hub, mine, sources
+from crossthink_data.interrupts import stop_on_ctrl_c
 
 app = typer.Typer(
     name="crossthink-data",
@@ -34,8 +35,13 @@ DATA_EXTRA_MODULES = {"datatrove", "spacy", "trafilatura", "warcio", "fasttext",
 def main() -> None:
     """The console script: the app, with one line instead of a traceback for what a user must fix:
     a missing input (``FileNotFoundError``), a failed stage (``StageFailed``, with its exit code)
-    that the command did not report itself, or the `data` extra not installed."""
-    command = typer.main.get_command(app)
+    that the command did not report itself, or the `data` extra not installed. Ctrl-C follows one
+    rule (:mod:`crossthink_data.interrupts`): exit 130, children stopped, nothing marked complete."""
+    with stop_on_ctrl_c(to_the_end=True):
+        _run(typer.main.get_command(app))
+
+
+def _run(command) -> None:
     try:
         command.main(prog_name="crossthink-data")
     except FileNotFoundError as err:

@@ -34,7 +34,7 @@ LEAF = {
     "endpoint",
     "serve",
 }
-BASE = {"rows", "executors", "steps", "inference"}
+BASE = {"rows", "executors", "steps", "inference", "interrupts"}
 STAGES = {"sources", "mining", "curation", "hub"}
 TOP = {"cli", "demo", "recipes"}
 RANK = {

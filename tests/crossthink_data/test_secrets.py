@@ -171,3 +171,40 @@ def test_eval_run_records_no_key(tmp_path: Path) -> None:
     )  # fmt: skip
     assert KEY not in json.dumps(plan.info) and KEY not in " ".join(plan.command)
     assert KEY in plan.env.values()  # ... where lighteval reads it
+
+
+@pytest.mark.slow  # about 40 s: the lighteval CLI against the loopback server
+def test_an_eval_run_writes_the_key_nowhere(tmp_path: Path) -> None:
+    """``crossthink-eval run --backend endpoint --api-key``: the key reaches every request, and no
+    file the run wrote (results, run folder, lighteval's log, details, cache) holds it."""
+    import os
+    import subprocess
+
+    rows = [
+        json.loads(line)
+        for line in (TEST_DATA / "benchmarks" / "amc23" / "test.jsonl").read_text().splitlines()
+    ]
+    answers = {row["problem"]: f"{row['answer']:g}" for row in rows}
+
+    def reply(request) -> str:
+        from tests.helpers.openai_server import message_text
+
+        prompt = message_text(request)
+        answer = next((a for q, a in answers.items() if q in prompt), "0")
+        return f"<think>Step by step.</think> The answer is \\boxed{{{answer}}}."
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "CROSSTHINK_API_KEY")}
+    env.update(HF_DATASETS_CACHE=str(tmp_path / "datasets_cache"), HF_HUB_OFFLINE="1")
+    output = tmp_path / "eval_results"
+    with start_openai_server(reply, api_key=KEY, model="served-model") as server:
+        command = [sys.executable, "-m", "crossthink_eval.run", "--model", "served-model", "--tasks", "amc23"]
+        command += ["--data-dir", str(TEST_DATA / "benchmarks"), "--output-dir", str(output)]
+        command += ["--max-samples", "2", "--max-new-tokens", "8", "--runs", "1", "--backend", "endpoint"]
+        command += ["--base-url", server.base_url, "--api-key", KEY]
+        done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        authorized = {r.authorized for r in server.chat_requests}
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert authorized == {True}
+    results = json.loads((output / "results.json").read_text())
+    assert results["benchmarks"]["amc23"]["accuracy"] == 100.0  # the replies were read, so the run was real
+    assert files_holding(tmp_path) == [] and KEY not in done.stdout + done.stderr
