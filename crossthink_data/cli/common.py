@@ -59,6 +59,13 @@ ConfigFile = Annotated[
         callback=_load_config,
     ),
 ]
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Write into an output folder that holds other files: they are kept, never read or replaced.",
+    ),
+]
 Tasks = Annotated[int, typer.Option(min=1, help="datatrove tasks (the input is split across them).")]
 Workers = Annotated[int, typer.Option(min=-1, help="Tasks run at once (local executor; -1: all).")]
 ExecutorName = Annotated[
@@ -127,6 +134,25 @@ def check_writable(location: str, option: str = "--output") -> None:
         fail(
             f"{option} {location}: cannot write into {path} (read-only); choose another folder or fix its permissions"
         )
+
+
+def own_output(
+    location: str,
+    command: str,
+    overwrite: bool = False,
+    option: str = "--output",
+    writes: tuple[str, ...] = (),
+) -> None:
+    """The output folder checked writable and claimed as ``command``'s before any work
+    (:func:`crossthink_data.ownership.claim`): a folder holding the user's files, a file, ``.``, a
+    home folder or a folder with ``.git`` end the command with one line."""
+    from crossthink_data.ownership import OwnershipError, claim
+
+    check_writable(location, option)
+    try:
+        claim(location, command, overwrite, option, writes)
+    except OwnershipError as err:
+        fail(str(err))
 
 
 def settings_from(cls: type[T], params: Mapping[str, Any], where: str, **values: Any) -> T:

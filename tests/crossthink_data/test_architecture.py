@@ -28,6 +28,7 @@ LEAF = {
     "answers",
     "config",
     "storage",
+    "ownership",
     "categories",
     "paper",
 }
