@@ -95,7 +95,9 @@ def check_output(
     if not storage.exists(url):
         return []
     if not storage.is_dir(url):
-        raise OwnershipError(f"{option} {url} is a file: give a folder (new, empty, or one crossthink-data wrote)")
+        raise OwnershipError(
+            f"{option} {url} is a file: give a folder (new, empty, or one crossthink-data wrote)"
+        )
     foreign = foreign_files(url)
     if not foreign:
         return []
@@ -161,4 +163,13 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
 
 
-__all__ = ["MARKER", "TOOL", "OwnershipError", "check_output", "claim", "foreign_files", "read_marker", "write_marker"]
+__all__ = [
+    "MARKER",
+    "TOOL",
+    "OwnershipError",
+    "check_output",
+    "claim",
+    "foreign_files",
+    "read_marker",
+    "write_marker",
+]

@@ -9,12 +9,13 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    Overwrite,
     Tasks,
     Workers,
     check_executor,
-    check_writable,
     fail,
     location,
+    own_output,
     print_panel,
     settings_from,
     split_list,
@@ -65,6 +66,7 @@ def decontaminate(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    overwrite: Overwrite = False,
     config: ConfigFile = None,
 ) -> None:
     """Drop rows that overlap the evaluation benchmarks (datatrove n-gram decontamination).
@@ -74,6 +76,7 @@ def decontaminate(
     from crossthink_data import storage
     from crossthink_data.config import ConfigError
     from crossthink_data.curation.build import DecontStage
+    from crossthink_data.curation.decont import DECONT_WRITES
     from crossthink_data.curation.decont import decontaminate as run
 
     input, output = location(input), location(output)
@@ -83,7 +86,7 @@ def decontaminate(
     except ConfigError as err:
         fail(str(err))
     check_executor(executor, ("local", "ray"), "decontaminate")
-    check_writable(output)
+    own_output(output, "decontaminate", overwrite, writes=DECONT_WRITES)
     report = run(
         input,
         output,

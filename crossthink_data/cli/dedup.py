@@ -9,11 +9,12 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    Overwrite,
     Tasks,
     Workers,
     check_executor,
-    check_writable,
     location,
+    own_output,
     print_panel,
     settings_from,
     split_list,
@@ -38,20 +39,21 @@ def dedup(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    overwrite: Overwrite = False,
     config: ConfigFile = None,
 ) -> None:
     """Remove exact and near duplicates across sources, keeping the most trusted source's copy.
 
     Example: crossthink-data dedup -i decont/data -o dedup/
     """
-    from crossthink_data.curation.dedup import DedupSettings
+    from crossthink_data.curation.dedup import DEDUP_WRITES, DedupSettings
     from crossthink_data.curation.dedup import dedup as run
 
     input, output = location(input), location(output)
     order = split_list(trust_order) or None  # None: the documented order
     settings = settings_from(DedupSettings, locals(), "dedup", trust_order=order)
     check_executor(executor, ("local", "ray"), "dedup")
-    check_writable(output)
+    own_output(output, "dedup", overwrite, writes=DEDUP_WRITES)
     report = run(input, output, settings, tasks=tasks, workers=workers, executor=executor)
     print_panel(
         "deduplication",

@@ -10,13 +10,14 @@ from crossthink_data.cli import generation_options as gen
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    Overwrite,
     Tasks,
     Workers,
     check_executor,
-    check_writable,
     fail,
     fail_stage,
     location,
+    own_output,
     print_panel,
     settings_from,
 )
@@ -59,6 +60,7 @@ def difficulty(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    overwrite: Overwrite = False,
     config: ConfigFile = None,
 ) -> None:
     """Answer each question k times, score the answers with the answer checker, store pass_rate, filter.
@@ -74,7 +76,7 @@ def difficulty(
     never became ready); a rerun sends only the missing requests.
     """
     generation = gen.generation_settings(locals())  # first: only the parameters are in locals()
-    from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
+    from crossthink_data.curation.difficulty import DIFFICULTY_WRITES, DifficultySettings, score_difficulty
     from crossthink_data.executors import StageFailed
 
     input, output = location(input), location(output)
@@ -82,7 +84,7 @@ def difficulty(
     if limit < -1:
         fail(f"--limit: must be at least -1 (-1: all rows), got {limit}")
     check_executor(executor, ("local", "ray"), "difficulty")
-    check_writable(output)
+    own_output(output, "difficulty", overwrite, writes=DIFFICULTY_WRITES)
     try:
         report = score_difficulty(
             input, output, settings, tasks=tasks, workers=workers, limit=limit, executor=executor

@@ -9,12 +9,13 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    Overwrite,
     Tasks,
     Workers,
     check_executor,
-    check_writable,
     fail,
     location,
+    own_output,
     split_list,
 )
 
@@ -68,6 +69,7 @@ def sources(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    overwrite: Overwrite = False,
     config: ConfigFile = None,
 ) -> None:
     """Build Hub subsets from open QA sources: records -> filter H -> T_MCQ / T_Open -> parquet + card.
@@ -88,8 +90,8 @@ def sources(
     check_executor(executor, ("local", "ray"), "sources")
     output = location(output)
     work = location(work_dir) if work_dir else storage.join(output, "_work")
-    check_writable(output)
-    check_writable(work, "--work-dir")
+    own_output(output, "sources", overwrite, writes=(*names, "_work"))
+    own_output(work, "sources", overwrite, "--work-dir", writes=tuple(names))
     log = storage.join(storage.local_scratch(work, "logs"), "sources.log")
     console = Console()
     summaries = []

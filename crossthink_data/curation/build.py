@@ -95,7 +95,6 @@ from crossthink_data.curation.dedup import DedupSettings
 from crossthink_data.curation.difficulty import DifficultySettings
 from crossthink_data.inference import GenerationSettings
 
-
 # what a build writes at the top of its work folder (a file of the user's there stops it)
 WORK_ENTRIES = ("sources", "mining", "curation", "blends", "export", "build_summary.json", "logs", "slurm")
 

@@ -326,6 +326,10 @@ class QuestionDecontFilter(NGramsDecontFilter):
 # ---------------------------------------------------------------- the stage
 
 
+# what a decontamination writes at the top of its output folder
+DECONT_WRITES = ("index", "removed", "data", "logs", "report.json", "fingerprint.json")
+
+
 @dataclass
 class DecontReport:
     """What decontamination removed, per benchmark, with the n-gram that matched each row."""
@@ -434,6 +438,7 @@ def summarize(output_dir: str, max_examples: int = 20) -> DecontReport:
 
 
 __all__ = [
+    "DECONT_WRITES",
     "DEFAULT_NORM",
     "BenchmarkIndexer",
     "BenchmarkItem",

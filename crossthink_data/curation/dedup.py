@@ -72,6 +72,8 @@ DEFAULT_TRUST_ORDER: tuple[str, ...] = (
     "natural_reasoning",
     "syn_qa",
 )
+# what a dedup writes at the top of its output folder
+DEDUP_WRITES = ("data", "removed", "work", "logs", "report.json", "fingerprint.json")
 _MERSENNE_PRIME = np.uint64((1 << 61) - 1)  # datatrove's minhash modulus
 _LATEX_SPACING = re.compile(r"\\[,;:! ]|\\q?quad\b|\$")
 _SPACE = re.compile(r"\s+")
@@ -436,6 +438,7 @@ def _report(out: str) -> DedupReport:
 
 
 __all__ = [
+    "DEDUP_WRITES",
     "DEFAULT_TRUST_ORDER",
     "ClusterMembers",
     "ContentMinhashSignature",

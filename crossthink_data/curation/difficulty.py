@@ -209,6 +209,10 @@ class PassRateFilter(BaseFilter):
         return True
 
 
+# what a difficulty stage writes at the top of its output folder
+DIFFICULTY_WRITES = ("scored", "logs", "removed", "data", "report.json", "checkpoints", "fingerprint.json")
+
+
 @dataclass
 class DifficultyReport:
     """Rows scored, kept and dropped; pass-rate histogram (tenths) over the scored rows.
@@ -351,6 +355,7 @@ def _report(out: str, settings: DifficultySettings) -> DifficultyReport:
 
 
 __all__ = [
+    "DIFFICULTY_WRITES",
     "PAPER_DIFFICULTY_MODEL",
     "DifficultyReport",
     "DifficultySettings",

@@ -43,7 +43,9 @@ def test_build_into_a_folder_with_user_files_stops_before_any_work(tmp_path: Pat
 
 
 @pytest.mark.parametrize("place", ["cwd", "home", "git", "file"])
-def test_build_refuses_the_current_folder_home_git_and_a_file(place: str, tmp_path: Path, monkeypatch) -> None:
+def test_build_refuses_the_current_folder_home_git_and_a_file(
+    place: str, tmp_path: Path, monkeypatch
+) -> None:
     """Before: `--output .` deleted the project's files, then failed with [Errno 2]; `--output FILE`
     replaced the file with the repo. Refused even with --overwrite."""
     project = tmp_path / "project"
@@ -60,7 +62,9 @@ def test_build_refuses_the_current_folder_home_git_and_a_file(place: str, tmp_pa
     expected = {"cwd": "current folder", "home": "home folder", "git": ".git", "file": "is a file"}[place]
     assert expected in lines[0]
     assert (project / "notes.md").read_text() == "mine\n"
-    assert sorted(p.name for p in project.iterdir()) == sorted(["notes.md", *([".git"] if place == "git" else [])])
+    assert sorted(p.name for p in project.iterdir()) == sorted(
+        ["notes.md", *([".git"] if place == "git" else [])]
+    )
 
 
 def test_dedup_output_with_a_foreign_shard_is_refused(tmp_path: Path) -> None:
@@ -115,7 +119,7 @@ def test_export_repo_keeps_the_users_files_and_removes_only_its_own(tmp_path: Pa
     assert {"my_notes.txt", "later.txt", "README.md", "data/a/train-00000-of-00001.parquet"} <= files
     assert not any(f.startswith("data/b") for f in files) and not (repo / "data" / "b").exists()
     assert (repo / "my_notes.txt").read_text() == "keep\n"
-    assert read_marker(repo)["kept"] == ["my_notes.txt"]
+    assert read_marker(repo)["kept"] == ["later.txt", "my_notes.txt"]  # known as the user's now
 
 
 def test_export_to_remote_storage_removes_only_what_it_wrote() -> None:
