@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import ConfigFile, print_panel
+from crossthink_data.cli.common import ConfigFile, Overwrite, location, own_output, print_panel
 
 
 def blend(
@@ -30,15 +30,18 @@ def blend(
     ] = False,
     total: Annotated[int | None, typer.Option(help="Override the blend's total rows.")] = None,
     seed: Annotated[int | None, typer.Option(help="Override the blend's seed.")] = None,
+    overwrite: Overwrite = False,
     config: ConfigFile = None,
 ) -> None:
     """Sample a blend exactly to its ratio and write it as a Hub subset with its card.
 
     Example: crossthink-data blend crossthink -i dedup/data -o hub/
     """
-    from crossthink_data.curation.blends import BlendError, build_blend
+    from crossthink_data.curation.blends import BlendError, BlendSpec, build_blend
 
+    output = location(output)
     try:
+        own_output(output, "blend", overwrite, writes=(f"blend-{BlendSpec.load(name).name}",))
         result = build_blend(input, name, output, commercial_only=commercial_only, total=total, seed=seed)
     except BlendError as err:
         raise typer.BadParameter(str(err)) from None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import ConfigFile, fail
+from crossthink_data.cli.common import ConfigFile, Overwrite, fail, location, own_output
 
 
 def export(
@@ -32,6 +32,7 @@ def export(
         list[str] | None, typer.Option(help="Source with a non-commercial license (repeatable).")
     ] = None,
     rows_per_shard: Annotated[int, typer.Option(help="Rows per parquet shard.")] = 100_000,
+    overwrite: Overwrite = False,
     config: ConfigFile = None,
 ) -> None:
     """Write (or reshard) parquet rows as a Hub-ready folder: data/<config>/ shards, README.md card, charts.
@@ -41,6 +42,10 @@ def export(
     """
     from crossthink_data import storage
     from crossthink_data.hub import ExportError, SubsetCard, export_subset
+    from crossthink_data.hub.repo import REPO_ENTRIES
+
+    output = location(output)
+    own_output(output, "export", overwrite, writes=REPO_ENTRIES)
 
     configs: dict[str, str] = {}
     for item in config_input:

@@ -28,11 +28,13 @@ import re
 import warnings
 from pathlib import Path
 
+from crossthink_data.ownership import MARKER
+
 logger = logging.getLogger(__name__)
 
 LARGE_FOLDER_FILES = 200  # more files than this: upload_large_folder (resumable, several commits)
 LARGE_FOLDER_BYTES = 1_000_000_000  # more bytes than this: upload_large_folder too
-IGNORE = ["**/.staging/**", ".staging/**", ".cache/**"]
+IGNORE = ["**/.staging/**", ".staging/**", ".cache/**", MARKER]  # MARKER: local bookkeeping, not data
 _PLACEHOLDER = re.compile(r"<your-hf-username>/[A-Za-z0-9_.\-]+")
 
 
