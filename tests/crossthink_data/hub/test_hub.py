@@ -527,6 +527,25 @@ def test_push_error_never_shows_the_token(online, small_export, caplog, capfd):
     assert TOKEN not in caplog.text + out + err
 
 
+@pytest.mark.parametrize("large", [False, True])
+def test_a_failed_push_leaves_the_local_folder_unchanged(online, small_export, large):
+    """Fakes the Hub's HTTP API (see FakeHub, loopback only); every commit fails. Before: the card's
+    placeholder repo id was rewritten in the local README.md although nothing reached the Hub."""
+    readme = small_export / "README.md"
+    before = readme.read_bytes()
+    assert b"<your-hf-username>/" in before  # the placeholder a successful push replaces
+    files = {p: p.read_bytes() for p in small_export.rglob("*") if p.is_file()}
+    hub = FakeHub(commits_before_failing=0)
+    try:
+        with pytest.raises(PushError):
+            push_folder(small_export, "crossthink-test/arc", token=TOKEN, endpoint=hub.url, large=large)
+    finally:
+        hub.close()
+    assert readme.read_bytes() == before
+    after = {p: p.read_bytes() for p in small_export.rglob("*") if p.is_file() and ".cache" not in p.parts}
+    assert after == files
+
+
 def test_push_cli_token_from_environment_and_errors(online, small_export, monkeypatch, tmp_path):
     """Fakes the Hub's HTTP API (see FakeHub) for the one successful CLI push."""
     from huggingface_hub import constants
@@ -657,7 +676,10 @@ def test_large_push_is_resumable_after_an_interruption(online, many_shards):
         healthy.close()
     second = [p for commit in healthy.accepted for p in commit]
     assert url == f"{healthy.url}/datasets/crossthink-test/arc/tree/main"
-    assert not set(first) & set(second) and len(first) + len(second) == len(set(first) | set(second))
+    # A failed push gives the local card back its placeholder (the folder is left as it was), so the
+    # resumed push sends the card again, the same bytes; no other file goes twice.
+    assert set(first) & set(second) <= {"README.md"}
+    assert len(second) == len(set(second)) and len(first) == len(set(first))
     assert set(first) | set(second) == files  # .cache/ never uploaded
 
 
