@@ -19,10 +19,11 @@ card whose numbers come from the reports below. Intermediate stages live beside 
     export/fingerprint.json                           what the repo at ``output`` was exported from
     build_summary.json                                every report, as the card read them
 
-Resuming: datatrove skips finished tasks; a curation stage, blend or export that finished on the
-same inputs and settings is skipped (a changed input or setting clears it), so rerunning the same
-command after a crash (even a SIGKILL) redoes only what was unfinished, and the export swaps the
-new repo in only when every config succeeded. ``output``, ``work_dir`` and a source's ``from_dir``
+Resuming (one rule, :mod:`crossthink_data.resume`): a source, curation stage, blend or export that
+finished on the same inputs (every file's path, size and modification time) and settings is
+skipped; a changed input or setting clears it, says so in one line, and so redoes every stage
+after it. Rerunning the same command after a crash (even a SIGKILL) redoes only what was
+unfinished, and the export swaps the new repo in only when every config succeeded. ``output``, ``work_dir`` and a source's ``from_dir``
 are any storage URL. ``executor: slurm`` submits the same command as one Slurm job (``sbatch``).
 
 Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, every key but
@@ -339,25 +340,6 @@ def _resolve(value: str | Path, base: str | Path) -> str:
     return os.path.normpath(os.path.join(base, value))
 
 
-def _fresh(stage_dir: str, input_dir: str, settings: Any) -> bool:
-    """True when the stage finished on exactly these input files and settings (then it is skipped).
-
-    Otherwise the stage folder is cleared, so a changed pool or setting never mixes with old output.
-    """
-    fingerprint = json.dumps(
-        {"inputs": sorted(storage.file_sizes(input_dir).items()), "settings": public(settings)},
-        sort_keys=True,
-        default=str,
-    )
-    marker = storage.join(stage_dir, "fingerprint.json")
-    report = storage.join(stage_dir, "report.json")
-    if storage.exists(report) and storage.exists(marker) and storage.read_text(marker) == fingerprint:
-        return True
-    storage.remove(stage_dir)
-    storage.write_text(marker, fingerprint)
-    return False
-
-
 def link_pool(parquet_files: list[str], pool_dir: str) -> str:
     """One folder holding every templated parquet file, named uniquely (``<i>_<source>_<config>_<file>``).
 
@@ -445,12 +427,11 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
 
         stage = storage.join(work, "curation", "1_decont")
         decont = config.decontaminate
-        if not _fresh(stage, current, decont):
-            console.print(f"[bold]decontaminate[/bold] against {decont.benchmarks}")
-            decontaminate(
-                current, stage, decont.benchmarks, decont, decont.only, config.tasks, config.workers, 20,
-                decont.custom_tasks, config.executor,
-            )  # fmt: skip
+        console.print(f"[bold]decontaminate[/bold] against {decont.benchmarks}")
+        decontaminate(  # skipped when finished on the same inputs and settings (crossthink_data.resume)
+            current, stage, decont.benchmarks, decont, decont.only, config.tasks, config.workers, 20,
+            decont.custom_tasks, config.executor,
+        )  # fmt: skip
         summary["decontaminate"] = storage.read_json(storage.join(stage, "report.json"))
         current = storage.join(stage, "data")
 
@@ -458,9 +439,8 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         from crossthink_data.curation.dedup import dedup
 
         stage = storage.join(work, "curation", "2_dedup")
-        if not _fresh(stage, current, config.dedup):
-            console.print("[bold]dedup[/bold]")
-            dedup(current, stage, config.dedup, config.tasks, config.workers, config.executor)
+        console.print("[bold]dedup[/bold]")
+        dedup(current, stage, config.dedup, config.tasks, config.workers, config.executor)
         summary["dedup"] = storage.read_json(storage.join(stage, "report.json"))
         current = storage.join(stage, "data")
 
@@ -469,11 +449,8 @@ def run_build(config: BuildConfig) -> dict[str, Any]:
         from crossthink_data.curation.difficulty import score_difficulty
 
         stage = storage.join(work, "curation", "3_difficulty")
-        if not _fresh(stage, current, difficulty):
-            console.print(f"[bold]difficulty[/bold] with {difficulty.generation.model}")
-            score_difficulty(
-                current, stage, difficulty, config.tasks, config.workers, executor=config.executor
-            )
+        console.print(f"[bold]difficulty[/bold] with {difficulty.generation.model}")
+        score_difficulty(current, stage, difficulty, config.tasks, config.workers, executor=config.executor)
         summary["difficulty"] = storage.read_json(storage.join(stage, "report.json"))
         current = storage.join(stage, "data")
 
@@ -513,13 +490,14 @@ def run_blends(config: BuildConfig, pool: str, blends_dir: str, console) -> dict
     """Samples every recipe blend into ``blends_dir/<name>/data`` (skipped when fresh), streaming
     the pool (:func:`crossthink_data.curation.blends.write_blend`)."""
     from crossthink_data.curation.blends import BlendSpec, write_blend
+    from crossthink_data.resume import check_stage
 
     results = {}
     for name in config.blends:
         spec = BlendSpec.load(name)
         stage = storage.join(blends_dir, spec.name)
         settings = {"spec": asdict(spec), "commercial_only": config.commercial_only}
-        if not _fresh(stage, pool, settings):
+        if not check_stage(stage, [pool], settings, f"blend {spec.name}"):
             write_blend(pool, spec, stage, config.commercial_only)
         results[spec.name] = storage.read_json(storage.join(stage, "report.json"))
         console.print(f"[bold]blend-{spec.name}[/bold]: {results[spec.name]['rows']:,} rows")
@@ -645,12 +623,13 @@ def export_build(
 ) -> None:
     """Exports the repo, unless the one at ``out`` was exported from exactly these inputs."""
     from crossthink_data.hub import export_repo, write_dataset_card
+    from crossthink_data.resume import identity
 
     blend_names = list(summary["blends"])
     inputs = {
-        "curated": storage.file_sizes(curated),
-        "blends": storage.file_sizes(blends_dir),
-        "records": {s: [(f, storage.file_size(f)) for f in files] for s, files in records.items()},
+        "curated": identity([curated]),
+        "blends": identity([blends_dir]),
+        "records": {s: identity(files) for s, files in records.items()},
         "summary": summary,
         "recipe": {k: v for k, v in public(config).items() if k not in ("work_dir", "path", "output")},
     }

@@ -381,14 +381,21 @@ def decontaminate(
     executor: str = "local",
 ) -> DecontReport:
     """Drops rows that overlap a benchmark; writes kept rows in ``data/``, ``removed/`` and
-    ``report.json`` under ``output_dir`` (every folder any storage URL)."""
+    ``report.json`` under ``output_dir`` (every folder any storage URL). A run that finished on the
+    same input files, benchmarks and settings is not redone; a change clears the earlier run
+    (:mod:`crossthink_data.resume`)."""
     from datatrove.pipeline.writers import JsonlWriter
 
     from crossthink_data.executors import make_executor
+    from crossthink_data.resume import REPORT, check_stage
 
     settings = settings or DecontSettings()
     input_dir, output_dir = storage.as_url(input_dir), storage.as_url(output_dir)
     reader = make_reader(input_dir)  # a missing input fails here, before the index is built
+    folder = benchmarks if isinstance(benchmarks, str) and storage.is_dir(benchmarks) else None
+    chosen = {"benchmarks": benchmarks, "only": sorted(only or []), "custom_tasks": custom_tasks}
+    if check_stage(output_dir, [input_dir, folder], {"settings": settings, **chosen}, "decontaminate"):
+        return DecontReport(**storage.read_json(storage.join(output_dir, REPORT)))
     index = build_index(benchmarks, storage.join(output_dir, "index"), settings, only, custom_tasks)
     removed_writer = JsonlWriter(
         storage.join(output_dir, "removed"), output_filename="${rank}.jsonl", compression=None

@@ -357,11 +357,17 @@ def dedup(
     executor: str = "local",
 ) -> DedupReport:
     """Exact then near deduplication; writes ``data/``, ``removed/{exact,near}/`` and ``report.json``
-    under ``output_dir`` (every folder any storage URL)."""
+    under ``output_dir`` (every folder any storage URL). A run that finished on the same input files
+    and settings is not redone; a changed input clears the earlier run (:mod:`crossthink_data.resume`).
+    """
     from datatrove.pipeline.writers import JsonlWriter
+
+    from crossthink_data.resume import REPORT, check_stage
 
     settings = settings or DedupSettings()
     input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
+    if check_stage(out, [input_dir], settings, "dedup"):
+        return DedupReport(**storage.read_json(storage.join(out, REPORT)))
     exact_cfg = settings.exact_config()
 
     def work(name: str) -> str:

@@ -267,8 +267,13 @@ def score_difficulty(
 
     from crossthink_data.executors import make_executor
     from crossthink_data.inference import make_inference_runner
+    from crossthink_data.resume import REPORT, check_stage
 
     input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
+    checkpoints = storage.local_scratch(out, "checkpoints")
+    chosen = {"settings": settings, "limit": limit}
+    if check_stage(out, [input_dir], chosen, "difficulty", also_clear=[checkpoints]):
+        return DifficultyReport(**storage.read_json(storage.join(out, REPORT)))
     schema = input_schema(input_dir, CURATION_FIELDS)
     runner = make_inference_runner(
         difficulty_rollout,
@@ -280,7 +285,7 @@ def score_difficulty(
             max_file_size=-1,
         ),
         settings.generation,
-        checkpoints_dir=storage.local_scratch(out, "checkpoints"),
+        checkpoints_dir=checkpoints,
         records_per_chunk=settings.records_per_chunk,
         shared_context={
             "samples": settings.samples,

@@ -29,6 +29,7 @@ LEAF = {
     "config",
     "storage",
     "ownership",
+    "resume",
     "categories",
     "paper",
 }
