@@ -64,8 +64,12 @@ def _local_identity(url: str) -> list[list[Any]]:
         files += [os.path.join(root, name) for name in names]
     entries = []
     for file in sorted(files):
-        stat = os.stat(file)  # follows links
         rel = os.path.relpath(file, path).replace(os.sep, "/") if file != path else ""
+        try:
+            stat = os.stat(file)  # follows links
+        except FileNotFoundError:  # a link whose file is gone
+            entries.append([url, rel, None, None])
+            continue
         entries.append([url, rel, stat.st_size, stat.st_mtime_ns])
     return entries
 

@@ -345,19 +345,23 @@ def link_pool(parquet_files: list[str], pool_dir: str) -> str:
 
     Local storage gets symlinks; elsewhere (``s3://``...) the files are copied, server-side when the
     pool is on the same store, since object stores have no links and every stage reads a folder.
+    The pool is left as it is while its files are (:mod:`crossthink_data.resume`): a copy made again
+    would be a new input to every later stage.
     """
-    for old in storage.list_files(pool_dir, (".parquet",), recursive=False):
-        storage.remove(old)
+    from crossthink_data.resume import REPORT, check_stage
+
+    names = [storage.as_url(f) for f in parquet_files]
+    if check_stage(pool_dir, names, {"files": names}, "pool", say=lambda line: None):
+        return pool_dir
     local = storage.is_local(pool_dir)
-    if local:
-        storage.makedirs(pool_dir)
-    for i, file in enumerate(storage.as_url(f) for f in parquet_files):
+    for i, file in enumerate(names):
         *_, source, _parquet, config, name = file.split("/")
         target = storage.join(pool_dir, f"{i:05d}_{source}_{config}_{name}")
         if local and storage.is_local(file):
             os.symlink(os.path.realpath(storage.local_path(file)), storage.local_path(target))
         else:
             storage.copy(file, target)
+    storage.write_json(storage.join(pool_dir, REPORT), {"files": len(names)})
     return pool_dir
 
 
