@@ -145,14 +145,42 @@ def own_output(
 ) -> None:
     """The output folder checked writable and claimed as ``command``'s before any work
     (:func:`crossthink_data.ownership.claim`): a folder holding the user's files, a file, ``.``, a
-    home folder or a folder with ``.git`` end the command with one line."""
+    home folder or a folder with ``.git`` end the command with one line. A folder the claim made is
+    removed again when the command ends with nothing in it (a later check refused the run)."""
+    from crossthink_data import storage
     from crossthink_data.ownership import OwnershipError, claim
 
     check_writable(location, option)
+    existed = storage.exists(location)
     try:
         claim(location, command, overwrite, option, writes)
     except OwnershipError as err:
         fail(str(err))
+    ctx = _current_context()
+    if not existed and ctx is not None:
+        ctx.call_on_close(lambda: _drop_if_unused(location))
+
+
+def _current_context():
+    """The running command's click context: typer 0.29 runs commands on its own copy of click
+    (``typer._click``), whose context stack the installed ``click`` does not see."""
+    for name in ("typer._click.globals", "click.globals"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        ctx = module.get_current_context(silent=True)
+        if ctx is not None:
+            return ctx
+    return None
+
+
+def _drop_if_unused(location: str) -> None:
+    from crossthink_data import storage
+    from crossthink_data.ownership import MARKER
+
+    if set(storage.file_sizes(location)) <= {MARKER}:
+        storage.remove(location)
 
 
 def settings_from(cls: type[T], params: Mapping[str, Any], where: str, **values: Any) -> T:

@@ -142,3 +142,12 @@ def test_export_to_remote_storage_removes_only_what_it_wrote() -> None:
         assert storage.read_text(f"{root}/my_notes.txt") == "keep\n"
     finally:
         fs.rm("/ownership-test", recursive=True)
+
+
+def test_a_refused_run_leaves_no_output_folder(tmp_path: Path) -> None:
+    """The claim creates and marks the folder before any work; a check after it that stops the
+    command (here: a missing input) takes the empty folder away again."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["dedup", "-i", str(tmp_path / "missing"), "-o", str(out)])
+    assert result.exit_code != 0
+    assert not out.exists()
