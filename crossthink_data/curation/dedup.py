@@ -366,6 +366,7 @@ def dedup(
 
     settings = settings or DedupSettings()
     input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
+    make_reader(input_dir)  # a missing or empty input fails here, before anything is written
     if check_stage(out, [input_dir], settings, "dedup"):
         return DedupReport(**storage.read_json(storage.join(out, REPORT)))
     exact_cfg = settings.exact_config()

@@ -270,11 +270,11 @@ def score_difficulty(
     from crossthink_data.resume import REPORT, check_stage
 
     input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
+    schema = input_schema(input_dir, CURATION_FIELDS)  # a missing input fails here, before any write
     checkpoints = storage.local_scratch(out, "checkpoints")
     chosen = {"settings": settings, "limit": limit}
     if check_stage(out, [input_dir], chosen, "difficulty", also_clear=[checkpoints]):
         return DifficultyReport(**storage.read_json(storage.join(out, REPORT)))
-    schema = input_schema(input_dir, CURATION_FIELDS)
     runner = make_inference_runner(
         difficulty_rollout,
         ParquetWriter(
