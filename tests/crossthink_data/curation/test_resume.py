@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from crossthink_data.cli import app
@@ -119,3 +122,49 @@ def test_check_stage_rule(tmp_path: Path) -> None:
     os.remove(link / "a.jsonl")
     os.symlink(source / "rows.jsonl", link / "a.jsonl")  # a link made again: the same identity
     assert identity([link]) == before
+
+
+@pytest.mark.slow
+def test_build_redoes_a_changed_source_and_every_stage_after_it(tmp_path: Path) -> None:
+    """Before: build's sources stage kept the old rows after its files changed, and the export said
+    the repo "is up to date". Now the source, decontaminate, dedup, the blend and the export are
+    redone, and the run says why in one line."""
+    upstream = tmp_path / "gsm8k"
+    shutil.copytree(REPO_ROOT / "crossthink_data" / "demo_data" / "gsm8k", upstream)
+    data = upstream / "test.jsonl"
+    output = tmp_path / "out" / "crossthink"
+    command = [
+        sys.executable, "-m", "crossthink_data.cli", "build", "demo", "--set", "mine=null",
+        "--set", "blends=[crossthink]", "--from-dir", f"gsm8k={upstream}", "--output", str(output),
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+    assert first.returncode == 0, first.stderr[-3000:]
+    summary = output.parent / "_work" / "crossthink" / "build_summary.json"
+    rows_before = {
+        s["config"]: s["rows_in"]
+        for s in json.loads(summary.read_text())["sources"]
+        if s["source"] == "gsm8k"
+    }
+    card_before = (output / "README.md").read_text()
+    dedup_before = json.loads(summary.read_text())["dedup"]["rows_in"]
+    data.write_text("".join(data.read_text().splitlines(True)[:20]))
+    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+    assert second.returncode == 0, second.stderr[-3000:]
+    said = [line for line in second.stdout.splitlines() if "since its last run" in line]
+    assert (
+        said[0]
+        == f"source gsm8k: input {data} changed since its last run: redoing it and every stage after it"
+    )
+    assert {line.split(":")[0] for line in said} == {
+        "source gsm8k",
+        "decontaminate",
+        "dedup",
+        "blend crossthink",
+    }
+    assert "is up to date" not in second.stdout
+    after = json.loads(summary.read_text())
+    assert rows_before["records"] > 20
+    assert {s["config"]: s["rows_in"] for s in after["sources"] if s["source"] == "gsm8k"}["records"] == 20
+    assert after["dedup"]["rows_in"] < dedup_before  # the pool lost the cut rows
+    assert (output / "README.md").read_text() != card_before  # exported again, from the new rows
