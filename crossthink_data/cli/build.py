@@ -93,7 +93,7 @@ def _checked_config(recipe, output, work_dir, from_dir, set_, executor, tasks, w
         fail(str(err))
     config.recipe_name = name
     check_executor(config.executor, command="build")
-    own_output(config.output, "build", overwrite, writes=REPO_ENTRIES)
+    own_output(config.output, "build", overwrite, writes=REPO_ENTRIES, mark_new=False)
     own_output(work, "build", overwrite, "work_dir", writes=WORK_ENTRIES)
     return config
 

@@ -142,18 +142,25 @@ def own_output(
     overwrite: bool = False,
     option: str = "--output",
     writes: tuple[str, ...] = (),
+    mark_new: bool = True,
 ) -> None:
     """The output folder checked writable and claimed as ``command``'s before any work
     (:func:`crossthink_data.ownership.claim`): a folder holding the user's files, a file, ``.``, a
     home folder or a folder with ``.git`` end the command with one line. A folder the claim made is
-    removed again when the command ends with nothing in it (a later check refused the run)."""
+    removed again when the command ends with nothing in it (a later check refused the run).
+
+    ``mark_new=False``: a new or empty folder is only checked, not made (a build's repo appears
+    only when its export swaps it in, which marks it)."""
     from crossthink_data import storage
-    from crossthink_data.ownership import OwnershipError, claim
+    from crossthink_data.ownership import OwnershipError, check_output, claim
 
     check_writable(location, option)
     existed = storage.exists(location)
     try:
-        claim(location, command, overwrite, option, writes)
+        if mark_new or (existed and storage.file_sizes(location)):
+            claim(location, command, overwrite, option, writes)
+        else:
+            check_output(location, command, overwrite, option, writes)
     except OwnershipError as err:
         fail(str(err))
     ctx = _current_context()

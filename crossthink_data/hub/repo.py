@@ -86,7 +86,7 @@ def export_repo(
     if not configs or len(set(names)) != len(names):
         raise ExportError(f"a repo needs configs with distinct names, got {names}")
     destination = storage.as_url(destination)
-    kept = ownership.claim(destination, command, writes=REPO_ENTRIES)
+    kept = ownership.check_output(destination, command, writes=REPO_ENTRIES)  # marked with the repo
     if storage.is_local(destination):
         target = Path(storage.local_path(destination))
         target.parent.mkdir(parents=True, exist_ok=True)
