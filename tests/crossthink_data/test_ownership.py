@@ -82,6 +82,13 @@ def test_dedup_output_with_a_foreign_shard_is_refused(tmp_path: Path) -> None:
         assert result.exit_code == 1 and len(lines) == 1, result.output
         assert "data/00000.parquet" in lines[0] and "--overwrite" in lines[0]
     assert sorted(p.name for p in out.rglob("*")) == ["00000.parquet", "data"]
+    (out / "data" / "00000.parquet").rename(out / "theirs.parquet")
+    (out / "data").rmdir()
+    result = CliRunner().invoke(app, ["dedup", "-i", str(source), "-o", str(out), "--overwrite"])
+    assert result.exit_code == 0, result.output
+    assert "rows in 1, kept 1" in result.output  # the shard beside the output is not read
+    assert pq.read_table(out / "theirs.parquet").to_pydict() == {"x": [1, 2, 3]}
+    assert read_marker(out)["kept"] == ["theirs.parquet"]
 
 
 def _configs(tmp_path: Path, names: list[str]) -> list[RepoConfig]:
