@@ -16,6 +16,7 @@ removes exactly those it no longer writes (``crossthink_data.hub.repo``).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from crossthink_data import storage
@@ -42,14 +43,19 @@ def read_marker(location: str | os.PathLike) -> dict[str, Any] | None:
 
 
 def write_marker(
-    location: str | os.PathLike, command: str, kept: list[str] = (), files: list[str] | None = None
+    location: str | os.PathLike,
+    command: str,
+    kept: Iterable[str] = (),
+    files: Iterable[str] | None = None,
+    repo: str | None = None,
 ) -> None:
     """Marks ``location`` as written by ``command``; ``kept``: files it must never touch; ``files``:
-    what it wrote, when it knows (an export)."""
+    what it wrote, when it knows (an export); ``repo``: the output's name (default: the folder's,
+    which a staging folder does not have)."""
     data: dict[str, Any] = {
         "tool": TOOL,
         "command": command,
-        "repo": storage.basename(location),
+        "repo": repo or storage.basename(location),
         "note": "written by crossthink-data; files listed under 'kept' are not its own and are left alone",
         "kept": sorted(kept),
     }
@@ -125,12 +131,11 @@ def claim(
     """:func:`check_output`, then the folder created and marked as ``command``'s (files of the
     user's recorded as ``kept``). Returns the kept files. Idempotent: a rerun finds its own mark."""
     kept = check_output(location, command, overwrite, option, writes)
-    marker = read_marker(location)
-    if marker is None or sorted(set(marker.get("kept") or []) | set(kept)) != marker.get("kept"):
+    marker = read_marker(location) or {}
+    known = sorted(set(marker.get("kept") or []) | set(kept))
+    if not marker or known != marker.get("kept"):
         storage.makedirs(location)
-        known = set((marker or {}).get("kept") or []) | set(kept)
-        files = (marker or {}).get("files")
-        write_marker(location, (marker or {}).get("command", command), sorted(known), files)
+        write_marker(location, marker.get("command", command), known, marker.get("files"))
     return kept
 
 

@@ -94,7 +94,7 @@ def export_repo(
         shutil.rmtree(staging, ignore_errors=True)
         try:
             stats = _write_repo(staging, configs, write_card, rows_per_shard)
-            _mark(staging, command, kept)
+            _mark(staging, command, kept, storage.basename(destination))
             if kept:
                 _publish_local(staging, target)
             else:
@@ -104,16 +104,16 @@ def export_repo(
         return stats
     with tempfile.TemporaryDirectory(prefix="crossthink-repo-") as staged:
         stats = _write_repo(Path(staged) / "repo", configs, write_card, rows_per_shard)
-        _mark(Path(staged) / "repo", command, kept)
+        _mark(Path(staged) / "repo", command, kept, storage.basename(destination))
         _publish_repo(Path(staged) / "repo", destination)
     return stats
 
 
-def _mark(staged: Path, command: str, kept: list[str]) -> None:
+def _mark(staged: Path, command: str, kept: list[str], repo: str) -> None:
     """The repo's marker, listing every file this export wrote (the next export removes exactly the
     ones it no longer writes) and the user's files it keeps."""
     files = [p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()]
-    ownership.write_marker(storage.as_url(staged), command, kept, files)
+    ownership.write_marker(storage.as_url(staged), command, kept, files, repo)
 
 
 def _write_repo(

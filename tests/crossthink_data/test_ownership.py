@@ -126,7 +126,11 @@ def test_export_repo_keeps_the_users_files_and_removes_only_its_own(tmp_path: Pa
     assert {"my_notes.txt", "later.txt", "README.md", "data/a/train-00000-of-00001.parquet"} <= files
     assert not any(f.startswith("data/b") for f in files) and not (repo / "data" / "b").exists()
     assert (repo / "my_notes.txt").read_text() == "keep\n"
-    assert read_marker(repo)["kept"] == ["later.txt", "my_notes.txt"]  # known as the user's now
+    marker = json.loads((repo / MARKER).read_text())
+    assert marker["kept"] == ["later.txt", "my_notes.txt"]  # known as the user's now
+    assert (
+        marker["tool"] == "crossthink-data" and marker["repo"] == "repo" and marker["command"] == "build"
+    )  # known as the user's now
 
 
 def test_export_to_remote_storage_removes_only_what_it_wrote() -> None:
