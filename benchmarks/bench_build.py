@@ -61,8 +61,8 @@ PARQUET_ROWS = 50_000  # rows per math_train parquet file (row groups of 10k)
 DRIVER = """
 import json, resource, sys, time
 
-from crossthink_data import sources
 from crossthink_data.curation import build, decont, dedup
+from crossthink_data.sources import stage
 
 
 def peak_kib():
@@ -93,7 +93,7 @@ def timed(module, name, label):
     setattr(module, name, wrapper)
 
 
-timed(sources, "run_source", "sources")
+timed(stage, "run_source", "sources")
 timed(decont, "decontaminate", "decont")
 timed(dedup, "dedup", "dedup")
 timed(build, "run_blends", "blends")

@@ -112,7 +112,7 @@ def server_seconds(log_path: str, skip_lines: int) -> tuple[float, int]:
 def main() -> None:
     from datatrove.data import Document
 
-    from crossthink_train.local_server import start_server, stop_server
+    from crossthink_data.serve import start_server, stop_server
     from crossthink_train.real_model import gguf_path
 
     work = Path(tempfile.mkdtemp(prefix="bench_generation_"))

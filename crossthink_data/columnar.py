@@ -13,12 +13,17 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crossthink_data.filters import RULES, Columns
-from crossthink_data.options import OPTION_LABELS
+from crossthink_data.filters import LABEL_ARRAY, RULES, Columns
 from crossthink_data.record import TEMPLATES, arrow_schema
-from crossthink_data.templates import MATH_INSTRUCTION, MCQ_INSTRUCTION, OPEN_INSTRUCTION
-
-_LABELS = pa.array(list(OPTION_LABELS))
+from crossthink_data.templates import (
+    LABEL_SEPARATOR,
+    MATH_INSTRUCTION,
+    MCQ_INSTRUCTION,
+    OPEN_INSTRUCTION,
+    OPTION_SEPARATOR,
+    OPTIONS_HEADER,
+    QUESTION_HEADER,
+)
 
 
 def _col(table: pa.Table, name: str) -> pa.Array:
@@ -46,12 +51,10 @@ def _mcq_content(question: pa.Array, options: pa.Array) -> pa.Array:
     offsets = pc.subtract(pc.cast(options.offsets, pa.int64()), options.offsets[0].as_py())
     starts = pc.take(offsets.slice(0, len(options)), pc.list_parent_indices(options))
     positions = pc.subtract(pa.array(range(len(flat)), pa.int64()), starts)
-    lines = pc.binary_join_element_wise(pc.take(_LABELS, positions), flat, ". ")
-    joined = pc.binary_join(pa.ListArray.from_arrays(pc.cast(offsets, pa.int32()), lines), "\n")
-    prefix = MCQ_INSTRUCTION + "\n\nQuestion: "
-    return pc.binary_join_element_wise(
-        prefix, pc.utf8_trim_whitespace(question), "\n\nOptions:\n", joined, ""
-    )
+    lines = pc.binary_join_element_wise(pc.take(LABEL_ARRAY, positions), flat, LABEL_SEPARATOR)
+    joined = pc.binary_join(pa.ListArray.from_arrays(pc.cast(offsets, pa.int32()), lines), OPTION_SEPARATOR)
+    prefix = MCQ_INSTRUCTION + QUESTION_HEADER
+    return pc.binary_join_element_wise(prefix, pc.utf8_trim_whitespace(question), OPTIONS_HEADER, joined, "")
 
 
 def render_table(table: pa.Table, template: str) -> pa.Table:
@@ -68,9 +71,7 @@ def render_table(table: pa.Table, template: str) -> pa.Table:
         kind = pa.array(["mcq"] * n, pa.string())
     elif template == "open":
         instruction = pc.if_else(is_math, MATH_INSTRUCTION, OPEN_INSTRUCTION)
-        content = pc.binary_join_element_wise(
-            instruction, pc.utf8_trim_whitespace(question), "\n\nQuestion: "
-        )
+        content = pc.binary_join_element_wise(instruction, pc.utf8_trim_whitespace(question), QUESTION_HEADER)
         ground_truth = pc.utf8_trim_whitespace(Columns(table).open_answer)
         kind = pc.if_else(is_math, "math", "open")
     else:

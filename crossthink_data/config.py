@@ -37,6 +37,16 @@ Executor = typing.Literal["local", "slurm", "ray"]
 EXECUTORS: tuple[str, ...] = typing.get_args(Executor)
 
 
+DEFAULT_MAX_REJECTED = 0.01
+"""Share of a stage's input rows that may be rejected on read (bad UTF-8, malformed JSON, a NUL
+byte, a missing or wrongly typed column) before the command stops; see :mod:`crossthink_data.rows`."""
+
+
+def max_rejected_field() -> Any:
+    """The ``max_rejected`` setting of every stage that reads rows: one name in recipes and flags."""
+    return dataclasses.field(default=DEFAULT_MAX_REJECTED, metadata={"min": 0.0, "max": 1.0})
+
+
 class ConfigError(ValueError):
     """A settings file or mapping that does not fit its dataclass (message names the key and file)."""
 

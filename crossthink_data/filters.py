@@ -83,7 +83,8 @@ _WORD = re.compile(WORD)
 
 # --- the columns a vectorised predicate reads ----------------------------------------------------
 
-_LABELS = pa.array(list(OPTION_LABELS))
+# The option labels as a pyarrow array, for the vectorised label lookups (filter H, columnar T_MCQ).
+LABEL_ARRAY = pa.array(list(OPTION_LABELS))
 
 
 class Columns:
@@ -198,7 +199,7 @@ def gold_among_options(record: QARecord, template: str) -> bool:
 
 def gold_among_options_table(columns: Columns, template: str) -> pa.Array:
     label = pc.utf8_upper(pc.utf8_trim_whitespace(columns.answer))
-    index = pc.index_in(label, value_set=_LABELS).fill_null(-1)
+    index = pc.index_in(label, value_set=LABEL_ARRAY).fill_null(-1)
     gold_text = _option_texts_at(columns.options, index)
     answer_text = columns.answer_text
     text_matches = pc.or_kleene(pc.is_null(answer_text), same_option_array(answer_text, gold_text))

@@ -23,21 +23,30 @@ MCQ_INSTRUCTION = (
 OPEN_INSTRUCTION = INSTRUCTION + " Give a short answer of at most a few words."
 MATH_INSTRUCTION = INSTRUCTION + " Give the final answer in simplest form."
 
+# The pieces of a user message, spelled once: the scalar renderers below and the columnar twin
+# (crossthink_data.columnar) both assemble prompts from them, so the two cannot drift apart.
+QUESTION_HEADER = "\n\nQuestion: "  # between the instruction and the (stripped) question
+OPTIONS_HEADER = "\n\nOptions:\n"  # between the question and the option lines (T_MCQ)
+LABEL_SEPARATOR = ". "  # between an option's label and its text: "A. Paris"
+OPTION_SEPARATOR = "\n"  # between option lines
+
 
 def format_options(options: list[str]) -> str:
     """Options as lettered lines: "A. first\\nB. second"."""
-    return "\n".join(f"{option_label(i)}. {option.strip()}" for i, option in enumerate(options))
+    return OPTION_SEPARATOR.join(
+        f"{option_label(i)}{LABEL_SEPARATOR}{option.strip()}" for i, option in enumerate(options)
+    )
 
 
 def mcq_prompt_text(question: str, options: list[str]) -> str:
     """User message of T_MCQ (shared with the lighteval tasks)."""
-    return f"{MCQ_INSTRUCTION}\n\nQuestion: {question.strip()}\n\nOptions:\n{format_options(options)}"
+    return f"{MCQ_INSTRUCTION}{QUESTION_HEADER}{question.strip()}{OPTIONS_HEADER}{format_options(options)}"
 
 
 def open_prompt_text(question: str, math: bool = False) -> str:
     """User message of T_Open; math questions get the math instruction."""
     instruction = MATH_INSTRUCTION if math else OPEN_INSTRUCTION
-    return f"{instruction}\n\nQuestion: {question.strip()}"
+    return f"{instruction}{QUESTION_HEADER}{question.strip()}"
 
 
 def kind_of(record: QARecord, template: str) -> str:

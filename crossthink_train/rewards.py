@@ -112,7 +112,9 @@ def accuracy(
     think_prefilled: Any = None,
     **kwargs: Any,
 ) -> list[float]:
-    """R_acc: 1.0 when the last box after ``</think>`` matches the gold (format not required)."""
+    """R_acc, logged beside the reward: 1.0 when the final answer matches the gold, format not
+    required (the paper's answer-only reading: the last ``\\boxed{}`` after ``</think>`` when there
+    is one, else the last ``\\boxed{}`` of the completion)."""
     golds, kinds, row_options = _columns(completions, ground_truth, kind, options)
     texts = _texts(completions, prompts, think_prefilled)
     return score_batch(texts, golds, kinds, row_options, require_format=False)

@@ -5,7 +5,7 @@
     make eval MODEL=path/to/checkpoint TASKS=math_500,mmlu_pro MAX_SAMPLES=50
 
 Backends: ``accelerate`` (transformers, default), ``vllm`` (needs an environment where lighteval's
-vLLM import works, see README), ``endpoint`` (any OpenAI-compatible server such as ``vllm serve``,
+vLLM import works, see docs/evaluation.md), ``endpoint`` (any OpenAI-compatible server such as ``vllm serve``,
 through ``lighteval endpoint litellm``; ``--model`` is the served model name).
 
 Every run gets its own directory under ``OUTPUT_DIR/runs/`` holding lighteval's output and its
@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Literal, get_args
 from urllib.parse import urlparse
 
+from crossthink_data.endpoint import API_KEY_ENV as PROJECT_API_KEY_ENV
+from crossthink_data.endpoint import NO_KEY, GenerationSettings
 from crossthink_eval.benchmarks import (
     DATA_DIR_ENV,
     VIEW_DIR_ENV,
@@ -53,10 +55,11 @@ DEFAULT_TASKS = "math_500,amc23,mmlu,mmlu_pro,gpqa_diamond,agieval,supergpqa"
 # The paper reports each benchmark as the mean of 3 greedy runs (Section 3, arXiv 2504.13941v3,
 # as quoted in issue 16): `--runs` runs the whole evaluation N times, each in its own run dir.
 PAPER_RUNS = 3
-API_KEY_ENV = "OPENAI_API_KEY"  # litellm's key for the "openai/" route (an OpenAI-compatible server)
-PROJECT_API_KEY_ENV = "CROSSTHINK_API_KEY"  # the key `crossthink-data mine/difficulty` read too
+# Where lighteval's litellm backend takes the key of the "openai/" route from. The run *sets* it in
+# lighteval's environment from the one key rule (crossthink_data.endpoint); it never reads it.
+API_KEY_ENV = "OPENAI_API_KEY"
 # litellm refuses to send a request without a key, even to a server that checks none.
-LOOPBACK_API_KEY = "no-key-on-loopback"
+LOOPBACK_API_KEY = NO_KEY
 # lighteval 0.13's litellm backend sends the task's stop sequences as ``"stop": []`` (our tasks have
 # none), which `transformers serve` answers with HTTP 500. Its generation parameters override that
 # key, so the endpoint backend sends ChatML's end-of-turn marker instead: servers stop there anyway
@@ -88,9 +91,10 @@ class RunSettings:
     data_dir: str | None = None
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    max_attempts: int = 8
-    request_timeout: float | None = None
-    max_concurrent: int = 10
+    # The endpoint defaults are the data side's (one set, crossthink_data.endpoint.GenerationSettings).
+    max_attempts: int = GenerationSettings.max_attempts
+    request_timeout: float = GenerationSettings.request_timeout
+    max_concurrent: int = GenerationSettings.max_concurrent
     tokenizer: str | None = None
     runs: int = PAPER_RUNS
     lighteval: str = str(Path(sys.executable).with_name("lighteval"))
@@ -179,22 +183,43 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-def endpoint_api_key(api_key: str | None, base_url: str, environ: dict[str, str]) -> str:
-    """The key the endpoint backend sends: --api-key, else $CROSSTHINK_API_KEY (as the data
-    commands), else $OPENAI_API_KEY, else (loopback only) a placeholder, because litellm will not
-    send a request without one."""
-    for key in (api_key, environ.get(PROJECT_API_KEY_ENV), environ.get(API_KEY_ENV)):
-        if key:
-            return key
-    if is_loopback(base_url):
+def endpoint_settings(args: RunSettings) -> GenerationSettings:
+    """The run's endpoint as the data commands' :class:`GenerationSettings` (same checks, same defaults)."""
+    try:
+        return GenerationSettings(
+            model=args.model,
+            endpoint_url=args.base_url,
+            api_key=args.api_key,
+            max_attempts=args.max_attempts,
+            max_concurrent=args.max_concurrent,
+            request_timeout=args.request_timeout,
+            temperature=args.temperature,
+            max_tokens=args.max_new_tokens,
+        )
+    except ValueError as err:  # "max_attempts must be at least 1, got 0": name the flag instead
+        field_name, _, rest = str(err).partition(" ")
+        flag = {"max_tokens": "--max-new-tokens", "endpoint_url": "--base-url"}.get(field_name)
+        raise EvalConfigError(f"{flag or '--' + field_name.replace('_', '-')} {rest}") from None
+
+
+def endpoint_api_key(settings: GenerationSettings) -> str:
+    """The key the endpoint backend sends: the one key rule (``--api-key``, else
+    ``$CROSSTHINK_API_KEY``; see :mod:`crossthink_data.endpoint`), else on a loopback URL a
+    placeholder, because litellm will not send a request without one."""
+    key = settings.resolved_api_key()
+    if key:
+        return key
+    if is_loopback(settings.endpoint_url or ""):
         return LOOPBACK_API_KEY
     raise EvalConfigError(
-        f"{base_url} needs an API key: pass --api-key or set {PROJECT_API_KEY_ENV} or {API_KEY_ENV}"
+        f"{settings.endpoint_url} needs an API key: pass --api-key or set {PROJECT_API_KEY_ENV} "
+        f"(${API_KEY_ENV} is not read: it would send an OpenAI key to this server)"
     )
 
 
-def plan_run(args: RunSettings) -> RunPlan:
-    """Validate the arguments and build the lighteval command, its environment and its run dir."""
+def check_settings(args: RunSettings) -> str | None:
+    """Raises :class:`EvalConfigError` for settings that cannot run, before anything is written;
+    returns the endpoint backend's API key (``None`` for the local backends)."""
     if args.backend not in BACKENDS:
         raise EvalConfigError(f"unknown backend {args.backend!r}; expected one of {', '.join(BACKENDS)}")
     if not args.model:
@@ -205,46 +230,43 @@ def plan_run(args: RunSettings) -> RunPlan:
         raise EvalConfigError(f"avg@{args.k} samples {args.k} responses: set --temperature > 0 (e.g. 0.6)")
     if args.backend == "endpoint" and not args.base_url:
         raise EvalConfigError("--backend endpoint needs --base-url (e.g. http://localhost:8000/v1)")
-    if args.max_attempts < 1:
-        raise EvalConfigError("--max-attempts must be at least 1")
     if args.runs < 1:
         raise EvalConfigError("--runs must be at least 1")
-    benchmarks = parse_task_list(args.tasks)
+    return endpoint_api_key(endpoint_settings(args)) if args.backend == "endpoint" else None
 
-    env = dict(os.environ)
+
+def _benchmark_data(args: RunSettings, env: dict[str, str]) -> Path | None:
+    """The local benchmarks folder (``--data-dir``, else the environment's), recorded in ``env``."""
     if args.data_dir:
         env[DATA_DIR_ENV] = str(Path(args.data_dir).expanduser().resolve())
     try:
-        data_dir = local_data_dir(env.get(DATA_DIR_ENV, ""))
+        return local_data_dir(env.get(DATA_DIR_ENV, ""))
     except FileNotFoundError as err:
         raise EvalConfigError(str(err)) from None
 
-    output_dir = Path(args.output_dir).expanduser().resolve()
-    run_dir = new_run_dir(output_dir)
-    env[VIEW_DIR_ENV] = str(run_dir / "views")
-    specs = task_specs(benchmarks, data_dir, args.k)
-    lighteval_output = run_dir / "lighteval"
-    cache_dir = run_dir / "cache"
-    env[MAX_NEW_TOKENS_ENV] = str(args.max_new_tokens)
-    if args.backend == "endpoint":
-        # litellm routes by the model's provider prefix; an OpenAI-compatible server is "openai/".
-        model_name = args.model if args.model.startswith("openai/") else f"openai/{args.model}"
-    else:
-        model_name = _model_name_for_lighteval(args.model, run_dir)
+
+def _model_environment(args: RunSettings, env: dict[str, str], run_dir: Path, api_key: str | None) -> str:
+    """Sets the model's variables in ``env`` (tokenizer, endpoint key) and returns lighteval's model name."""
     from crossthink_eval.metrics import TOKENIZER_ENV  # imports lighteval: not at `--help` time
 
+    env[MAX_NEW_TOKENS_ENV] = str(args.max_new_tokens)
     tokenizer = args.tokenizer or (args.model if args.backend != "endpoint" else None)
     if tokenizer:
         env[TOKENIZER_ENV] = str(Path(tokenizer).resolve()) if Path(tokenizer).exists() else tokenizer
     else:
         env.pop(TOKENIZER_ENV, None)
+    if args.backend != "endpoint":
+        return _model_name_for_lighteval(args.model, run_dir)
+    # The key travels in the environment, never on the command line (run.json records that).
+    env[API_KEY_ENV] = api_key or LOOPBACK_API_KEY
+    # litellm fetches its model cost map from GitHub at import (3 tries, ~20 s offline).
+    env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # litellm routes by the model's provider prefix; an OpenAI-compatible server is "openai/".
+    return args.model if args.model.startswith("openai/") else f"openai/{args.model}"
 
-    gen = _generation_parameters(args.max_new_tokens, args.temperature)
-    if args.backend == "endpoint":
-        # The key travels in the environment, never on the command line (run.json records that).
-        env[API_KEY_ENV] = endpoint_api_key(args.api_key, args.base_url, env)
-        # litellm fetches its model cost map from GitHub at import (3 tries, ~20 s offline).
-        env.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+def _backend_command(args: RunSettings, model_name: str, cache_dir: Path) -> list[str]:
+    """``lighteval <backend> MODEL_ARGS``: the part of the command that says where the model runs."""
     if args.backend == "accelerate":
         device = args.device or _default_device()
         # lighteval 0.13's transformers backend truncates every prompt to max_new_tokens tokens when
@@ -252,29 +274,34 @@ def plan_run(args: RunSettings) -> RunPlan:
         # tasks' generation_size (CROSSTHINK_EVAL_MAX_NEW_TOKENS, set above) caps the length instead.
         gen = _generation_parameters(None, args.temperature)
         model_args = f"model_name={model_name},device={device},batch_size={args.batch_size},cache_dir={cache_dir},{gen}"
-        command = [args.lighteval, "accelerate", model_args]
-    elif args.backend == "vllm":
-        model_args = f"model_name={model_name},cache_dir={cache_dir},{gen}"
-        command = [args.lighteval, "vllm", model_args]
-    else:
-        gen = _generation_parameters(args.max_new_tokens, args.temperature, ENDPOINT_STOP)
-        model_args = (
-            f"model_name={model_name},base_url={args.base_url},provider=openai,cache_dir={cache_dir},"
-            f"api_max_retry={args.max_attempts},concurrent_requests={args.max_concurrent},"
-            + (f"timeout={args.request_timeout}," if args.request_timeout else "")
-            + gen
-        )
-        command = [args.lighteval, "endpoint", "litellm", model_args]
-    command += [
-        ",".join(specs),
-        "--custom-tasks",
-        CUSTOM_TASKS,
-        "--output-dir",
-        str(lighteval_output),
-        "--save-details",
-    ]
-    if args.max_samples:
-        command += ["--max-samples", str(args.max_samples)]
+        return [args.lighteval, "accelerate", model_args]
+    if args.backend == "vllm":
+        gen = _generation_parameters(args.max_new_tokens, args.temperature)
+        return [args.lighteval, "vllm", f"model_name={model_name},cache_dir={cache_dir},{gen}"]
+    gen = _generation_parameters(args.max_new_tokens, args.temperature, ENDPOINT_STOP)
+    model_args = (
+        f"model_name={model_name},base_url={args.base_url},provider=openai,cache_dir={cache_dir},"
+        f"api_max_retry={args.max_attempts},concurrent_requests={args.max_concurrent},"
+        f"timeout={args.request_timeout},{gen}"
+    )
+    return [args.lighteval, "endpoint", "litellm", model_args]
+
+
+def plan_run(args: RunSettings) -> RunPlan:
+    """Validate the arguments and build the lighteval command, its environment and its run dir."""
+    api_key = check_settings(args)
+    benchmarks = parse_task_list(args.tasks)
+    env = dict(os.environ)
+    data_dir = _benchmark_data(args, env)
+    run_dir = new_run_dir(Path(args.output_dir).expanduser().resolve())
+    env[VIEW_DIR_ENV] = str(run_dir / "views")
+    specs = task_specs(benchmarks, data_dir, args.k)
+    lighteval_output = run_dir / "lighteval"
+    cache_dir = run_dir / "cache"
+    model_name = _model_environment(args, env, run_dir, api_key)
+    command = _backend_command(args, model_name, cache_dir)
+    command += [",".join(specs), "--custom-tasks", CUSTOM_TASKS, "--output-dir", str(lighteval_output)]
+    command += ["--save-details"] + (["--max-samples", str(args.max_samples)] if args.max_samples else [])
     info = {
         "model": args.model,
         "backend": args.backend,

@@ -70,7 +70,7 @@ def demo_build(tmp_path_factory) -> dict:
 def real_server(tmp_path_factory):
     """llama-cpp-python's server on SmolLM2-135M-Instruct's GGUF (the `real-model` extra), started
     once per session for the tests marked ``realmodel`` and stopped by PID at the end."""
-    from crossthink_train.local_server import start_server, stop_server
+    from crossthink_data.serve import start_server, stop_server
     from crossthink_train.real_model import gguf_path
 
     server = start_server(gguf_path(), "llama-cpp", log_dir=tmp_path_factory.mktemp("real_server"))
@@ -104,7 +104,7 @@ def real_model_dir(tmp_path_factory) -> Path:
 def transformers_server(real_model_dir: Path, tmp_path_factory):
     """``transformers serve`` on :func:`real_model_dir` (refuses other model names with HTTP 400, as
     hosted servers do; llama.cpp's answers any name), started once per session when a test asks."""
-    from crossthink_train.local_server import start_server, stop_server
+    from crossthink_data.serve import start_server, stop_server
 
     server = start_server(
         real_model_dir, "transformers", log_dir=tmp_path_factory.mktemp("transformers_serve")

@@ -11,9 +11,11 @@ when there is one, else the last ``\\boxed{}`` of the response (the paper's read
 model without ``<think>`` too).
 
 ``kind`` is ``"mcq"`` (gold = option label), ``"open"`` (gold = short answer) or ``"math"``.
-Model output is never executed; every call is bounded by ``timeout`` seconds (default
-:data:`DEFAULT_TIMEOUT_S`, or ``CROSSTHINK_ANSWER_TIMEOUT``) from any thread or process, and a
-timeout is a wrong answer. See README section "answers" for the rules.
+Model output is never executed; every call returns within ``timeout`` seconds of wall-clock time
+(default :data:`DEFAULT_TIMEOUT_S`, or ``CROSSTHINK_ANSWER_TIMEOUT``) from any thread or process,
+and a timeout is a wrong answer; :func:`score_batch` of n rows within n times that. The one wait not
+charged is the first start of each math-verify child of a process (:func:`warm_up` does it ahead;
+see :mod:`crossthink_data.answers.verifier`). See docs/answers.md for the rules.
 """
 
 from __future__ import annotations
@@ -180,7 +182,8 @@ def score_batch(
         for index in slow:
             scores[index] = judge(index)
         return scores
-    workers = min(len(slow), parallel or get_pool().max_children)
+    # no more threads than children: a thread waiting for a child would spend its own budget waiting
+    workers = min(len(slow), parallel or get_pool().max_children, get_pool().max_children)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crossthink-verify") as executor:
         for index, value in zip(slow, executor.map(judge, slow), strict=True):
             scores[index] = value

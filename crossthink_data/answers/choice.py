@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 
 from crossthink_data.answers.latex import strip_presentation
-from crossthink_data.options import OPTION_LABELS, bare_label, own_label_text, parse_label_prefix
-from crossthink_data.options import option_key as _option_text_key
+from crossthink_data.options import OPTION_LABELS, bare_label, option_key, own_label_text, parse_label_prefix
 
 _PREFIX = re.compile(
     r"(?:the\s+)?(?:correct\s+)?(?:answer|option|choice)\s*(?:is\s*)?[:\-]?\s*", re.IGNORECASE
@@ -62,16 +61,21 @@ def _names_option(text: str, label: str, options: list[str] | None, had_separato
         # Without options only "B. something" is checkable as one label: the text must not be a label.
         return had_separator and parse_label_only(text) is None
     option = options[OPTION_LABELS.index(label)]
-    candidates = {option_key(option)}
+    candidates = {answer_text_key(option)}
     unlabelled = own_label_text(option, OPTION_LABELS.index(label))
     if unlabelled is not None:
-        candidates.add(option_key(unlabelled))  # AGIEval-style "(A)5(√3 + 1)", "A. Paris"
-    return option_key(text) in candidates
+        candidates.add(answer_text_key(unlabelled))  # AGIEval-style "(A)5(√3 + 1)", "A. Paris"
+    return answer_text_key(text) in candidates
 
 
-def option_key(text: str) -> str:
-    """:func:`crossthink_data.options.option_key` of the text with its LaTeX presentation removed."""
-    return _option_text_key(strip_presentation(text))
+def answer_text_key(text: str) -> str:
+    """:func:`crossthink_data.options.option_key` of a model's text with its LaTeX presentation removed.
+
+    Named apart from ``option_key`` on purpose: ``option_key`` compares option texts as datasets write
+    them (``\\text{Paris}`` is not ``Paris`` there), this one reads a model's answer, where the LaTeX
+    wrapping is presentation (``\\text{Paris}`` names option ``Paris``).
+    """
+    return option_key(strip_presentation(text))
 
 
 def parse_label_only(text: str) -> str | None:

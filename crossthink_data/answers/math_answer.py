@@ -40,6 +40,10 @@ _UNIT = re.compile(  # raw form: 5.4 \text{ cents}, 15\mbox{ cm}^2
     r"(.+?)\s*(?:\\[,;:! ]\s*)*\\(?:text|textnormal|textrm|mbox|mathrm)\s*\{\s*([A-Za-z][A-Za-z ]*)\}"
     r"(?:\s*\^\s*\{?\s*[23]\s*\}?)?"
 )
+_DIVIDE_BY_ZERO = re.compile(r"\\[dt]?frac\{[^{}]*\}\{0+(?:\.0*)?\}|/\s*0+(?![\d.])")
+MAX_TOWER_BITS = 1 << 20
+"""An integer power tower is evaluated exactly up to a million bits (``2^{2^{2^{2^{2}}}}`` = ``2^{65536}``)."""
+_HUGE = object()  # a tower of integers past MAX_TOWER_BITS: larger than any that was evaluated
 _MULTIPLIER_WORDS = frozenset(
     {"hundred", "thousand", "million", "billion", "trillion", "dozen", "percent", "pct"}
 )
@@ -58,6 +62,11 @@ def fast_verdict(gold: str, answer: str) -> bool | None:
         return False
     if gold_form == answer_form:
         return True
+    if _DIVIDE_BY_ZERO.search(gold_form) or _DIVIDE_BY_ZERO.search(answer_form):
+        return False  # sympy makes every x/0 the same ``zoo``: 1/0 would equal 2/0
+    towers = _tower_verdict(gold_form, answer_form)
+    if towers is not None:
+        return towers
     if _WORDS_ONLY.fullmatch(gold.strip()):  # \text{Evelyn}, \text{even}: words, not symbols
         return normalize_text(answer) == normalize_text(gold)
     gold_label = parse_label_only(gold) if _CHOICE_GOLD.fullmatch(gold_form) else None
@@ -72,6 +81,48 @@ def fast_verdict(gold: str, answer: str) -> bool | None:
             return False
         return None  # 0.333333 vs 1/3: math-verify's rounding rule decides
     return _clearly_different(gold_form, answer_form, gold, answer)
+
+
+def _tower_verdict(gold_form: str, answer_form: str) -> bool | None:
+    """Two integers or power towers of integers (``2^{2^{2^{2^2}}}``, ``2^{65536}``), compared
+    exactly; None when either is something else, or both are too large to evaluate."""
+    gold, answer = integer_tower(gold_form), integer_tower(answer_form)
+    if gold is None or answer is None or (gold is _HUGE and answer is _HUGE):
+        return None
+    if gold is _HUGE or answer is _HUGE:
+        return False  # one is past MAX_TOWER_BITS, the other is not
+    return gold == answer
+
+
+def integer_tower(form: str):
+    """The value of ``form`` when it is a non-negative integer or a power tower of them (``a^{b^{c}}``,
+    ``a^b`` with a one-digit ``b``), :data:`_HUGE` past :data:`MAX_TOWER_BITS`, else None."""
+    if form.isdigit():
+        return int(form)
+    head, caret, rest = form.partition("^")
+    if not caret or not head.isdigit() or not rest:
+        return None
+    if rest[0] == "{" and rest[-1] == "}" and _balanced(rest[1:-1]):
+        exponent = integer_tower(rest[1:-1])
+    else:
+        exponent = int(rest) if len(rest) == 1 and rest.isdigit() else None
+    base = int(head)
+    if exponent is None or (base == 0 and exponent == 0):
+        return None
+    if base in (0, 1):
+        return base
+    if exponent is _HUGE or exponent.bit_length() > 32 or exponent * math.log2(base) > MAX_TOWER_BITS:
+        return _HUGE
+    return base**exponent
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += (char == "{") - (char == "}")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _clearly_different(gold_form: str, answer_form: str, gold: str = "", answer: str = "") -> bool | None:

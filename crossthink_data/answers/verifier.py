@@ -6,6 +6,12 @@ interrupt sympy stuck inside one C call (``9^{9^{9^{9}}}``). A child process run
 its own main thread and is killed when the deadline passes, which bounds every comparison from
 any thread of any process. Children are started with :mod:`subprocess`, so this also works
 inside daemonic ``multiprocessing`` workers (datatrove), which may not fork pool children.
+
+The budget of a comparison is wall-clock and covers everything a caller waits for: a free child,
+a killed child's replacement still starting, the comparison, and killing the child when it runs
+over (:data:`KILL_MARGIN_S` is kept for that). Only the first start of each of the pool's children
+(importing sympy, ~0.6 s, once per process and child; :meth:`VerifierPool.warm_up` does it ahead)
+is not charged, so the first comparisons of a run are not lost to the start-up.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ logger = logging.getLogger(__name__)
 
 WORKER_SCRIPT = Path(__file__).with_name("_verifier_worker.py")
 STARTUP_TIMEOUT_S = 60.0
-"""A child's one-time start (importing sympy, ~0.6 s) is not counted in a comparison's deadline."""
+"""A new child's one-time start (importing sympy, ~0.6 s) is not counted in a comparison's deadline."""
+KILL_MARGIN_S = 0.1
+"""Kept inside a comparison's budget for killing and reaping a child that ran over it."""
 
 
 def _worker_python() -> str:
@@ -41,7 +49,9 @@ class VerifierTimeout(Exception):
 class _Child:
     """One math-verify process and its line protocol (raw pipes, no buffering to get out of sync)."""
 
-    def __init__(self) -> None:
+    def __init__(self, replacement: bool = False) -> None:
+        # a replacement for a killed child: waiting for its start is charged to the comparison
+        self.replacement = replacement
         self.process = subprocess.Popen(
             [_worker_python(), str(WORKER_SCRIPT)],
             stdin=subprocess.PIPE,
@@ -53,10 +63,11 @@ class _Child:
         )
         self._buffer = b""
         self.math_verify_version: str | None = None
+        self.killed = False
 
     @property
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return not self.killed and self.process.poll() is None
 
     def is_ready(self) -> bool:
         """Has the child finished starting? (Never blocks.)"""
@@ -68,39 +79,46 @@ class _Child:
                 return False
         return self.math_verify_version is not None
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, deadline: float | None = None) -> None:
+        """Waits for the child's start; past ``deadline`` raises VerifierTimeout and leaves it starting."""
         if self.math_verify_version is None:
-            hello = json.loads(self._read_line(time.monotonic() + STARTUP_TIMEOUT_S))
+            limit = time.monotonic() + STARTUP_TIMEOUT_S if deadline is None else deadline
+            hello = json.loads(self._read_line(limit, kill=deadline is None))
             self.math_verify_version = hello["math_verify"]
 
-    def ask(self, gold: str, answer: str, timeout_s: float) -> bool:
-        """math-verify's verdict; VerifierTimeout (child killed) if it takes longer than ``timeout_s``."""
-        self.wait_ready()
-        deadline = time.monotonic() + timeout_s
-        request = json.dumps({"gold": gold, "answer": answer, "timeout": timeout_s}).encode() + b"\n"
+    def ask(self, gold: str, answer: str, deadline: float) -> bool:
+        """math-verify's verdict by ``deadline`` (``time.monotonic()``); VerifierTimeout past it (the
+        child is killed if it was comparing)."""
+        self.wait_ready(deadline)
+        remaining = max(deadline - time.monotonic(), 0.0)
+        request = json.dumps({"gold": gold, "answer": answer, "timeout": remaining}).encode() + b"\n"
         self.process.stdin.write(request)
         return self._read_line(deadline) == b"1"
 
-    def _read_line(self, deadline: float) -> bytes:
+    def _read_line(self, deadline: float, kill: bool = True) -> bytes:
         fd = self.process.stdout.fileno()
         while b"\n" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                self.kill()
+                if kill:
+                    self.kill(reap=False)  # reaped off the caller's time (VerifierPool._replace)
                 raise VerifierTimeout
             chunk = os.read(fd, 65536)
             if not chunk:
-                self.kill()
+                self.kill(reap=False)
                 raise ConnectionError("math-verify worker exited")
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line
 
-    def kill(self) -> None:
+    def kill(self, reap: bool = True) -> None:
+        """SIGKILL; ``reap``: also wait for the exit (a child with gigabytes mapped takes a while)."""
         if self.alive:
             self.process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
+        self.killed = True
+        if reap:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
         self.close_pipes()
 
     def close_pipes(self) -> None:
@@ -125,10 +143,15 @@ class VerifierPool:
         self._closed = False
 
     def verify(self, gold: str, answer: str, timeout_s: float) -> bool:
-        """math-verify(gold, answer) within ``timeout_s``; raises VerifierTimeout past it."""
-        child = self._borrow()
+        """math-verify(gold, answer) within ``timeout_s`` of wall-clock time, waiting for a free child
+        included; raises VerifierTimeout past it (see the module doc for the one start not charged)."""
+        start = time.monotonic()
+        child = self._borrow(start + timeout_s - KILL_MARGIN_S)
         try:
-            return child.ask(gold, answer, timeout_s)
+            if not child.replacement and child.math_verify_version is None:
+                child.wait_ready()  # this child's first start: not charged
+                start = time.monotonic()
+            return child.ask(gold, answer, start + timeout_s - KILL_MARGIN_S)
         finally:
             self._give_back(child)
 
@@ -143,10 +166,15 @@ class VerifierPool:
             for child in borrowed:
                 self._give_back(child)
 
-    def _borrow(self) -> _Child:
+    def _borrow(self, deadline: float | None = None) -> _Child:
+        """An idle child (a started one first), or a new one while the pool is not full; past
+        ``deadline`` with every child busy, VerifierTimeout."""
         with self._condition:
             while not self._idle and self._count >= self.max_children:
-                self._condition.wait()
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise VerifierTimeout
+                self._condition.wait(remaining)
             if self._idle:
                 ready = [child for child in self._idle if child.is_ready()]
                 child = ready[-1] if ready else self._idle[-1]
@@ -174,18 +202,33 @@ class VerifierPool:
                 self._count -= 1
                 self._condition.notify()
             return
-        replacement = None
-        if not child.alive:
-            try:
-                replacement = _Child()
-            except OSError as err:  # out of processes: shrink the pool instead
-                logger.warning("could not restart a math-verify worker: %s", err)
+        if not child.alive:  # killed: reaped and replaced in the background, off the caller's budget
+            threading.Thread(
+                target=self._replace, args=(child,), name="crossthink-verifier-restart", daemon=True
+            ).start()
+            return
         with self._condition:
-            if child.alive or replacement is not None:
-                self._idle.append(child if child.alive else replacement)
+            self._idle.append(child)
+            self._condition.notify()
+
+    def _replace(self, dead: _Child) -> None:
+        """Reaps a killed child and starts its replacement in its slot (borrowers wait for the slot)."""
+        dead.kill()
+        replacement = None
+        try:
+            if not self._closed:
+                replacement = _Child(replacement=True)
+        except OSError as err:  # out of processes: shrink the pool instead
+            logger.warning("could not restart a math-verify worker: %s", err)
+        with self._condition:
+            kept = replacement is not None and not self._closed
+            if kept:
+                self._idle.append(replacement)
             else:
                 self._count -= 1
             self._condition.notify()
+        if replacement is not None and not kept:
+            replacement.kill()
 
     def close(self) -> None:
         """Stop every idle child (children out on loan stop when given back)."""

@@ -1,8 +1,10 @@
 """`crossthink-data`: one command line for every data stage, one module per stage (as lighteval's CLI).
 
 Commands import their stage lazily so ``--help`` is instant and a missing optional extra only
-fails the command that needs it. Every data command takes ``--config FILE.yaml`` (see
-:mod:`crossthink_data.cli.common`).
+fails the command that needs it. Each single-stage command (``sources``, ``mine``,
+``decontaminate``, ``dedup``, ``difficulty``, ``blend``) runs one stage of the build into a work
+folder and takes ``--config FILE.yaml`` (see :mod:`crossthink_data.cli.common`); ``build`` runs
+them all from a recipe, and only ``build`` and ``export`` write the one dataset repo.
 """
 
 from __future__ import annotations

@@ -79,7 +79,8 @@ def _checked_config(recipe, output, work_dir, from_dir, set_, executor, tasks, w
     """The recipe with its overrides, checked whole (keys, values, executor, output and work folders
     writable and the tool's own) before any work; anything wrong ends the command with one line."""
     from crossthink_data.config import ConfigError
-    from crossthink_data.curation.build import WORK_ENTRIES, BuildConfig, default_work_dir
+    from crossthink_data.curation.build import BuildConfig, default_work_dir
+    from crossthink_data.curation.work import WORK_ENTRIES
     from crossthink_data.hub.repo import REPO_ENTRIES
     from crossthink_data.recipes import recipe_location
 

@@ -68,6 +68,16 @@ Overwrite = Annotated[
 ]
 Tasks = Annotated[int, typer.Option(min=1, help="datatrove tasks (the input is split across them).")]
 Workers = Annotated[int, typer.Option(min=-1, help="Tasks run at once (local executor; -1: all).")]
+MaxRejected = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="Share of input rows that may be rejected on read (bad UTF-8 or JSON, a NUL byte, a missing or "
+        "wrongly typed column; each counted by reason in report.json and rejected/) before the command "
+        "stops without writing rows.",
+    ),
+]
 ExecutorName = Annotated[
     str,
     typer.Option(
@@ -76,6 +86,64 @@ ExecutorName = Annotated[
         "ray a Ray cluster, or starts a local one).",
     ),
 ]
+
+
+def WorkOutput(stage: str) -> typer.models.OptionInfo:  # noqa: N802 (an option, as typer spells them)
+    """``-o WORK`` of a single-stage command: the work folder, which the stage writes under
+    ``WORK/<its folder>/`` as ``build`` does."""
+    from crossthink_data.curation.work import CURATION
+
+    stage_folder = CURATION[stage]
+    return typer.Option(
+        "--output",
+        "-o",
+        help=f"The work folder (or storage URL): writes OUTPUT/{stage_folder}/ (data/, report.json), "
+        "as `build` does; a finished stage on the same rows and settings is skipped.",
+    )
+
+
+StageInput = typer.Option(
+    "--input",
+    "-i",
+    help="Rows to read, parquet or jsonl, folder or storage URL (default: the work folder's last "
+    "finished stage before this one, else its sources' templated rows).",
+)
+
+
+def run_stage_command(
+    stage: str, work: str, input: str | None, settings: Any, run, overwrite: bool = False
+) -> tuple[str, str, dict]:
+    """One curation stage of a single-stage command, run as ``build`` runs it
+    (:func:`crossthink_data.curation.work.run_stage`): into ``WORK/<stage folder>``, skipped when it
+    finished on the same rows and settings. ``run(rows, folder)`` writes the stage. Returns the rows
+    read, the stage folder and its report.
+
+    The work folder is claimed first (:func:`own_output`): one the tool marked (by ``sources``, an
+    earlier stage or ``build``) is taken as it is, a folder of the user's needs ``--overwrite``.
+    """
+    from crossthink_data import storage
+    from crossthink_data.curation.work import run_stage, stage_dir, stage_input, stage_inputs
+
+    if input and not storage.exists(location(input)):
+        fail(f"--input {input} does not exist")
+    work = own_work(work, stage, overwrite)
+    try:
+        rows = location(input) if input else stage_input(work, stage)
+    except FileNotFoundError as err:
+        fail(str(err))
+    folder = stage_dir(work, stage)
+    inputs = stage_inputs(stage, rows, settings)
+    return rows, folder, run_stage(folder, inputs, settings, lambda: run(rows, folder), stage)
+
+
+def own_work(work: str, command: str, overwrite: bool = False) -> str:
+    """``-o WORK`` of a command that writes the work folder (``sources``, ``blend``): checked and
+    claimed as every stage command claims it, so several commands share one work folder."""
+    from crossthink_data.curation.work import WORK_ENTRIES
+
+    work = location(work)
+    own_output(work, command, overwrite, writes=WORK_ENTRIES)
+    return work
 
 
 def check_executor(executor: str, supported: tuple[str, ...] = EXECUTORS, command: str = "") -> str:

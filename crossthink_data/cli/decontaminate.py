@@ -9,26 +9,23 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    MaxRejected,
     Overwrite,
+    StageInput,
     Tasks,
     Workers,
+    WorkOutput,
     check_executor,
     fail,
-    location,
-    own_output,
     print_panel,
+    run_stage_command,
     settings_from,
     split_list,
 )
+from crossthink_data.config import DEFAULT_MAX_REJECTED
 
 
 def decontaminate(
-    input: Annotated[
-        str,
-        typer.Option(
-            "--input", "-i", help="Folder or storage URL of (templated) record rows, parquet or jsonl."
-        ),
-    ],
     benchmarks: Annotated[
         str,
         typer.Option(
@@ -36,12 +33,8 @@ def decontaminate(
             "or comma-separated lighteval task names (these need the Hub)."
         ),
     ],
-    output: Annotated[
-        str,
-        typer.Option(
-            "--output", "-o", help="Folder or storage URL: kept rows in data/, removed/, report.json."
-        ),
-    ],
+    output: Annotated[str, WorkOutput("decontaminate")],
+    input: Annotated[str | None, StageInput] = None,
     only: Annotated[
         str | None, typer.Option(help="Comma-separated benchmark folders to use (default: all).")
     ] = None,
@@ -63,6 +56,7 @@ def decontaminate(
             help="lighteval custom tasks module or file for task names (e.g. crossthink_eval.crossthink_tasks)."
         ),
     ] = None,
+    max_rejected: MaxRejected = DEFAULT_MAX_REJECTED,
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
@@ -71,38 +65,31 @@ def decontaminate(
 ) -> None:
     """Drop rows that overlap the evaluation benchmarks (datatrove n-gram decontamination).
 
-    Example: crossthink-data decontaminate -i pool/ --benchmarks ../shared/data/benchmarks -o decont/
+    Example: crossthink-data decontaminate --benchmarks ../shared/data/benchmarks -o work/
     """
-    from crossthink_data import storage
     from crossthink_data.config import ConfigError
     from crossthink_data.curation.build import DecontStage
-    from crossthink_data.curation.decont import DECONT_WRITES
     from crossthink_data.curation.decont import decontaminate as run
 
-    input, output = location(input), location(output)
     settings = settings_from(DecontStage, locals(), "decontaminate", only=split_list(only) or None)
     try:
         settings.check_benchmarks("--benchmarks")
     except ConfigError as err:
         fail(str(err))
     check_executor(executor, ("local", "ray"), "decontaminate")
-    own_output(output, "decontaminate", overwrite, writes=DECONT_WRITES)
-    report = run(
-        input,
-        output,
-        settings.benchmarks,
-        settings,
-        only=settings.only,
-        tasks=tasks,
-        workers=workers,
-        custom_tasks=settings.custom_tasks,
-        executor=executor,
-    )
-    summary = {b: v["hits"] for b, v in report.per_benchmark.items()}
+    rows, folder, report = run_stage_command(
+        "decontaminate", output, input, settings,
+        lambda rows, folder: run(
+            rows, folder, settings.benchmarks, settings, only=settings.only, tasks=tasks, workers=workers,
+            custom_tasks=settings.custom_tasks, executor=executor,
+        ), overwrite=overwrite,
+    )  # fmt: skip
+    summary = {b: v["hits"] for b, v in report["per_benchmark"].items()}
     print_panel(
         "decontamination",
-        f"rows in {report.rows_in:,}, kept {report.kept:,}, removed {report.removed:,}\n"
-        f"hits per benchmark: {summary}\nreport: {storage.join(output, 'report.json')}",
+        f"rows in {report['rows_in']:,} ({rows}), kept {report['kept']:,}, removed {report['removed']:,}\n"
+        f"hits per benchmark: {summary}\nrejected on read: {report.get('rejected') or 'none'}\n"
+        f"report: {folder}/report.json",
     )
 
 

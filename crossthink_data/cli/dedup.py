@@ -9,33 +9,30 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    MaxRejected,
     Overwrite,
+    StageInput,
     Tasks,
     Workers,
+    WorkOutput,
     check_executor,
-    location,
-    own_output,
     print_panel,
+    run_stage_command,
     settings_from,
     split_list,
 )
+from crossthink_data.config import DEFAULT_MAX_REJECTED
 
 
 def dedup(
-    input: Annotated[
-        str, typer.Option("--input", "-i", help="Folder or storage URL of (templated) record rows.")
-    ],
-    output: Annotated[
-        str,
-        typer.Option(
-            "--output", "-o", help="Folder or storage URL: kept rows in data/, removed/, report.json."
-        ),
-    ],
+    output: Annotated[str, WorkOutput("dedup")],
+    input: Annotated[str | None, StageInput] = None,
     trust_order: Annotated[
         str | None,
         typer.Option(help="Comma-separated sources, most trusted first (default: the documented order)."),
     ] = None,
     near: Annotated[bool, typer.Option(help="Also remove MinHash near-duplicates.")] = True,
+    max_rejected: MaxRejected = DEFAULT_MAX_REJECTED,
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
@@ -44,21 +41,25 @@ def dedup(
 ) -> None:
     """Remove exact and near duplicates across sources, keeping the most trusted source's copy.
 
-    Example: crossthink-data dedup -i decont/data -o dedup/
+    Example: crossthink-data dedup -o work/
     """
-    from crossthink_data.curation.dedup import DEDUP_WRITES, DedupSettings
+    from crossthink_data.curation.dedup import DedupSettings
     from crossthink_data.curation.dedup import dedup as run
 
-    input, output = location(input), location(output)
     order = split_list(trust_order) or None  # None: the documented order
     settings = settings_from(DedupSettings, locals(), "dedup", trust_order=order)
     check_executor(executor, ("local", "ray"), "dedup")
-    own_output(output, "dedup", overwrite, writes=DEDUP_WRITES)
-    report = run(input, output, settings, tasks=tasks, workers=workers, executor=executor)
+    rows, folder, report = run_stage_command(
+        "dedup", output, input, settings,
+        lambda rows, folder: run(rows, folder, settings, tasks=tasks, workers=workers, executor=executor),
+        overwrite=overwrite,
+    )  # fmt: skip
     print_panel(
         "deduplication",
-        f"rows in {report.rows_in:,}, kept {report.kept:,}\nexact duplicates removed: {report.exact_removed}\n"
-        f"near duplicates removed: {report.near_removed}",
+        f"rows in {report['rows_in']:,} ({rows}), kept {report['kept']:,}\n"
+        f"exact duplicates removed: {report['exact_removed']}\n"
+        f"near duplicates removed: {report['near_removed']}\nrejected on read: {report.get('rejected') or 'none'}\n"
+        f"report: {folder}/report.json",
     )
 
 

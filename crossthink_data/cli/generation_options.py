@@ -17,16 +17,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from crossthink_data.cli.common import fail
-
-if TYPE_CHECKING:
-    from crossthink_data.inference import GenerationSettings
+from crossthink_data.endpoint import GenerationSettings
 
 PANEL = "Generation"
+
+# How hard each request is tried: the one set of endpoint defaults (crossthink_data.endpoint), which
+# ``crossthink-eval run`` uses too. Read from the leaf module, so ``--help`` needs no datatrove.
+REQUEST_TIMEOUT = GenerationSettings.request_timeout
+MAX_ATTEMPTS = GenerationSettings.max_attempts
+MAX_CONCURRENT = GenerationSettings.max_concurrent
+MAX_FAILED = GenerationSettings.max_failed
 
 Model = Annotated[
     str, typer.Option(help="Model name the server serves (vllm: the model it loads).", rich_help_panel=PANEL)
@@ -98,8 +103,6 @@ def generation_settings(params: Mapping[str, Any]) -> GenerationSettings:
     does not take (``difficulty`` has no ``--response-format``) keeps the dataclass default. The
     hidden old spellings ``endpoint`` and ``api_key_env`` are read here and announced.
     """
-    from crossthink_data.inference import GenerationSettings
-
     names = {f.name for f in fields(GenerationSettings)} - {"api_key_env"}  # api_key_env: an old flag
     settings = {name: params[name] for name in names if name in params}
     if params.get("endpoint") is not None:  # an old flag is explicit: it wins over CROSSTHINK_ENDPOINT

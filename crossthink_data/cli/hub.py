@@ -1,4 +1,4 @@
-"""``export`` and ``push``: Hub dataset-repo folders (parquet shards, card, charts) and their upload."""
+"""``export`` and ``push``: the one dataset repo from a work folder, and its upload."""
 
 from __future__ import annotations
 
@@ -6,70 +6,75 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import ConfigFile, Overwrite, fail, location, own_output
+from crossthink_data.cli.common import Overwrite, fail, location, own_output
 
 
 def export(
-    output: Annotated[
-        str, typer.Argument(help="Folder or storage URL to write in the Hub dataset-repo layout.")
-    ],
-    config_input: Annotated[
-        list[str],
-        typer.Option(
-            "--data",
-            help="NAME=PATH: a config and its parquet file or folder, path or storage URL (repeat for each config).",
+    work: Annotated[
+        str,
+        typer.Argument(
+            help="A work folder the stage commands (sources, decontaminate, dedup, difficulty, blend) or "
+            "`build` wrote; folder or storage URL."
         ),
     ],
-    name: Annotated[str, typer.Option(help="Subset name, e.g. arc_challenge or blend-crossthink.")],
-    license: Annotated[list[str], typer.Option(help="Hub license id of a source (repeat for each).")],
-    pretty_name: Annotated[str | None, typer.Option(help="Card title (default: the name).")] = None,
-    description: Annotated[str, typer.Option(help="Markdown paragraph for the card.")] = "",
-    source_dataset: Annotated[list[str] | None, typer.Option(help="Upstream Hub id (repeatable).")] = None,
-    citation_file: Annotated[
-        list[str] | None, typer.Option(help="A .bib file of a source to cite (repeatable).")
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="The dataset repo to write: local folder or storage URL.")
+    ],
+    recipe: Annotated[
+        str | None,
+        typer.Option(
+            help="The recipe (shipped name or YAML) for the card: name, description, sources' targets, "
+            "blends. Default: what the work folder holds (its sources and finished blends)."
+        ),
     ] = None,
-    non_commercial_source: Annotated[
-        list[str] | None, typer.Option(help="Source with a non-commercial license (repeatable).")
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="KEY=VALUE: a recipe key (name, pretty_name, description, default_blend, ...)."
+        ),
     ] = None,
-    rows_per_shard: Annotated[int, typer.Option(help="Rows per parquet shard.")] = 100_000,
     overwrite: Overwrite = False,
-    config: ConfigFile = None,
 ) -> None:
-    """Write (or reshard) parquet rows as a Hub-ready folder: data/<config>/ shards, README.md card, charts.
+    """Write the one dataset repo (every config, one card) from a work folder, as `build` ends.
 
-    Example: crossthink-data export out/arc --data mcq=work/arc/parquet/mcq --name arc
-    --license cc-by-sa-4.0
+    Example: crossthink-data export work/ -o repo/   (after `sources ... -o work/`, `blend crossthink -o work/`)
     """
+    import os
+
+    from rich.console import Console
+
     from crossthink_data import storage
-    from crossthink_data.hub import ExportError, SubsetCard, export_subset
+    from crossthink_data.config import ConfigError
+    from crossthink_data.curation.build import BuildError, export_work
+    from crossthink_data.hub import ExportError
     from crossthink_data.hub.repo import REPO_ENTRIES
 
-    output = location(output)
-    own_output(output, "export", overwrite, writes=REPO_ENTRIES)
-
-    configs: dict[str, str] = {}
-    for item in config_input:
-        key, sep, path = item.partition("=")
-        if not sep or not key or not path:
-            raise typer.BadParameter(f"--data expects NAME=PATH, got {item!r}")
-        configs[key] = path
+    work, output = location(work), location(output)
     try:
-        card = SubsetCard(
-            name=name,
-            pretty_name=pretty_name or name,
-            description=description,
-            licenses=list(license),
-            source_datasets=list(source_dataset or []),
-            citations=[storage.read_text(p) for p in citation_file or []],
-            non_commercial_sources=list(non_commercial_source or []),
-        )
-        folder = export_subset(output, configs, card, rows_per_shard=rows_per_shard)
-    except (ExportError, ValueError, FileNotFoundError) as err:
+        config = _export_config(work, output, recipe, list(set_ or []))
+        own_output(output, "export", overwrite, writes=REPO_ENTRIES, mark_new=False)
+        summary = export_work(config, work, Console(), mined=bool(config.mine) or not recipe)
+    except (BuildError, ConfigError, ExportError, FileNotFoundError, ValueError) as err:
         fail(str(err))
-    first = next(iter(configs))
-    typer.echo(f"wrote {folder}")
-    if storage.is_local(folder):  # `datasets` loads a folder by path; a bucket is downloaded first
-        typer.echo(f"load it with: load_dataset({str(folder)!r}, {first!r})")
+    typer.echo(f"wrote the dataset repo {output} ({len(summary['blends'])} blend(s))")
+    if storage.is_local(output):  # `datasets` loads a local folder by its path, not a file:// URL
+        folder = os.path.abspath(storage.local_path(output))
+        typer.echo(f"load it with: load_dataset({folder!r})")
+
+
+def _export_config(work: str, output: str, recipe: str | None, sets: list[str]):
+    """The recipe ``export`` writes the repo by: the one given (as ``build`` reads it), else what
+    the work folder holds, through the same strict loader; ``--set`` keys apply to either."""
+    from crossthink_data.curation.build import BuildConfig, apply_overrides, recipe_from_work
+    from crossthink_data.recipes import recipe_location
+
+    values = {"output": output, "work_dir": work}
+    if not recipe:
+        return BuildConfig.from_dict(apply_overrides(recipe_from_work(work), sets), values=values)
+    where, name = recipe_location(location(recipe))
+    config = BuildConfig.load(where, sets, values=values)
+    config.recipe_name = name
+    return config
 
 
 def push(

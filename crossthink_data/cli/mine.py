@@ -38,7 +38,8 @@ def mine(
         typer.Option(
             "--output",
             "-o",
-            help="Stages write DIR/<stage>/: a local path or any storage URL (file://, s3://...); rerun resumes.",
+            help="Stages write DIR/<stage>/ and DIR/report.json: a local path or any storage URL (file://, "
+            "s3://...); rerun resumes. WORK/mining is where `build` mines and `export WORK` reads Syn-QA.",
         ),
     ],
     checkpoints_dir: Annotated[
@@ -71,10 +72,10 @@ def mine(
     server_type: gen.ServerType = "endpoint",
     endpoint_url: gen.EndpointUrl = None,
     api_key: gen.ApiKey = None,
-    request_timeout: gen.RequestTimeout = 600.0,
-    max_attempts: gen.MaxAttempts = 4,
-    max_concurrent: gen.MaxConcurrent = 64,
-    max_failed: gen.MaxFailed = 0.05,
+    request_timeout: gen.RequestTimeout = gen.REQUEST_TIMEOUT,
+    max_attempts: gen.MaxAttempts = gen.MAX_ATTEMPTS,
+    max_concurrent: gen.MaxConcurrent = gen.MAX_CONCURRENT,
+    max_failed: gen.MaxFailed = gen.MAX_FAILED,
     temperature: gen.Temperature = 0.6,
     max_tokens: gen.MaxTokens = 2048,
     response_format: gen.ResponseFormat = "none",
@@ -105,9 +106,7 @@ def mine(
     from rich.console import Console
 
     from crossthink_data import storage
-    from crossthink_data.executors import StageFailed
-    from crossthink_data.mining.pipeline import MINE_WRITES, MinerConfig, common_crawl_paths, run_miner
-    from crossthink_data.mining.warc import WarcInputError
+    from crossthink_data.mining.pipeline import MINE_WRITES, MinerConfig
 
     input, output = location(input), location(output)
     check_executor(executor, command="mine")
@@ -116,37 +115,51 @@ def mine(
         MinerConfig, locals(), "mine", categories=split_list(categories), generation=generation
     )
     if snapshot:
-        first, _, last = shards.partition(":")
-        cfg.paths_file = common_crawl_paths(
-            snapshot, int(first), int(last or first), storage.join(output, "warc.paths"), root=input
-        )
-        cfg.glob = None
+        _read_snapshot(cfg, snapshot, shards, root=input, output=output)
+    common = {"time": time, **({"venv_path": venv_path} if venv_path else {})}
+    slurm = {
+        "cpu_slurm": {"partition": partition, **common},
+        "gpu_slurm": {
+            "partition": gpu_partition,
+            "gpus_per_task": gpus_per_task,
+            "cpus_per_task": 8,
+            **common,
+        },
+    }
+    result = _run(cfg, until, executor, tasks=tasks, workers=workers, gpu_tasks=gpu_tasks, **slurm)
+    if "submitted" not in result:  # as the build's miner stage leaves it: `export` reads it
+        storage.write_json(storage.join(output, "report.json"), result)
+    Console().print(result)
+
+
+def _read_snapshot(cfg, snapshot: str, shards: str, root: str, output: str) -> None:
+    """Points ``cfg`` at WARC files FIRST:LAST of a Common Crawl snapshot (their list saved under ``output``)."""
+    from crossthink_data import storage
+    from crossthink_data.mining.pipeline import common_crawl_paths
+
+    first, _, last = shards.partition(":")
+    cfg.paths_file = common_crawl_paths(
+        snapshot, int(first), int(last or first), storage.join(output, "warc.paths"), root=root
+    )
+    cfg.glob = None
+
+
+def _run(cfg, until: str, executor: str, **run_options):
+    """Runs the miner; a setting to fix or a failed stage ends the command with one line."""
+    from crossthink_data.executors import StageFailed
+    from crossthink_data.mining.pipeline import run_miner
+    from crossthink_data.mining.warc import WarcInputError
+
     try:
         cfg.checkpoints()
     except ValueError as err:
         fail(str(err))
-    common = {"time": time, **({"venv_path": venv_path} if venv_path else {})}
     try:
-        result = run_miner(
-            cfg,
-            until,
-            executor,
-            tasks=tasks,
-            workers=workers,
-            gpu_tasks=gpu_tasks,
-            cpu_slurm={"partition": partition, **common},
-            gpu_slurm={
-                "partition": gpu_partition,
-                "gpus_per_task": gpus_per_task,
-                "cpus_per_task": 8,
-                **common,
-            },
-        )
+        return run_miner(cfg, until, executor, **run_options)
     except WarcInputError as err:
         fail(str(err))
     except StageFailed as err:  # a refused request, an unusable endpoint, too many failed requests
         fail_stage(err)
-    Console().print(result)
 
 
 def train_domain_classifier(

@@ -1,4 +1,4 @@
-"""``list-sources`` and ``sources``: open QA sets -> records -> filter H -> templates -> Hub folders."""
+"""``list-sources`` and ``sources``: open QA sets -> records -> filter H -> templates, the build's sources stage."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from crossthink_data.cli.common import (
     Workers,
     check_executor,
     fail,
-    location,
-    own_output,
+    own_work,
     split_list,
 )
 
@@ -44,7 +43,13 @@ def list_sources() -> None:
 def sources(
     names: Annotated[list[str], typer.Argument(help="Source names (see `crossthink-data list-sources`).")],
     output: Annotated[
-        str, typer.Option("--output", "-o", help="Folder or storage URL for the Hub subset folders.")
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The work folder (or storage URL): writes OUTPUT/sources/<source>/ and OUTPUT/sources/report.json, "
+            "as `build` does; rerunning with the same folder resumes.",
+        ),
     ],
     from_dir: Annotated[
         str | None,
@@ -57,13 +62,6 @@ def sources(
     hub: Annotated[
         bool, typer.Option("--hub", help="Read a demo stand-in's full upstream set from the Hub.")
     ] = False,
-    work_dir: Annotated[
-        str | None,
-        typer.Option(
-            help="Intermediate parquet, rejects and logs (default OUTPUT/_work); "
-            "rerunning with the same folder resumes."
-        ),
-    ] = None,
     limit: Annotated[int | None, typer.Option(help="Read at most this many upstream rows (trials).")] = None,
     configs: Annotated[str, typer.Option(help="Comma-separated configs to build.")] = "records,mcq,open",
     tasks: Tasks = 1,
@@ -72,50 +70,57 @@ def sources(
     overwrite: Overwrite = False,
     config: ConfigFile = None,
 ) -> None:
-    """Build Hub subsets from open QA sources: records -> filter H -> T_MCQ / T_Open -> parquet + card.
+    """Run the build's sources stage: records -> filter H -> T_MCQ / T_Open parquet, with a report.
 
-    Example: crossthink-data sources mmlu_train numina_math --output out/
+    Example: crossthink-data sources mmlu_train numina_math --output work/
+    (then decontaminate, dedup, blend with -o work/, and `crossthink-data export work/ -o repo/`)
     """
     from rich.console import Console
 
     from crossthink_data import storage
-    from crossthink_data.executors import datatrove_logs_to
-    from crossthink_data.sources import get_source, input_location
-    from crossthink_data.sources.subsets import build_source_subset, summary_table
+    from crossthink_data.sources import summary_table
 
     if from_dir is not None and len(names) != 1:
         raise typer.BadParameter("--from-dir reads one source's files: give exactly one source name")
     if limit is not None and limit < 1:
         fail(f"--limit: must be at least 1, got {limit}")
     check_executor(executor, ("local", "ray"), "sources")
-    output = location(output)
-    work = location(work_dir) if work_dir else storage.join(output, "_work")
-    own_output(output, "sources", overwrite, writes=(*names, "_work"))
-    own_output(work, "sources", overwrite, "--work-dir", writes=tuple(names))
+    work = own_work(output, "sources", overwrite)
+    stage = storage.join(work, "sources")
     log = storage.join(storage.local_scratch(work, "logs"), "sources.log")
     console = Console()
     summaries = []
     for name in names:
-        try:
-            source_dir, note = input_location(name, from_dir, hub)
-        except (KeyError, ValueError) as err:
-            fail(str(err).strip("'\""))
-        console.print(f"[bold]building {name}[/bold] -> {storage.join(output, name)}: {note}")
-        try:
-            with datatrove_logs_to(log):
-                summaries += build_source_subset(
-                    name, output, work, source_dir, limit, split_list(configs), tasks, workers, executor
-                )
-        except ConnectionError as err:  # datasets: the Hub is unreachable (offline, DNS, proxy)
-            hub_id = get_source(name).hub_id
-            fail(
-                f"{name}: cannot reach the Hub dataset {hub_id} ({err}); pass --from-dir with a local "
-                f"copy in its upstream layout (details in {log})"
-            )
-        except (FileNotFoundError, RuntimeError, KeyError, ValueError) as err:
-            fail(f"{str(err).strip(chr(39) + chr(34))} (details in {log})")
+        summaries += _run_source(
+            name, stage, from_dir, hub, limit, split_list(configs), log, console, tasks, workers, executor
+        )
     console.print(summary_table(summaries))
-    console.print(f"datatrove's per-task logs: {log}")
+    console.print(f"report: {storage.join(stage, 'report.json')}; datatrove's per-task logs: {log}")
+
+
+def _run_source(name, stage, from_dir, hub, limit, configs, log, console, tasks, workers, executor) -> list:
+    """One source through the sources stage; what a user must fix (no Hub, no rows) is one line."""
+    from crossthink_data import storage
+    from crossthink_data.executors import datatrove_logs_to
+    from crossthink_data.sources import get_source, input_location, run_source_stage
+
+    try:
+        source_dir, note = input_location(name, from_dir, hub)
+    except (KeyError, ValueError) as err:
+        fail(str(err).strip("'\""))
+    console.print(f"[bold]building {name}[/bold] -> {storage.join(stage, name)}: {note}")
+    try:
+        with datatrove_logs_to(log):
+            return run_source_stage(
+                name, stage, source_dir, limit, configs, tasks, workers, executor, console
+            )
+    except ConnectionError as err:  # datasets: the Hub is unreachable (offline, DNS, proxy)
+        fail(
+            f"{name}: cannot reach the Hub dataset {get_source(name).hub_id} ({err}); pass --from-dir with a "
+            f"local copy in its upstream layout (details in {log})"
+        )
+    except (FileNotFoundError, RuntimeError, KeyError, ValueError) as err:
+        fail(f"{str(err).strip(chr(39) + chr(34))} (details in {log})")
 
 
 def register(app: typer.Typer) -> None:

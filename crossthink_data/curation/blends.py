@@ -1,15 +1,29 @@
-"""The paper's data blends, declared in YAML and sampled exactly, reproducibly and without reuse.
+"""The paper's data blends, declared in YAML and sampled exactly, reproducibly and by question.
 
-A blend says which column its ratio is over (``domain``, ``template``, ``source``, ``kind``...),
-the ratio (weights per value, or ``natural`` for the pool's own proportions), optional ``where``
-filters, a total size (``null``: the largest blend the pool allows without reusing a row) and a
-seed. Counts per group are apportioned with the largest-remainder method, so every group is
-within one row of its exact share and the counts add up to the total. Rows are drawn without
-replacement unless the YAML sets ``upsample: true``. The pool is sorted by (id, template) first,
-so the same seed gives the same blend whatever the file layout of the pool.
+A blend counts **questions**, as the paper does (its Table 1 totals 588,645 questions): the rows of
+one question (its T_MCQ and T_Open rows) share the record ``id``, and a question enters a blend at
+most once. Which of its rows enters is the blend's ``form``:
 
-The eight paper blends ship in ``crossthink_data/curation/blends/*.yaml``; ``crossthink-data
-blend CONFIG`` takes one of their names or a path to your own YAML.
+- ``source`` (the default): the question's own form, T_MCQ for a question with options (MCQ
+  sources such as MMLU train) and T_Open otherwise (Natural Reasoning, the math sources). The
+  paper's "mixed MCQ + open-ended" template setting (55.66 in its template ablation, the natural
+  blend of Table 4). A question whose own-form row was removed (dedup, decontamination) is left out.
+- ``open`` / ``mcq``: every question in that template (``open``: the paper's all-open ablation,
+  MCQ questions turned open-ended; a question without such a row, e.g. an option-dependent stem
+  that filter H dropped, is left out).
+- ``per_question``: the template is chosen per question so that the ratio over ``template`` holds
+  (the paper's 2:1 MCQ:open and 2:1 open:MCQ blends); needs ``by: template``.
+
+A blend also says which column its ratio is over (``domain``, ``template``, ``source``...), the
+ratio (weights per value, or ``natural`` for the pool's own proportions), optional ``where`` row
+filters, a total number of questions (``null``: the largest blend the pool allows without using a
+question twice) and a seed. Counts per group are apportioned with the largest-remainder method, so
+every group is within one question of its exact share and the counts add up to the total. Questions
+are drawn without replacement unless the YAML sets ``upsample: true``. The pool is sorted by (id,
+template) first, so the same seed gives the same blend whatever the file layout of the pool.
+
+The paper blends ship in ``crossthink_data/curation/blends/*.yaml``; ``crossthink-data blend
+CONFIG`` takes one of their names or a path to your own YAML.
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ import pyarrow.compute as pc
 
 from crossthink_data import storage
 from crossthink_data.config import ConfigError, check_keys, field_names, load_yaml
+from crossthink_data.licenses import is_non_commercial
 
 BLENDS_DIR = Path(__file__).resolve().parent / "blends"
 PAPER_BLENDS = (
@@ -38,7 +53,9 @@ PAPER_BLENDS = (
     "score_weighted",
     "math_only",
     "general_only",
+    "all_open",
 )
+FORMS = ("source", "open", "mcq", "per_question")  # which row of a question enters (module doc)
 
 
 class BlendError(ValueError):
@@ -61,6 +78,7 @@ class BlendSpec:
     paper: str = ""
     default_weight: float | None = None
     missing: str = "error"
+    form: str = "source"
 
     def __post_init__(self) -> None:
         if not self.name or not str(self.name).replace("_", "").replace("-", "").isalnum():
@@ -79,6 +97,13 @@ class BlendSpec:
                     f"blend {self.name}: weights must be non-negative numbers, some positive: {bad}"
                 )
             self.ratio = {str(k): float(v) for k, v in self.ratio.items()}
+        if self.form not in FORMS:
+            raise BlendError(f"blend {self.name}: form must be one of {list(FORMS)}, got {self.form!r}")
+        if self.form == "per_question" and (self.by != "template" or self.upsample):
+            raise BlendError(
+                f"blend {self.name}: form per_question chooses each question's template, so it needs "
+                f"by: template and no upsample (got by: {self.by}, upsample: {self.upsample})"
+            )
         if self.missing not in ("error", "skip"):
             raise BlendError(f"blend {self.name}: missing must be 'error' or 'skip', got {self.missing!r}")
         if self.total is not None and (not isinstance(self.total, int) or self.total < 1):
@@ -117,8 +142,40 @@ def apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
     return counts
 
 
-def plan_counts(spec: BlendSpec, available: dict[str, int]) -> dict[str, int]:
-    """Rows to draw per group: exact to the ratio, feasible without reuse unless ``upsample``."""
+def plan_counts(spec: BlendSpec, available: dict[str, int], questions: int | None = None) -> dict[str, int]:
+    """Questions to draw per group: exact to the ratio, feasible without reuse unless ``upsample``.
+
+    ``available``: the questions that can go to each group. When a question can go to either of two
+    groups (``form: per_question``), ``questions`` is how many distinct questions there are in all,
+    and the groups together cannot take more (with two groups, that and the per-group bounds are
+    exactly the condition for giving every drawn question its own group)."""
+    weights = _weights(spec, available)
+    weight_sum = sum(weights.values())
+    largest = min(math.floor(available[g] * weight_sum / w + 1e-9) for g, w in weights.items())
+    if questions is not None:
+        largest = min(largest, questions)
+
+    def fits(counts: dict[str, int]) -> bool:
+        over = any(c > available[g] for g, c in counts.items())
+        return not over and (questions is None or sum(counts.values()) <= questions)
+
+    while largest > 0 and not fits(apportion(largest, weights)):
+        largest -= 1
+    total = spec.total if spec.total is not None else largest
+    if total < 1:
+        raise BlendError(f"blend {spec.name}: the pool is too small for ratio {weights}")
+    if total > largest and not spec.upsample:
+        raise BlendError(
+            f"blend {spec.name}: {total} questions at ratio {weights} would reuse questions "
+            f"(pool per {spec.by}: {dict(sorted(available.items()))}); the most without reuse is "
+            f"{largest}. Lower total, set total: null, or set upsample: true."
+        )
+    return apportion(total, weights)
+
+
+def _weights(spec: BlendSpec, available: dict[str, int]) -> dict[str, float]:
+    """The positive weight of every group the blend draws from (``natural``: the pool's counts;
+    otherwise the ratio, ``default_weight`` for values it does not name)."""
     if spec.ratio == "natural":
         weights = {g: float(n) for g, n in available.items()}
     else:
@@ -134,20 +191,7 @@ def plan_counts(spec: BlendSpec, available: dict[str, int]) -> dict[str, int]:
             f"blend {spec.name}: the pool has no rows with {spec.by} in {empty} "
             f"(pool has {dict(sorted(available.items()))})"
         )
-    weight_sum = sum(weights.values())
-    largest = min(math.floor(available[g] * weight_sum / w + 1e-9) for g, w in weights.items())
-    while largest > 0 and any(c > available[g] for g, c in apportion(largest, weights).items()):
-        largest -= 1
-    total = spec.total if spec.total is not None else largest
-    if total < 1:
-        raise BlendError(f"blend {spec.name}: the pool is too small for ratio {weights}")
-    if total > largest and not spec.upsample:
-        raise BlendError(
-            f"blend {spec.name}: {total} rows at ratio {weights} would reuse rows "
-            f"(pool per {spec.by}: {dict(sorted(available.items()))}); the most without reuse is "
-            f"{largest}. Lower total, set total: null, or set upsample: true."
-        )
-    return apportion(total, weights)
+    return weights
 
 
 def _apply_where(table: pa.Table, where: dict[str, Any], blend: str) -> pa.Table:
@@ -167,7 +211,7 @@ def non_commercial_sources(sources: list[str], table: pa.Table | None = None) ->
     flagged = []
     for source in sources:
         adapter = _adapter(source)
-        if (adapter is not None and not adapter.commercial_use) or "-nc" in licenses.get(source, "").lower():
+        if (adapter is not None and not adapter.commercial_use) or is_non_commercial(licenses.get(source)):
             flagged.append(source)
     return sorted(flagged)
 
@@ -223,13 +267,15 @@ def _check_columns(columns: list[str], spec: BlendSpec) -> None:
 def blend_positions(
     pool: pa.Table, spec: BlendSpec, commercial_only: bool = False, licenses_from: pa.Table | None = None
 ) -> np.ndarray:
-    """Row numbers of ``pool`` (already filtered by ``spec.where``) in blend order.
+    """Row numbers of ``pool`` (already filtered by ``spec.where``) in blend order, one row per
+    question (unless ``upsample``).
 
-    Needs only the columns ``id``, ``template`` (when present), ``source`` and ``spec.by``, so a
-    pool on disk is planned from those few columns (:func:`write_blend`). Rows are ordered by
-    (id, template) first (a stable sort), so the same seed gives the same blend whatever the pool's
-    file layout. ``licenses_from``: rows whose ``provenance`` names the license of a source without
-    an adapter (see :func:`source_licenses`).
+    Needs only the columns ``id``, ``template`` (when present), ``source``, ``spec.by`` and, for
+    ``form: source``, ``options`` or its summary ``__mcq`` (whether the question has options), so a
+    pool on disk is planned from those few columns (:func:`write_blend`). Rows are ordered by (id,
+    template) first (a stable sort), so the same seed gives the same blend whatever the pool's file
+    layout. ``licenses_from``: rows whose ``provenance`` names the license of a source without an
+    adapter (see :func:`source_licenses`).
     """
     rows = np.arange(pool.num_rows, dtype=np.int64)
     if commercial_only:
@@ -242,19 +288,92 @@ def blend_positions(
     order = pc.sort_indices(sortable, [(k, "ascending") for k in keys])
     del sortable
     rows = rows[order.to_numpy()]
+    rng = np.random.default_rng(spec.seed)
+    if spec.form == "per_question":
+        return rows[_per_question_draw(pool, rows, spec, rng)]
+    rows = rows[_question_rows(pool, rows, spec.form)]
     positions = _group_positions(pool.column(spec.by).take(pa.array(rows)))
     counts = plan_counts(spec, {g: len(p) for g, p in positions.items()})
-    rng = np.random.default_rng(spec.seed)
     chosen: list[np.ndarray] = []
     for group in sorted(counts):
         members = positions[group]
-        want = counts[group]
-        repeats, rest = divmod(want, len(members))
+        repeats, rest = divmod(counts[group], len(members))
         chosen.append(np.tile(members, repeats))
         chosen.append(members[rng.permutation(len(members))[:rest]])
     picked = np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
-    order = rng.permutation(len(picked))
-    return rows[picked[order]]
+    return rows[picked[rng.permutation(len(picked))]]
+
+
+def _column(pool: pa.Table, name: str, rows: np.ndarray) -> np.ndarray:
+    return np.asarray(pool.column(name).take(pa.array(rows)).to_numpy(zero_copy_only=False))
+
+
+def has_options(table: pa.Table) -> pa.Array:
+    """Per row: whether its question has options (an MCQ question, whose own form is T_MCQ)."""
+    options = table["options"]
+    if pa.types.is_list(options.type) or pa.types.is_large_list(options.type):
+        return pc.greater(pc.fill_null(pc.list_value_length(options), 0), 0)
+    return pc.fill_null(pc.invert(pc.is_null(options)), False)
+
+
+def _question_rows(pool: pa.Table, rows: np.ndarray, form: str) -> np.ndarray:
+    """Positions in ``rows`` (sorted by id, template) of the one row per question that ``form``
+    takes: its own template (``source``: T_MCQ for a question with options, else T_Open) or the
+    named one; a question without that row is left out."""
+    if "template" not in pool.column_names:
+        kept = np.arange(len(rows))
+    else:
+        templates = _column(pool, "template", rows)
+        if form != "source":
+            wanted = np.full(len(rows), form, dtype=object)
+        elif "__mcq" in pool.column_names or "options" in pool.column_names:
+            mcq = pool["__mcq"] if "__mcq" in pool.column_names else has_options(pool)
+            mcq = np.asarray(mcq.take(pa.array(rows)).to_numpy(zero_copy_only=False), dtype=bool)
+            wanted = np.where(mcq, "mcq", "open")
+        else:  # no options column: a question with a T_MCQ row is an MCQ question (mcq sorts first)
+            ids = _column(pool, "id", rows)
+            first = np.r_[True, ids[1:] != ids[:-1]]
+            wanted = np.where(templates[np.flatnonzero(first)[np.cumsum(first) - 1]] == "mcq", "mcq", "open")
+        kept = np.flatnonzero(templates == wanted)
+    ids = _column(pool, "id", rows[kept])
+    return kept[np.r_[True, ids[1:] != ids[:-1]]] if len(kept) else kept
+
+
+def _per_question_draw(pool: pa.Table, rows: np.ndarray, spec: BlendSpec, rng) -> np.ndarray:
+    """Positions in ``rows`` of a ``form: per_question`` blend: each question once, its template
+    chosen so that the ratio over ``template`` is exact. A question with rows in both groups may
+    go to either; the first group (sorted) draws uniformly from its candidates but leaves the
+    second enough of the shared ones, then the second draws from what is left."""
+    if spec.upsample:
+        raise BlendError(f"blend {spec.name}: form per_question draws each question once (no upsample)")
+    ids, templates = _column(pool, "id", rows), _column(pool, "template", rows)
+    new = np.r_[True, ids[1:] != ids[:-1]] if len(ids) else np.zeros(0, dtype=bool)
+    question = np.cumsum(new) - 1
+    member = {}
+    for group in sorted(set(templates.tolist())):
+        member[group] = np.full(int(new.sum()), -1, dtype=np.int64)
+        at = np.flatnonzero(templates == group)
+        member[group][question[at]] = at
+    available = {g: int((m >= 0).sum()) for g, m in member.items()}
+    counts = plan_counts(spec, available, questions=int(new.sum()))
+    groups = sorted(counts)
+    if len(groups) > 2:
+        raise BlendError(f"blend {spec.name}: form per_question takes two templates, got {groups}")
+    free = np.ones(int(new.sum()), dtype=bool)
+    picked = []
+    for i, group in enumerate(groups):
+        can = (member[group] >= 0) & free
+        candidates = np.flatnonzero(can)[rng.permutation(int(can.sum()))]
+        if i + 1 < len(groups):
+            other = member[groups[i + 1]] >= 0
+            shared = other[candidates]
+            spare = int(other.sum()) - counts[groups[i + 1]]  # shared questions this group may take
+            candidates = candidates[~shared | (np.cumsum(shared) <= spare)]
+        taken = candidates[: counts[group]]
+        free[taken] = False
+        picked.append(member[group][taken])
+    picked = np.concatenate(picked) if picked else np.zeros(0, dtype=np.int64)
+    return picked[rng.permutation(len(picked))]
 
 
 def _group_positions(column: pa.ChunkedArray) -> dict[str, np.ndarray]:
@@ -283,119 +402,6 @@ def composition(table: pa.Table, columns: tuple[str, ...] = ("source", "domain",
     return {c: _ordered(Counter(table.column(c).to_pylist())) for c in columns if c in table.column_names}
 
 
-def composition_markdown(counts: dict, total: int) -> str:
-    lines = []
-    for column, values in counts.items():
-        lines += [f"| {column} | rows | share |", "|---|---:|---:|"]
-        lines += [f"| {v} | {n:,} | {n / total:.1%} |" for v, n in values.items()]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def composition_chart(counts: dict, path: str, title: str) -> str:
-    """One horizontal bar chart per column (source, domain, template), saved as PNG at ``path``
-    (any storage URL); drawn by the hub's card charts."""
-    from crossthink_data.hub import bar_chart
-
-    figure = bar_chart({column: Counter(values) for column, values in counts.items()}, title)
-    with storage.open_url(path, "wb") as handle:
-        figure.savefig(handle, dpi=100, format="png")
-    return path
-
-
-def blend_card(spec: BlendSpec, table: pa.Table, chart: str, commercial_only: bool):
-    """The SubsetCard of ``blend-<name>``.
-
-    The card template (``dataset_cards/blend.md``) already renders the composition tables, the
-    license of every source (from the rows' provenance) and, when ``non_commercial_sources`` is
-    set, the non-commercial banner at the top; we add the recipe and the composition chart.
-    """
-    from crossthink_data.hub import SubsetCard
-
-    sources = sorted(set(table.column("source").to_pylist()))
-    licenses = source_licenses(sources, table)
-    nc = non_commercial_sources(sources, table)
-    hub_ids = sorted({a.hub_id for s in sources if (a := _adapter(s)) is not None and a.hub_id})
-    citations = [
-        a.citation for s in sources if (a := _adapter(s)) is not None and getattr(a, "citation", None)
-    ]
-    if spec.ratio == "natural":
-        ratio = "the pool's own proportions"
-    else:
-        ratio = " : ".join(f"{w:g} {g}" for g, w in spec.ratio.items()) or "equal"
-        if spec.default_weight:
-            ratio += f" (other values: {spec.default_weight:g} each)"
-    rebuild = f"crossthink-data blend {spec.name}{' --commercial-only' if commercial_only else ''} --input POOL --output DIR"
-    recipe = "\n".join(
-        [
-            *([spec.paper, ""] if spec.paper else []),
-            f"- ratio over `{spec.by}`: {ratio}",
-            f"- filters: {spec.where or 'none'}",
-            f"- rows: {table.num_rows:,} ({'as declared' if spec.total else 'the most the pool allows without reuse'}), "
-            f"seed {spec.seed}, {'with' if spec.upsample else 'without'} up-sampling",
-            f"- sources: {'commercial-use sources only' if commercial_only else 'all sources in the pool'}",
-            f"- rebuild: `{rebuild}`",
-        ]
-    )
-    counts = composition(table)
-    sections = {
-        "Blend recipe": recipe,
-        "Composition chart": composition_markdown(counts, table.num_rows) + f"\n![composition]({chart})",
-    }
-    return SubsetCard(
-        name=f"blend-{spec.name}",
-        pretty_name=spec.pretty_name or f"CrossThink blend: {spec.name}",
-        description=spec.description.strip(),
-        licenses=sorted(set(licenses.values()) - {"unknown"}) or ["unknown"],
-        source_datasets=hub_ids,
-        citations=citations,
-        task_categories=["question-answering", "text-generation"],
-        non_commercial_sources=nc,
-        extra_sections=sections,
-    )
-
-
-@dataclass
-class BlendResult:
-    """Where a blend was written and what went in."""
-
-    name: str
-    path: str  # storage URL of the blend's Hub folder
-    rows: int
-    counts: dict[str, dict[str, int]]
-    non_commercial_sources: list[str]
-
-
-def build_blend(
-    pool_dir: str,
-    spec: BlendSpec | str | Path,
-    output_dir: str,
-    commercial_only: bool = False,
-    total: int | None = None,
-    seed: int | None = None,
-) -> BlendResult:
-    """Samples ``spec`` from the rows under ``pool_dir`` and writes the ``blend-<name>`` Hub folder
-    under ``output_dir`` (both any storage URL)."""
-    from crossthink_data.hub import export_subset
-    from crossthink_data.rows import read_table
-
-    spec = spec if isinstance(spec, BlendSpec) else BlendSpec.load(spec)
-    if total is not None:
-        spec.total = total
-    if seed is not None:
-        spec.seed = seed
-    table = sample_blend(read_table(pool_dir), spec, commercial_only)
-    out = storage.join(output_dir, f"blend-{spec.name}")
-    chart_rel = "assets/composition.png"
-    card = blend_card(spec, table, chart_rel, commercial_only)
-    templated = "template" in table.column_names
-    export_subset(out, {"default": table.to_pylist()}, card, templated={"default": templated})
-    composition_chart(
-        composition(table), storage.join(out, chart_rel), f"blend-{spec.name} ({table.num_rows:,} rows)"
-    )
-    return BlendResult(spec.name, out, table.num_rows, composition(table), card.non_commercial_sources)
-
-
 BLEND_WINDOW = 10_000  # output rows held in memory at once while a blend is written
 
 
@@ -419,7 +425,9 @@ def write_blend(
     schema = pa.unify_schemas([_parquet_schema(f) for f in files])
     _check_columns(schema.names, spec)
     index, samples = _blend_index(files, schema, spec)
-    rows = index.column("__row").to_numpy()[blend_positions(index, spec, commercial_only, samples)]
+    picked = blend_positions(index, spec, commercial_only, samples)
+    rows = index.column("__row").to_numpy()[picked]
+    questions = question_counts(index.select(["id", "source"]).take(pa.array(picked)))
     del index
     scratch = storage.local_scratch(stage_dir, "windows")
     shutil.rmtree(scratch, ignore_errors=True)
@@ -443,6 +451,9 @@ def write_blend(
     sources = sorted(counts["source"])
     report = {
         "rows": len(rows),
+        "questions": sum(questions.values()),
+        "questions_per_source": questions,
+        "form": spec.form,
         "by": spec.by,
         "ratio": spec.ratio,
         "total": spec.total,
@@ -453,6 +464,17 @@ def write_blend(
     }
     _write_report(stage_dir, report)
     return report
+
+
+def question_counts(table: pa.Table) -> dict[str, int]:
+    """Distinct questions (``id``) per ``source`` of a blend's rows, largest first: the blend's size
+    as the paper counts it (a question drawn twice by ``upsample`` counts once)."""
+    if not table.num_rows:
+        return {}
+    grouped = table.group_by("source").aggregate([("id", "count_distinct")])
+    return _ordered(
+        Counter(dict(zip(grouped["source"].to_pylist(), grouped["id_count_distinct"].to_pylist())))
+    )
 
 
 def _write_report(stage_dir: str, report: dict) -> None:
@@ -489,15 +511,19 @@ def _pool_batches(files: list[str], schema: pa.Schema, columns: list[str] | None
 
 def _blend_index(files: list[str], schema: pa.Schema, spec: BlendSpec) -> tuple[pa.Table, pa.Table]:
     """The columns :func:`blend_positions` needs, for the rows the ``where`` filter keeps (``__row``:
-    their position in the whole pool), and for sources without an adapter the ``provenance`` of their
+    their position in the whole pool; ``__mcq``: whether the question has options), and for sources without an adapter the ``provenance`` of their
     first 50 such rows (their license; read in a second pass, only when there is such a source)."""
-    columns = list(dict.fromkeys(["id", "template", "source", spec.by, *spec.where]))
+    columns = list(dict.fromkeys(["id", "template", "source", spec.by, *spec.where, "options"]))
     columns = [c for c in columns if c in schema.names]
     parts, offset = [], 0
     for table in _pool_batches(files, schema, columns, rows=65_536):
         table = table.append_column("__row", pa.array(np.arange(offset, offset + len(table))))
         offset += len(table)
-        parts.append(_apply_where(table, spec.where, spec.name))
+        table = _apply_where(table, spec.where, spec.name)
+        if "options" in table.column_names:  # only whether there are options: the list stays on disk
+            table = table.append_column("__mcq", has_options(table))
+            table = table.drop_columns(["options"]) if "options" not in (spec.by, *spec.where) else table
+        parts.append(table)
     index = pa.concat_tables(parts)
     del parts
     licenses: dict[str, list] = {}
@@ -584,15 +610,14 @@ __all__ = [
     "BLENDS_DIR",
     "PAPER_BLENDS",
     "BlendError",
-    "BlendResult",
     "BlendSpec",
     "apportion",
-    "blend_card",
     "blend_positions",
-    "build_blend",
     "composition",
+    "has_options",
     "non_commercial_sources",
     "plan_counts",
+    "question_counts",
     "sample_blend",
     "source_licenses",
     "write_blend",

@@ -10,11 +10,14 @@ The output is one dataset repo (:func:`crossthink_data.hub.export_repo`): config
 ``<source>-records``, ``<source>-<template>``, ``blend-<name>`` and ``blend-<name>-verl``, and one
 card whose numbers come from the reports below. Intermediate stages live beside it, never in it
 (the repo is what ``push`` uploads): ``<parent of output>/_work/<output name>/`` by default
-(``demo_output/crossthink`` -> ``demo_output/_work/crossthink``), or ``work_dir``:
+(``demo_output/crossthink`` -> ``demo_output/_work/crossthink``), or ``work_dir``. Its layout is
+:mod:`crossthink_data.curation.work`'s, the one every single-stage command writes too (``sources
+-o WORK``, ``decontaminate -o WORK``, ...), and ``export WORK -o REPO`` writes the same repo from it:
 
     sources/<source>/{parquet,rejects,logs}/<config>   datatrove's output and completion markers
-    mining/                                           the miner's stages
-    curation/{0_pool,1_decont,2_dedup,3_difficulty}   stage rows + report.json + fingerprint.json
+    sources/report.json                               every source's counts per config
+    mining/                                           the miner's stages, its report.json
+    curation/{0_pool,0_sample,1_decont,2_dedup,3_difficulty}  stage rows + report.json + fingerprint.json
     blends/<name>/                                    the blend's rows + report.json + fingerprint.json
     export/fingerprint.json                           what the repo at ``output`` was exported from
     build_summary.json                                every report, as the card read them
@@ -40,7 +43,7 @@ Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, 
     slurm: {partition: cpu, time: "24:00:00", cpus_per_task: 16, mem: 64G}
     sources:
       - mmlu_train
-      - {name: natural_reasoning, from_dir: /data/natural_reasoning, limit: 100000, target: 100000}
+      - {name: natural_reasoning, from_dir: /data/natural_reasoning, sample: 100000, target: 100000}
     templates: [mcq, open]
     mine: {input: pages/, glob: "*.warc.gz", generation: {model: ..., endpoint_url: ...}}  # optional
     decontaminate: {benchmarks: ../shared/data/benchmarks, only: null, n_grams: 12, min_overlap: 0.5,
@@ -52,6 +55,7 @@ Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, 
     blends: [crossthink, natural]
     default_blend: crossthink        # blend-<this> is the repo's default config
     commercial_only: false
+    sample_seed: 0                   # seed of every source's `sample`
     rows_per_shard: 100000
 
 Each section is read into its settings dataclass by the one strict loader
@@ -63,12 +67,17 @@ A typo, a wrong type (``"no"`` for a boolean, ``"10"`` for a number), a value ou
 unknown choice stops the build with one line naming the key, before any stage runs; ``null``
 means a key's default.
 
-A source's ``target`` is the row count the paper reports for it; the card sets it beside this
-build's count (it does not cap anything: ``limit`` caps the upstream rows read).
+A source's ``sample`` keeps that many of its questions after filter H (all its rows: T_MCQ and
+T_Open share the question's ``id``), drawn by a hash of the question id keyed by ``sample_seed``
+(:mod:`crossthink_data.curation.sample`), before decontamination: the recipe ``paper`` samples
+every source to the paper's Table 1 count. ``target`` is the count the paper reports; the card sets
+it beside this build's counts and says where the upstream size, filter H or curation made ours
+smaller. ``limit`` caps the upstream rows read (the first ones, not a sample).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import posixpath
@@ -94,10 +103,23 @@ from crossthink_data.config import (
 from crossthink_data.curation.decont import DecontSettings
 from crossthink_data.curation.dedup import DedupSettings
 from crossthink_data.curation.difficulty import DifficultySettings
+from crossthink_data.curation.work import (
+    BLENDS,
+    CURATION,
+    MINING,
+    REPORT,
+    SOURCES,
+    finished,
+    finished_blends,
+    link_pool,
+    mined_files,
+    run_blend_stage,
+    run_stage,
+    stage_dir,
+    stage_inputs,
+    templated_pool,
+)
 from crossthink_data.inference import GenerationSettings
-
-# what a build writes at the top of its work folder (a file of the user's there stops it)
-WORK_ENTRIES = ("sources", "mining", "curation", "blends", "export", "build_summary.json", "logs", "slurm")
 
 
 @dataclass
@@ -105,7 +127,9 @@ class SourceSpec:
     name: str
     from_dir: str | None = None  # storage URL of the upstream files (None: the Hub)
     limit: int | None = field(default=None, metadata={"min": 1})  # upstream rows read at most
-    target: int | None = field(default=None, metadata={"min": 0})  # rows the paper reports (card)
+    target: int | None = field(default=None, metadata={"min": 0})  # questions the paper reports (card)
+    # questions kept after filter H, drawn by seeded hash of the question id (curation/sample.py)
+    sample: int | None = field(default=None, metadata={"min": 1})
 
 
 @dataclass
@@ -181,6 +205,7 @@ class BuildConfig:
     blends: list[str] = field(default_factory=lambda: ["crossthink"])
     default_blend: str = "crossthink"
     commercial_only: bool = False
+    sample_seed: int = field(default=0, metadata={"min": 0})  # the seed of every source's ``sample``
     rows_per_shard: int = field(default=100_000, metadata={"min": 1})
     path: str | None = None  # where the recipe was read from
     recipe_name: str | None = field(default=None, init=False)  # a shipped recipe's name (for the card)
@@ -233,7 +258,7 @@ class BuildConfig:
                 BlendSpec.load(blend)
             except BlendError as err:
                 raise ConfigError(f"{where} blends: {err}") from None
-        if self.default_blend not in self.blends:
+        if self.blends and self.default_blend not in self.blends:  # no blends: the repo has none
             raise ConfigError(
                 f"{where} default_blend: {self.default_blend!r} is not one of the recipe's blends {self.blends}"
             )
@@ -340,129 +365,126 @@ def _resolve(value: str | Path, base: str | Path) -> str:
     return os.path.normpath(os.path.join(base, value))
 
 
-def link_pool(parquet_files: list[str], pool_dir: str) -> str:
-    """One folder holding every templated parquet file, named uniquely (``<i>_<source>_<config>_<file>``).
-
-    Local storage gets symlinks; elsewhere (``s3://``...) the files are copied, server-side when the
-    pool is on the same store, since object stores have no links and every stage reads a folder.
-    The pool is left as it is while its files are (:mod:`crossthink_data.resume`): a copy made again
-    would be a new input to every later stage.
-    """
-    from crossthink_data.resume import REPORT, check_stage
-
-    names = [storage.as_url(f) for f in parquet_files]
-    if check_stage(pool_dir, names, {"files": names}, "pool", say=lambda line: None):
-        return pool_dir
-    local = storage.is_local(pool_dir)
-    for i, file in enumerate(names):
-        *_, source, _parquet, config, name = file.split("/")
-        target = storage.join(pool_dir, f"{i:05d}_{source}_{config}_{name}")
-        if local and storage.is_local(file):
-            os.symlink(os.path.realpath(storage.local_path(file)), storage.local_path(target))
-        else:
-            storage.copy(file, target)
-    storage.write_json(storage.join(pool_dir, REPORT), {"files": len(names)})
-    return pool_dir
-
-
 def run_build(config: BuildConfig) -> dict[str, Any]:
     """Runs (or resumes) the recipe into one Hub repo at ``config.output``; returns the build
-    summary (every stage's report). On Slurm, submits the build and returns the job id instead."""
+    summary (every stage's report). On Slurm, submits the build and returns the job id instead.
+    Each stage is the one its single-stage command runs (:mod:`crossthink_data.curation.work`)."""
     if config.executor == "slurm":
         return {"slurm_job": submit_slurm(config)}
     from rich.console import Console
 
-    from crossthink_data.sources import first_reject, parquet_files, run_source, summary_table
+    from crossthink_data.sources import parquet_files, summary_table
 
     console = Console()
     out = storage.as_url(config.output)
     work = storage.as_url(config.work_dir) if config.work_dir else default_work_dir(out)
-    sources_work = storage.join(work, "sources")
     summary: dict[str, Any] = {"recipe": recipe_label(config), "sources": []}
-
-    source_summaries = []
-    for source in config.sources:
-        console.print(f"[bold]source {source.name}[/bold]")
-        found = run_source(
-            source.name,
-            sources_work,
-            source.from_dir,
-            source.limit,
-            ["records", *config.templates],
-            tasks=config.tasks,
-            workers=config.workers,
-            executor=config.executor,
-        )
-        malformed = max(s.dropped.get("malformed_row", 0) for s in found)
-        if malformed:
-            first = first_reject(sources_work, source.name, found[0].config, "malformed_row")
-            console.print(
-                f"warning: source {source.name}: {malformed:,} malformed row(s) counted as rejects "
-                f"(malformed_row), the first: {first}",
-                markup=False,
-                highlight=False,
-                soft_wrap=True,  # one line, however long the path
-            )
-        if not any(s.kept for s in found):
-            raise BuildError(
-                f"source {source.name!r} produced no rows; see the rejects under {storage.join(sources_work, source.name)}"
-            )
-        source_summaries += found
+    source_summaries = run_sources(config, work, console)
     console.print(summary_table(source_summaries))
     summary["sources"] = [asdict(s) for s in source_summaries]
     summary["targets"] = {s.name: s.target for s in config.sources if s.target}
-    files = [
-        f for s in config.sources for t in config.templates for f in parquet_files(sources_work, s.name, t)
-    ]
+    sources_work = stage_dir(work, SOURCES)
     records = {s.name: parquet_files(sources_work, s.name, "records") for s in config.sources}
     if config.mine:
-        mined = run_mining(config.mine, storage.join(work, "mining"), config.executor)
+        mined = run_mining(config.mine, stage_dir(work, MINING), config.executor)
         summary["mining"] = mined["summary"]
         summary["mining_rows"] = sum(storage_rows(f) for t in config.templates for f in mined.get(t, []))
-        files += [f for t in config.templates for f in mined.get(t, [])]
         if mined.get("records"):
             records["syn_qa"] = mined["records"]
-    if not files:
-        raise BuildError("no templated rows came out of the sources: nothing to curate")
-    current = link_pool(files, storage.join(work, "curation", "0_pool"))
-
-    if config.decontaminate:
-        from crossthink_data.curation.decont import decontaminate
-
-        stage = storage.join(work, "curation", "1_decont")
-        decont = config.decontaminate
-        console.print(f"[bold]decontaminate[/bold] against {decont.benchmarks}")
-        decontaminate(  # skipped when finished on the same inputs and settings (crossthink_data.resume)
-            current, stage, decont.benchmarks, decont, decont.only, config.tasks, config.workers, 20,
-            decont.custom_tasks, config.executor,
-        )  # fmt: skip
-        summary["decontaminate"] = storage.read_json(storage.join(stage, "report.json"))
-        current = storage.join(stage, "data")
-
-    if config.dedup is not None:
-        from crossthink_data.curation.dedup import dedup
-
-        stage = storage.join(work, "curation", "2_dedup")
-        console.print("[bold]dedup[/bold]")
-        dedup(current, stage, config.dedup, config.tasks, config.workers, config.executor)
-        summary["dedup"] = storage.read_json(storage.join(stage, "report.json"))
-        current = storage.join(stage, "data")
-
-    difficulty = config.difficulty_settings
-    if difficulty:
-        from crossthink_data.curation.difficulty import score_difficulty
-
-        stage = storage.join(work, "curation", "3_difficulty")
-        console.print(f"[bold]difficulty[/bold] with {difficulty.generation.model}")
-        score_difficulty(current, stage, difficulty, config.tasks, config.workers, executor=config.executor)
-        summary["difficulty"] = storage.read_json(storage.join(stage, "report.json"))
-        current = storage.join(stage, "data")
-
-    summary["blends"] = run_blends(config, current, storage.join(work, "blends"), console)
+    try:
+        names = [s.name for s in config.sources]
+        current = templated_pool(work, names, tuple(config.templates), mined=bool(config.mine))
+    except FileNotFoundError:
+        raise BuildError("no templated rows came out of the sources: nothing to curate") from None
+    current = run_curation(config, work, current, summary, console)
+    summary["blends"] = run_blends(config, current, work, console)
     summary["curated_rows"] = storage_rows(current)
     storage.write_json(storage.join(work, "build_summary.json"), summary)
-    export_build(config, summary, current, records, storage.join(work, "blends"), out, work, console)
+    export_build(config, summary, current, records, stage_dir(work, BLENDS), out, work, console)
     return summary
+
+
+def run_sources(config: BuildConfig, work: str, console) -> list:
+    """Every recipe source through the sources stage (:func:`crossthink_data.sources.run_source_stage`)."""
+    from crossthink_data.sources import SourceError, run_source_stage
+
+    found = []
+    for source in config.sources:
+        console.print(f"[bold]source {source.name}[/bold]")
+        try:
+            found += run_source_stage(
+                source.name, stage_dir(work, SOURCES), source.from_dir, source.limit,
+                ["records", *config.templates], config.tasks, config.workers, config.executor, console,
+            )  # fmt: skip
+        except SourceError as err:
+            raise BuildError(str(err)) from None
+    return found
+
+
+def run_curation(config: BuildConfig, work: str, current: str, summary: dict[str, Any], console) -> str:
+    """The recipe's curation stages in order, each skipped when it finished on the same rows and
+    settings (:func:`crossthink_data.curation.work.run_stage`, as the single-stage commands run
+    them); their reports go into ``summary``. Returns the curated rows' folder."""
+    for name, settings, run in _curation_stages(config, console):
+        folder = stage_dir(work, name)
+        inputs = stage_inputs(name, current, settings)
+        summary[name] = run_stage(folder, inputs, settings, functools.partial(run, current, folder), name)
+        current = storage.join(folder, "data")
+    return current
+
+
+def _curation_stages(config: BuildConfig, console) -> list[tuple[str, Any, Any]]:
+    """(stage, settings, run(rows, folder)) for every curation stage the recipe turns on, in order."""
+    stages: list[tuple[str, Any, Any]] = []
+    tasks, workers, executor = config.tasks, config.workers, config.executor
+    if caps := {s.name: s.sample for s in config.sources if s.sample}:
+
+        def run_sample(rows: str, folder: str) -> None:
+            from crossthink_data.curation.sample import sample_sources
+
+            console.print(f"[bold]sample[/bold] {', '.join(f'{s} {n:,}' for s, n in caps.items())} questions")
+            sample_sources(rows, folder, caps, config.sample_seed)
+
+        stages.append(("sample", {"caps": caps, "seed": config.sample_seed}, run_sample))
+    if decont := config.decontaminate:
+
+        def run_decont(rows: str, folder: str) -> None:
+            from crossthink_data.curation.decont import decontaminate
+
+            console.print(f"[bold]decontaminate[/bold] against {decont.benchmarks}")
+            decontaminate(
+                rows,
+                folder,
+                decont.benchmarks,
+                decont,
+                decont.only,
+                tasks,
+                workers,
+                20,
+                decont.custom_tasks,
+                executor,
+            )
+
+        stages.append(("decontaminate", decont, run_decont))
+    if (settings := config.dedup) is not None:
+
+        def run_dedup(rows: str, folder: str) -> None:
+            from crossthink_data.curation.dedup import dedup
+
+            console.print("[bold]dedup[/bold]")
+            dedup(rows, folder, settings, tasks, workers, executor)
+
+        stages.append(("dedup", settings, run_dedup))
+    if difficulty := config.difficulty_settings:
+
+        def run_difficulty(rows: str, folder: str) -> None:
+            from crossthink_data.curation.difficulty import score_difficulty
+
+            console.print(f"[bold]difficulty[/bold] with {difficulty.generation.model}")
+            score_difficulty(rows, folder, difficulty, tasks, workers, executor=executor)
+
+        stages.append(("difficulty", difficulty, run_difficulty))
+    return stages
 
 
 class BuildError(RuntimeError):
@@ -484,26 +506,22 @@ def run_mining(mine: MineSettings, work: str, executor: str = "local") -> dict[s
     if mine.generation:
         cfg.generation = mine.generation
     result: dict[str, Any] = {"summary": run_miner(cfg, "parse" if mine.generation else "domain", executor)}
+    storage.write_json(storage.join(work, REPORT), result["summary"])  # for `export` from the work folder
     if mine.generation:
         for config in ("records", "mcq", "open"):
             result[config] = storage.list_files(storage.join(work, "parse", config), (".parquet",))
     return result
 
 
-def run_blends(config: BuildConfig, pool: str, blends_dir: str, console) -> dict[str, Any]:
-    """Samples every recipe blend into ``blends_dir/<name>/data`` (skipped when fresh), streaming
-    the pool (:func:`crossthink_data.curation.blends.write_blend`)."""
-    from crossthink_data.curation.blends import BlendSpec, write_blend
-    from crossthink_data.resume import check_stage
+def run_blends(config: BuildConfig, pool: str, work: str, console) -> dict[str, Any]:
+    """Samples every recipe blend into ``<work>/blends/<name>/`` (skipped when fresh), streaming
+    the pool (:func:`crossthink_data.curation.work.run_blend_stage`, as `blend` runs it)."""
+    from crossthink_data.curation.blends import BlendSpec
 
     results = {}
     for name in config.blends:
         spec = BlendSpec.load(name)
-        stage = storage.join(blends_dir, spec.name)
-        settings = {"spec": asdict(spec), "commercial_only": config.commercial_only}
-        if not check_stage(stage, [pool], settings, f"blend {spec.name}"):
-            write_blend(pool, spec, stage, config.commercial_only)
-        results[spec.name] = storage.read_json(storage.join(stage, "report.json"))
+        results[spec.name] = run_blend_stage(pool, spec, work, config.commercial_only)
         console.print(f"[bold]blend-{spec.name}[/bold]: {results[spec.name]['rows']:,} rows")
     return results
 
@@ -588,25 +606,26 @@ def _column_batches(files: list[str], columns: list[str], rows: int = 65_536):
 
 def repo_card(config: BuildConfig, summary: dict[str, Any], shown: dict[str, tuple[str, str]], default: str):
     """The whole-dataset card's inputs: licenses, Hub ids and citations of the recipe's sources."""
-    from crossthink_data.hub import RepoCard, SubsetCard
+    from crossthink_data.hub import RepoCard
     from crossthink_data.sources import SOURCES
 
     adapters = [SOURCES[s.name] for s in config.sources if s.name in SOURCES]
     description = config.description.strip() or (
         f"CrossThink built by the `{config.name}` recipe from {', '.join(s.name for s in config.sources)}."
     )
-    card = SubsetCard(
+    return RepoCard(
         name=config.name,
         pretty_name=config.pretty_name,
         description=description,
         licenses=sorted({a.license for a in adapters}) or ["other"],
         source_datasets=sorted({a.hub_id for a in adapters if a.hub_id}),
         citations=list(dict.fromkeys(a.citation for a in adapters if a.citation)),
-        task_categories=["question-answering", "text-generation"],
+        default_config=default,
+        configs=shown,
+        report=summary,
+        recipe=recipe_label(config),
+        targets=summary.get("targets", {}),
         non_commercial_sources=[a.name for a in adapters if not a.commercial_use],
-    )
-    return RepoCard(
-        card, default, shown, summary, recipe=recipe_label(config), targets=summary.get("targets", {})
     )
 
 
@@ -652,6 +671,76 @@ def export_build(
         out, configs, lambda folder, stats: write_dataset_card(folder, card, stats), config.rows_per_shard
     )
     storage.write_text(marker, fingerprint)
+
+
+def recipe_from_work(work: str) -> dict[str, Any]:
+    """The recipe a work folder was built by, as far as its stage folders show it (for ``export``
+    without ``--recipe``): the sources its sources report names, the templates they have, every
+    finished blend (``crossthink`` the default when it is one of them). A raw recipe mapping, read
+    by :meth:`BuildConfig.from_dict` like any other."""
+    from crossthink_data.sources import read_source_report
+
+    entries = read_source_report(stage_dir(work, SOURCES))
+    if not entries:
+        raise BuildError(f"{work} has no sources report: run `crossthink-data sources NAME -o {work}` first")
+    blends = finished_blends(work)
+    templates = [t for t in ("mcq", "open") if any(e["config"] == t and e["kept"] for e in entries)]
+    recipe: dict[str, Any] = {
+        "sources": list(dict.fromkeys(e["source"] for e in entries)),
+        "templates": templates or ["mcq", "open"],
+        "blends": blends,
+    }
+    if blends:
+        recipe["default_blend"] = "crossthink" if "crossthink" in blends else blends[0]
+    return recipe
+
+
+def work_summary(
+    config: BuildConfig, work: str, mined: bool
+) -> tuple[dict[str, Any], str, dict[str, list[str]]]:
+    """What :func:`export_build` needs, read back from the work folder's reports: the build summary,
+    the curated rows (the last finished curation stage's, else the pool) and each source's records."""
+    from crossthink_data.curation.blends import BlendSpec
+    from crossthink_data.sources import parquet_files, read_source_report
+
+    names = [s.name for s in config.sources]
+    sources_dir = stage_dir(work, SOURCES)
+    summary: dict[str, Any] = {"recipe": recipe_label(config)}
+    summary["sources"] = [e for e in read_source_report(sources_dir) if e["source"] in names]
+    summary["targets"] = {s.name: s.target for s in config.sources if s.target}
+    records = {name: parquet_files(sources_dir, name, "records") for name in names}
+    mining = stage_dir(work, MINING)
+    rows = sum(storage_rows(f) for t in config.templates for f in mined_files(work, t)) if mined else 0
+    if mined and finished(mining):  # the build's miner wrote its summary
+        summary["mining"] = storage.read_json(storage.join(mining, REPORT))
+    if "mining" in summary or rows:  # Syn-QA rows in the pool: the card counts them
+        summary["mining_rows"] = rows
+    if mined and mined_files(work, "records"):
+        records["syn_qa"] = mined_files(work, "records")
+    curated = templated_pool(work, names, tuple(config.templates), mined=mined)
+    for name in CURATION:
+        if finished(stage_dir(work, name)):
+            summary[name] = storage.read_json(storage.join(stage_dir(work, name), REPORT))
+            curated = storage.join(stage_dir(work, name), "data")
+    summary["blends"] = {}
+    for blend in config.blends:
+        folder = storage.join(stage_dir(work, BLENDS), BlendSpec.load(blend).name)
+        if not finished(folder):
+            raise BuildError(
+                f"blend {blend} was not sampled in {work}: run `crossthink-data blend {blend} -o {work}`"
+            )
+        summary["blends"][storage.basename(folder)] = storage.read_json(storage.join(folder, REPORT))
+    summary["curated_rows"] = storage_rows(curated)
+    return summary, curated, records
+
+
+def export_work(config: BuildConfig, work: str, console, mined: bool = True) -> dict[str, Any]:
+    """``export``: the one repo at ``config.output`` from a work folder the stage commands (or a
+    build) wrote, through the same :func:`export_build` as ``build``; returns the summary."""
+    summary, curated, records = work_summary(config, work, mined)
+    out = storage.as_url(config.output)
+    export_build(config, summary, curated, records, stage_dir(work, BLENDS), out, work, console)
+    return summary
 
 
 def _absolute(location: str) -> str:
@@ -722,7 +811,9 @@ __all__ = [
     "BuildError",
     "SourceSpec",
     "apply_overrides",
+    "recipe_from_work",
     "default_work_dir",
+    "export_work",
     "link_pool",
     "run_build",
     "slurm_script",

@@ -37,8 +37,18 @@ from datatrove.pipeline.decont import NGramsDecontConfig, NGramsDecontFilter, NG
 from datatrove.utils.text import ngrams
 
 from crossthink_data import storage
+from crossthink_data.config import max_rejected_field
 from crossthink_data.curation.text import DEFAULT_NORM, make_norm_config, word_tokenizer, words_of
-from crossthink_data.rows import count_rows, input_schema, iter_rows, make_reader, make_writer, options_of
+from crossthink_data.rows import (
+    check_input,
+    count_rows,
+    input_schema,
+    iter_rows,
+    make_reader,
+    make_writer,
+    options_of,
+    read_counts,
+)
 
 SHORT_QUESTION_PREFIX = "\x00whole-question\x00 "
 logger = logging.getLogger(__name__)
@@ -73,6 +83,7 @@ class DecontSettings:
     min_overlap: float = field(default=0.5, metadata={"min": 0.0, "max": 1.0})
     index_answers: bool = True
     whole_short_questions: bool = True
+    max_rejected: float = max_rejected_field()  # share of input rows that may be unreadable
 
     def datatrove_config(self) -> NGramsDecontConfig:
         if self.n_grams < 3:
@@ -326,18 +337,16 @@ class QuestionDecontFilter(NGramsDecontFilter):
 # ---------------------------------------------------------------- the stage
 
 
-# what a decontamination writes at the top of its output folder
-DECONT_WRITES = ("index", "removed", "data", "logs", "report.json", "fingerprint.json")
-
-
 @dataclass
 class DecontReport:
-    """What decontamination removed, per benchmark, with the n-gram that matched each row."""
+    """What decontamination removed, per benchmark, with the n-gram that matched each row, and the
+    input rows rejected on read, by reason (``rows_in`` = kept + removed + rejected)."""
 
     rows_in: int = 0
     kept: int = 0
     removed: int = 0
     per_benchmark: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)
@@ -380,22 +389,20 @@ def decontaminate(
     custom_tasks: str | None = None,
     executor: str = "local",
 ) -> DecontReport:
-    """Drops rows that overlap a benchmark; writes kept rows in ``data/``, ``removed/`` and
-    ``report.json`` under ``output_dir`` (every folder any storage URL). A run that finished on the
-    same input files, benchmarks and settings is not redone; a change clears the earlier run
-    (:mod:`crossthink_data.resume`)."""
+    """Drops rows that overlap a benchmark; writes kept rows in ``data/``, ``removed/``, ``rejected/``
+    and ``report.json`` under ``output_dir`` (every folder any storage URL). Stops before the index is
+    built when more than ``settings.max_rejected`` of the input rows cannot be read."""
     from datatrove.pipeline.writers import JsonlWriter
 
     from crossthink_data.executors import make_executor
-    from crossthink_data.resume import REPORT, check_stage
 
     settings = settings or DecontSettings()
     input_dir, output_dir = storage.as_url(input_dir), storage.as_url(output_dir)
     reader = make_reader(input_dir)  # a missing input fails here, before the index is built
-    folder = benchmarks if isinstance(benchmarks, str) and storage.is_dir(benchmarks) else None
-    chosen = {"benchmarks": benchmarks, "only": sorted(only or []), "custom_tasks": custom_tasks}
-    if check_stage(output_dir, [input_dir, folder], {"settings": settings, **chosen}, "decontaminate"):
-        return DecontReport(**storage.read_json(storage.join(output_dir, REPORT)))
+    check_input(
+        input_dir, output_dir, settings.max_rejected, "decontaminate",
+        tasks=tasks, workers=workers, executor=executor,
+    )  # fmt: skip
     index = build_index(benchmarks, storage.join(output_dir, "index"), settings, only, custom_tasks)
     removed_writer = JsonlWriter(
         storage.join(output_dir, "removed"), output_filename="${rank}.jsonl", compression=None
@@ -436,7 +443,8 @@ def summarize(output_dir: str, max_examples: int = 20) -> DecontReport:
                         "question": doc.get("text", "")[:300],
                     }
                 )
-    report.rows_in = report.kept + report.removed
+    report.rejected = read_counts(storage.join(output_dir, "logs", "0_read")).rejected
+    report.rows_in = report.kept + report.removed + sum(report.rejected.values())
     report.per_benchmark = {
         b: {"hits": sum(c.values()), "tasks": dict(c.most_common()), "examples": examples[b]}
         for b, c in sorted(per_task.items())
@@ -445,7 +453,6 @@ def summarize(output_dir: str, max_examples: int = 20) -> DecontReport:
 
 
 __all__ = [
-    "DECONT_WRITES",
     "DEFAULT_NORM",
     "BenchmarkIndexer",
     "BenchmarkItem",

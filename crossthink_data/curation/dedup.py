@@ -23,7 +23,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -45,9 +45,11 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.utils.text import ngrams
 
 from crossthink_data import storage
+from crossthink_data.config import max_rejected_field
 from crossthink_data.curation.text import DEFAULT_NORM, word_tokenizer, words_of
 from crossthink_data.executors import StageFailed, make_executor
 from crossthink_data.rows import (
+    check_input,
     content_text,
     count_rows,
     input_schema,
@@ -55,6 +57,7 @@ from crossthink_data.rows import (
     make_reader,
     make_writer,
     options_of,
+    read_counts,
 )
 
 # Most trusted first. Human-written exams with human gold answers, then curated sets whose
@@ -72,8 +75,6 @@ DEFAULT_TRUST_ORDER: tuple[str, ...] = (
     "natural_reasoning",
     "syn_qa",
 )
-# what a dedup writes at the top of its output folder
-DEDUP_WRITES = ("data", "removed", "work", "logs", "report.json", "fingerprint.json")
 _MERSENNE_PRIME = np.uint64((1 << 61) - 1)  # datatrove's minhash modulus
 _LATEX_SPACING = re.compile(r"\\[,;:! ]|\\q?quad\b|\$")
 _SPACE = re.compile(r"\s+")
@@ -143,6 +144,7 @@ class DedupSettings:
     hashes_per_bucket: int = field(default=8, metadata={"min": 1})
     seed: int = 1
     tokenizer: str = "whitespace"
+    max_rejected: float = max_rejected_field()  # share of input rows that may be unreadable
 
     def exact_config(self) -> ExactDedupConfig:
         order = tuple(self.trust_order)
@@ -337,12 +339,14 @@ def choose_losers(members_folder: str, losers_folder: str, clusters_folder: str 
 
 @dataclass
 class DedupReport:
-    """Rows in and kept, and what each pass removed, per source."""
+    """Rows in and kept, what each pass removed, per source, and the input rows rejected on read, by
+    reason (``rows_in`` = kept + removed + rejected)."""
 
     rows_in: int = 0
     kept: int = 0
     exact_removed: dict[str, int] = field(default_factory=dict)
     near_removed: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -356,20 +360,15 @@ def dedup(
     workers: int = 1,
     executor: str = "local",
 ) -> DedupReport:
-    """Exact then near deduplication; writes ``data/``, ``removed/{exact,near}/`` and ``report.json``
-    under ``output_dir`` (every folder any storage URL). A run that finished on the same input files
-    and settings is not redone; a changed input clears the earlier run (:mod:`crossthink_data.resume`).
-    """
-    from datatrove.pipeline.writers import JsonlWriter
-
-    from crossthink_data.resume import REPORT, check_stage
-
+    """Exact then near deduplication; writes ``data/``, ``removed/{exact,near}/``, ``rejected/`` and
+    ``report.json`` under ``output_dir`` (every folder any storage URL). Stops before any work when
+    more than ``settings.max_rejected`` of the input rows cannot be read (:func:`check_input`)."""
     settings = settings or DedupSettings()
     input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
-    make_reader(input_dir)  # a missing or empty input fails here, before anything is written
-    if check_stage(out, [input_dir], settings, "dedup"):
-        return DedupReport(**storage.read_json(storage.join(out, REPORT)))
     exact_cfg = settings.exact_config()
+    check_input(
+        input_dir, out, settings.max_rejected, "dedup", tasks=tasks, workers=workers, executor=executor
+    )
 
     def work(name: str) -> str:
         return storage.join(out, "work", name)
@@ -383,37 +382,56 @@ def dedup(
         [make_reader(input_dir), ExactDedupSignature(work("exact_sigs"), exact_cfg)],
     )
     run("2_exact_find", [ExactFindDedups(work("exact_sigs"), work("exact_dups"), exact_cfg)], 1)
-    exact_filter = ExactDedupFilter(work("exact_dups"), exact_cfg)
     if settings.near:
-        mh = settings.minhash_config()
-        tok = word_tokenizer(settings.tokenizer)
-        run(
-            "3_minhash_signatures",
-            [
-                make_reader(input_dir),
-                exact_filter,
-                ContentMinhashSignature(work("mh_sigs"), mh, language=tok),
-            ],
-        )
-        run(
-            "4_minhash_buckets",
-            [MinhashDedupBuckets(work("mh_sigs"), work("mh_buckets"), config=mh)],
-            mh.num_buckets,
-        )
-        run(
-            "5_minhash_clusters",
-            [MinhashDedupCluster(work("mh_buckets"), work("mh_clusters"), config=mh, save_cluster_id=True)],
-            1,
-        )
-        run(
-            "6_cluster_members",
-            [
-                make_reader(input_dir),
-                ExactDedupFilter(work("exact_dups"), exact_cfg),
-                ClusterMembers(work("mh_clusters"), work("members"), settings.trust_order),
-            ],
-        )
-        choose_losers(work("members"), work("losers"), work("mh_clusters"))
+        _find_near_duplicates(input_dir, settings, exact_cfg, work, run)
+    run("7_write", _write_steps(input_dir, out, settings, exact_cfg, work))
+    report = _report(out)
+    storage.write_text(storage.join(out, "report.json"), report.to_json())
+    return report
+
+
+def _find_near_duplicates(
+    input_dir: str, settings: DedupSettings, exact_cfg, work: Callable[[str], str], run: Callable[..., None]
+) -> None:
+    """Stages 3-6 of :func:`dedup`: MinHash signatures of the rows exact dedup keeps, buckets, clusters,
+    then one loser list (each cluster keeps its most trusted member, see ``trust_order``)."""
+    mh = settings.minhash_config()
+    tok = word_tokenizer(settings.tokenizer)
+    run(
+        "3_minhash_signatures",
+        [
+            make_reader(input_dir),
+            ExactDedupFilter(work("exact_dups"), exact_cfg),
+            ContentMinhashSignature(work("mh_sigs"), mh, language=tok),
+        ],
+    )
+    run(
+        "4_minhash_buckets",
+        [MinhashDedupBuckets(work("mh_sigs"), work("mh_buckets"), config=mh)],
+        mh.num_buckets,
+    )
+    run(
+        "5_minhash_clusters",
+        [MinhashDedupCluster(work("mh_buckets"), work("mh_clusters"), config=mh, save_cluster_id=True)],
+        1,
+    )
+    run(
+        "6_cluster_members",
+        [
+            make_reader(input_dir),
+            ExactDedupFilter(work("exact_dups"), exact_cfg),
+            ClusterMembers(work("mh_clusters"), work("members"), settings.trust_order),
+        ],
+    )
+    choose_losers(work("members"), work("losers"), work("mh_clusters"))
+
+
+def _write_steps(
+    input_dir: str, out: str, settings: DedupSettings, exact_cfg, work: Callable[[str], str]
+) -> list:
+    """Stage 7 of :func:`dedup`: the pipeline that writes the kept rows to ``data/`` and the removed
+    ones to ``removed/{exact,near}/``."""
+    from datatrove.pipeline.writers import JsonlWriter
 
     removed_exact = JsonlWriter(
         storage.join(out, "removed", "exact"), output_filename="${rank}.jsonl", compression=None
@@ -425,10 +443,7 @@ def dedup(
         )
         final.append(NearDuplicateFilter(work("losers"), exclusion_writer=removed_near))
     final.append(make_writer(storage.join(out, "data"), input_schema(input_dir)))
-    run("7_write", final)
-    report = _report(out)
-    storage.write_text(storage.join(out, "report.json"), report.to_json())
-    return report
+    return final
 
 
 def _report(out: str) -> DedupReport:
@@ -440,12 +455,13 @@ def _report(out: str) -> DedupReport:
             for doc in iter_rows(path):
                 counts[doc.get("metadata", {}).get("source", "?")] += 1
         setattr(report, f"{kind}_removed", dict(sorted(counts.items())))
-    report.rows_in = report.kept + sum(report.exact_removed.values()) + sum(report.near_removed.values())
+    report.rejected = read_counts(storage.join(out, "logs", "0_read")).rejected
+    removed = sum(report.exact_removed.values()) + sum(report.near_removed.values())
+    report.rows_in = report.kept + removed + sum(report.rejected.values())
     return report
 
 
 __all__ = [
-    "DEDUP_WRITES",
     "DEFAULT_TRUST_ORDER",
     "ClusterMembers",
     "ContentMinhashSignature",

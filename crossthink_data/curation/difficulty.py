@@ -48,13 +48,16 @@ from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.inference.types import InferenceError
 
 from crossthink_data import storage
+from crossthink_data.config import max_rejected_field
 from crossthink_data.inference import GenerationSettings
 from crossthink_data.rows import (
     CURATION_FIELDS,
+    check_input,
     document_row,
     input_schema,
     make_reader,
     make_writer,
+    read_counts,
     task_row_count,
 )
 
@@ -89,6 +92,7 @@ class DifficultySettings:
     require_format: bool = False
     template: str = "open"
     records_per_chunk: int = field(default=500, metadata={"min": 1})
+    max_rejected: float = max_rejected_field()  # share of input rows that may be unreadable
 
     def __post_init__(self) -> None:
         if self.samples < 1:
@@ -209,13 +213,10 @@ class PassRateFilter(BaseFilter):
         return True
 
 
-# what a difficulty stage writes at the top of its output folder
-DIFFICULTY_WRITES = ("scored", "logs", "removed", "data", "report.json", "checkpoints", "fingerprint.json")
-
-
 @dataclass
 class DifficultyReport:
-    """Rows scored, kept and dropped; pass-rate histogram (tenths) over the scored rows.
+    """Rows read, kept and dropped (``rows_in`` = kept + too easy + rejected on read, by reason);
+    pass-rate histogram (tenths) over the scored rows.
 
     ``require_format`` and ``temperature`` say how "solved" was judged and sampled (the card shows them).
 
@@ -232,6 +233,7 @@ class DifficultyReport:
     temperature: float | None = None
     rows_in: int = 0
     kept: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
     too_easy: int = 0
     unscored: int = 0
     failed_samples: int = 0
@@ -252,7 +254,9 @@ def score_difficulty(
     limit: int = -1,
     executor: str = "local",
 ) -> DifficultyReport:
-    """Samples, scores and filters every row under ``input_dir``; writes ``data/`` and ``report.json``.
+    """Samples, scores and filters every row under ``input_dir``; writes ``data/``, ``rejected/`` (rows
+    that cannot be read) and ``report.json``; stops before sampling when more than
+    ``settings.max_rejected`` of the input rows were rejected.
 
     Both folders are storage URLs. datatrove's inference checkpoints must be local: they live in
     ``output_dir/checkpoints`` for a local output, else in a local scratch folder keyed by the URL
@@ -263,39 +267,16 @@ def score_difficulty(
         StageFailed: sampling stopped (endpoint not usable, a refused request) or more than
             ``generation.max_failed`` of its requests failed; nothing is filtered or reported.
     """
-    from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
+    from datatrove.pipeline.writers import JsonlWriter
 
     from crossthink_data.executors import make_executor
-    from crossthink_data.inference import make_inference_runner
-    from crossthink_data.resume import REPORT, check_stage
 
     input_dir, out = storage.as_url(input_dir), storage.as_url(output_dir)
-    schema = input_schema(input_dir, CURATION_FIELDS)  # a missing input fails here, before any write
-    checkpoints = storage.local_scratch(out, "checkpoints")
-    chosen = {"settings": settings, "limit": limit}
-    if check_stage(out, [input_dir], chosen, "difficulty", also_clear=[checkpoints]):
-        return DifficultyReport(**storage.read_json(storage.join(out, REPORT)))
-    runner = make_inference_runner(
-        difficulty_rollout,
-        ParquetWriter(
-            storage.join(out, "scored"),
-            output_filename="${rank}_${chunk_index}.parquet",
-            adapter=scored_row,
-            schema=input_schema(input_dir, {**CURATION_FIELDS, **SAMPLE_FIELDS}),
-            max_file_size=-1,
-        ),
-        settings.generation,
-        checkpoints_dir=checkpoints,
-        records_per_chunk=settings.records_per_chunk,
-        shared_context={
-            "samples": settings.samples,
-            "model": settings.model,
-            "template": settings.template,
-            "require_format": settings.require_format,
-        },
-        label="difficulty sampling",
-        total_documents=partial(task_row_count, input_dir, limit=limit),
-    )
+    # every row read (rejects counted) before a single request is sent
+    check_input(input_dir, out, settings.max_rejected, "difficulty", limit=limit, tasks=tasks, workers=workers,
+                executor=executor)  # fmt: skip
+    schema = input_schema(input_dir, CURATION_FIELDS)
+    runner = _sampling_runner(input_dir, out, settings, limit)
     make_executor(
         [make_reader(input_dir, limit=limit), runner],
         storage.join(out, "logs", "1_sample"),
@@ -320,6 +301,36 @@ def score_difficulty(
     return report
 
 
+def _sampling_runner(input_dir: str, out: str, settings: DifficultySettings, limit: int):
+    """Step 1 of :func:`score_difficulty`: the inference runner that samples every row's answers and
+    writes them, scored, to ``out/scored``."""
+    from datatrove.pipeline.writers import ParquetWriter
+
+    from crossthink_data.inference import make_inference_runner
+
+    return make_inference_runner(
+        difficulty_rollout,
+        ParquetWriter(
+            storage.join(out, "scored"),
+            output_filename="${rank}_${chunk_index}.parquet",
+            adapter=scored_row,
+            schema=input_schema(input_dir, {**CURATION_FIELDS, **SAMPLE_FIELDS}),
+            max_file_size=-1,
+        ),
+        settings.generation,
+        checkpoints_dir=storage.local_scratch(out, "checkpoints"),
+        records_per_chunk=settings.records_per_chunk,
+        shared_context={
+            "samples": settings.samples,
+            "model": settings.model,
+            "template": settings.template,
+            "require_format": settings.require_format,
+        },
+        label="difficulty sampling",
+        total_documents=partial(task_row_count, input_dir, limit=limit),
+    )
+
+
 def _report(out: str, settings: DifficultySettings) -> DifficultyReport:
     from crossthink_data.rows import read_table
 
@@ -338,6 +349,8 @@ def _report(out: str, settings: DifficultySettings) -> DifficultyReport:
         r is not None and settings.max_pass_rate is not None and r > settings.max_pass_rate for r in rates
     )
     report.kept = report.rows_in - report.too_easy
+    report.rejected = read_counts(storage.join(out, "logs", "0_read")).rejected
+    report.rows_in += sum(report.rejected.values())  # rows read: scored + rejected
     names = set(scored.column_names)
     counted = scored.column("difficulty_samples").to_pylist()
     if "difficulty_format_ok" in names:  # scored/ written before the format rate existed: none
@@ -360,7 +373,6 @@ def _report(out: str, settings: DifficultySettings) -> DifficultyReport:
 
 
 __all__ = [
-    "DIFFICULTY_WRITES",
     "PAPER_DIFFICULTY_MODEL",
     "DifficultyReport",
     "DifficultySettings",

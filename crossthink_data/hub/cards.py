@@ -1,50 +1,44 @@
-"""Dataset cards for exported subsets: YAML metadata via ``DatasetCardData``, body from ``dataset_cards/``.
-
-The body templates live in the repository's ``dataset_cards/``; an installed package carries them
-as ``crossthink_data/_cards/`` (mapped in ``setup.py``), so export works from any install.
+"""What the one dataset card is built from: YAML metadata, the license rule, the shared tables.
 
 The YAML is built with the libraries that read it: ``huggingface_hub.DatasetCardData`` for the Hub
 fields, ``datasets``' ``MetadataConfigs`` (configs -> data_files) and ``DatasetInfosDict`` (features
-and split sizes), so ``load_dataset(folder, config)`` returns exactly the declared features.
+and split sizes), so ``load_dataset(folder, config)`` returns exactly the declared features. The
+card's body and sections live in :mod:`crossthink_data.hub.dataset_card`; its template is
+``dataset_cards/dataset.md`` (an installed package carries it as ``crossthink_data/_cards/``,
+mapped in ``setup.py``, so export works from any install).
 
-License field (decided here, stated in every card's Licenses section):
+License field (decided here, stated in the card's Licenses section):
 - one license for every source: that Hub license id (``license: mit``);
 - several Hub license ids: the list (``license: [cc-by-sa-4.0, mit]``): the Hub accepts a list and
-  indexes each id, so a license filter finds the subset under every license that applies;
+  indexes each id, so a license filter finds the dataset under every license that applies;
 - any license that is not a Hub license id: ``license: other`` with ``license_name`` and
   ``license_link: LICENSE.md``, a file listing each source's license.
 Licenses recorded in the rows' provenance are added to the declared ones, so a card never lists
 fewer licenses than its rows carry. A non-commercial license (declared or found in the rows) puts
 a warning banner at the top of the card even when ``non_commercial_sources`` was left empty.
 
-``size_categories`` counts the largest config, not the sum: a source's configs (records, mcq, open)
-are views of the same questions. The first config is marked ``default`` so ``load_dataset(repo)``
-works without a config name.
+``size_categories`` counts the largest config, not the sum: configs are views of the same questions.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
-from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crossthink_data.paper import PAPER_CITATION
+from crossthink_data.licenses import is_non_commercial
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-    from .charts import Chart
+    from .dataset_card import RepoCard
     from .stats import ConfigStats
 
 logger = logging.getLogger(__name__)
 
-SUBSET_TEMPLATE = "subset.md"
-BLEND_TEMPLATE = "blend.md"
-BLEND_PREFIX = "blend-"
+DATASET_TEMPLATE = "dataset.md"
 PLACEHOLDER_NAMESPACE = "<your-hf-username>"  # replaced by the real repo id when the folder is pushed
 LICENSE_FILE = "LICENSE.md"
 
@@ -137,7 +131,6 @@ HUB_LICENSE_IDS = frozenset(
         "other",
     ]
 )
-NON_COMMERCIAL = re.compile(r"(^|-)nc(-|$)|noncommercial|non-commercial|research")
 
 SIZE_CATEGORIES = [
     (1_000, "n<1K"),
@@ -173,44 +166,6 @@ FIELD_DOCS = {
 }
 
 
-@dataclass
-class SubsetCard:
-    """What a subset's card says beyond what the exporter measures from its rows."""
-
-    name: str  # subset name, e.g. "arc_challenge" or "blend-crossthink"
-    pretty_name: str
-    description: str  # markdown paragraph(s)
-    licenses: list[str]  # Hub license ids of every source in it
-    source_datasets: list[str]  # upstream hub ids
-    citations: list[str]  # upstream bibtex; the CrossThink paper's is always added
-    task_categories: list[str] = field(default_factory=lambda: ["question-answering"])
-    non_commercial_sources: list[str] = field(default_factory=list)  # non-empty -> banner at the top
-    extra_sections: dict[str, str] = field(default_factory=dict)  # title -> markdown
-    repo_id: str | None = None  # the Hub repo it will live in, for the load snippet (set on push otherwise)
-
-    def __post_init__(self) -> None:
-        problems = []
-        if not isinstance(self.name, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", self.name or ""):
-            problems.append(
-                f"name must be a subset name of letters, digits, '_', '-', '.', got {self.name!r}"
-            )
-        if not self.pretty_name or not str(self.pretty_name).strip():
-            problems.append("pretty_name must not be empty")
-        if not self.licenses:
-            problems.append("licenses must list the license of every source (Hub ids such as 'mit')")
-        for name in ("licenses", "source_datasets", "citations", "task_categories", "non_commercial_sources"):
-            value = getattr(self, name)
-            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-                problems.append(f"{name} must be a list of strings, got {value!r}")
-        if problems:
-            raise ValueError("invalid SubsetCard: " + "; ".join(problems))
-        self.licenses = _unique(lic.strip().lower() for lic in self.licenses)
-
-    @property
-    def is_blend(self) -> bool:
-        return self.name.startswith(BLEND_PREFIX)
-
-
 # ---- metadata ------------------------------------------------------------------------------------
 
 
@@ -232,10 +187,6 @@ def license_metadata(licenses: list[str]) -> dict[str, Any]:
     return {"license": "other", "license_name": "crossthink-mixed-sources", "license_link": LICENSE_FILE}
 
 
-def is_non_commercial(license_id: str) -> bool:
-    return bool(NON_COMMERCIAL.search(license_id.lower()))
-
-
 def observed_licenses(stats: dict[str, ConfigStats]) -> dict[str, set[str]]:
     """Source -> licenses recorded in its rows' provenance (over every config)."""
     from .stats import UNKNOWN
@@ -249,7 +200,7 @@ def observed_licenses(stats: dict[str, ConfigStats]) -> dict[str, set[str]]:
     return found
 
 
-def card_data(card: SubsetCard, stats: dict[str, ConfigStats], default: str | None = None):
+def card_data(card: RepoCard, stats: dict[str, ConfigStats], default: str | None = None):
     """``DatasetCardData`` with licenses, configs/data_files, features and sizes of every config.
 
     ``default`` names the config ``load_dataset(repo)`` opens (else the first, when there are several)."""
@@ -265,7 +216,7 @@ def card_data(card: SubsetCard, stats: dict[str, ConfigStats], default: str | No
         size_categories=[size_category(max(s.rows for s in stats.values()))],
         source_datasets=list(card.source_datasets) or None,
         task_categories=list(card.task_categories),
-        tags=_unique(TAGS + (["blend"] if card.is_blend else [])),
+        tags=list(TAGS),
         **license_metadata(licenses),
     )
     names = list(stats)
@@ -286,7 +237,7 @@ def card_data(card: SubsetCard, stats: dict[str, ConfigStats], default: str | No
     return data
 
 
-def all_licenses(card: SubsetCard, stats: dict[str, ConfigStats]) -> list[str]:
+def all_licenses(card: RepoCard, stats: dict[str, ConfigStats]) -> list[str]:
     """Declared licenses plus any the rows carry that the card forgot (with a warning)."""
     found = sorted(set().union(*observed_licenses(stats).values()))
     missing = [lic for lic in found if lic not in card.licenses]
@@ -301,7 +252,7 @@ def all_licenses(card: SubsetCard, stats: dict[str, ConfigStats]) -> list[str]:
 
 
 def card_template_dir() -> Traversable:
-    """The card templates: ``crossthink_data/_cards/`` when installed, ``dataset_cards/`` in a checkout.
+    """The card template's folder: ``crossthink_data/_cards/`` when installed, ``dataset_cards/`` in a checkout.
 
     A wheel carries ``dataset_cards/`` as package data under ``_cards``; a checkout (editable install
     or ``PYTHONPATH``) has no ``_cards`` and keeps the source folder beside the package.
@@ -309,67 +260,15 @@ def card_template_dir() -> Traversable:
     installed = files("crossthink_data") / "_cards"
     checkout = Path(__file__).resolve().parents[2] / "dataset_cards"
     for folder in (installed, checkout):
-        if folder.joinpath(SUBSET_TEMPLATE).is_file():
+        if folder.joinpath(DATASET_TEMPLATE).is_file():
             return folder
     raise FileNotFoundError(
-        f"card templates ({SUBSET_TEMPLATE}, {BLEND_TEMPLATE}) found neither in {installed} nor in "
+        f"the card template {DATASET_TEMPLATE} found neither in {installed} nor in "
         f"{checkout}: reinstall crossthink (pip install .)"
     )
 
 
-def render_card(card: SubsetCard, stats: dict[str, ConfigStats], charts: list[Chart]):
-    """The ``DatasetCard``: YAML from :func:`card_data`, body from the subset or blend template."""
-    from huggingface_hub import DatasetCard
-
-    template = card_template_dir() / (BLEND_TEMPLATE if card.is_blend else SUBSET_TEMPLATE)
-    licenses = all_licenses(card, stats)
-    first = next(iter(stats))
-    return DatasetCard.from_template(
-        card_data(card, stats),
-        template_str=template.read_text(encoding="utf-8"),
-        name=card.name,
-        pretty_name=card.pretty_name,
-        description=card.description.strip(),
-        banner=non_commercial_banner(card, stats),
-        repo_id=card.repo_id or f"{PLACEHOLDER_NAMESPACE}/{card.name}",
-        load_config=first,
-        config_names=list(stats),
-        config_table=config_table(stats),
-        field_table=field_table(stats),
-        charts=[{"path": chart.path.as_posix(), "title": chart.title} for chart in charts],
-        category_table=category_table(stats),
-        source_table=source_table(stats),
-        domain_table=share_table("domain", {name: s.domains for name, s in stats.items()}),
-        license_table=license_table(card, stats),
-        license_summary=license_summary(licenses),
-        extra_sections=dict(card.extra_sections),
-        citations=[PAPER_CITATION] + [c.strip() for c in card.citations if c.strip()],
-    )
-
-
-def write_card(
-    output_dir: Path, card: SubsetCard, stats: dict[str, ConfigStats], charts: list[Chart]
-) -> Path:
-    """Writes ``README.md`` (and ``LICENSE.md`` when the license field is ``other``) into a local
-    folder (the exporter stages remote destinations locally and uploads them)."""
-    output_dir = Path(output_dir)
-    rendered = render_card(card, stats, charts)
-    path = output_dir / "README.md"
-    rendered.save(path)
-    license_file = output_dir / LICENSE_FILE
-    if license_metadata(all_licenses(card, stats))["license"] == "other":
-        license_file.write_text(
-            f"# Licenses of {card.pretty_name}\n\nEach row keeps the license of its source:\n\n"
-            + license_table(card, stats)
-            + "\n",
-            encoding="utf-8",
-        )
-    elif license_file.exists():
-        license_file.unlink()
-    return path
-
-
-def non_commercial_banner(card: SubsetCard, stats: dict[str, ConfigStats]) -> str:
+def non_commercial_banner(card: RepoCard, stats: dict[str, ConfigStats]) -> str:
     """Warning shown first in the card when any source is non-commercial (empty string otherwise)."""
     flagged = dict.fromkeys(card.non_commercial_sources)
     for source, licenses in observed_licenses(stats).items():
@@ -383,8 +282,9 @@ def non_commercial_banner(card: SubsetCard, stats: dict[str, ConfigStats]) -> st
     return (
         "> [!WARNING]\n"
         f"> **Not for commercial use.** This dataset includes non-commercial source(s): {what}{licenses}. "
-        "Rows from these sources may only be used under their non-commercial terms; rebuild the subset "
-        "without them (e.g. `crossthink-data blend ... --commercial-only`) for commercial use."
+        "Rows from these sources may only be used under their non-commercial terms; for commercial use, "
+        "rebuild without them (leave them out of the recipe's `sources`; `commercial_only: true` keeps "
+        "them out of the blends)."
     )
 
 
@@ -416,14 +316,6 @@ def markdown_table(headers: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def config_table(stats: dict[str, ConfigStats]) -> str:
-    rows = []
-    for name, s in stats.items():
-        templates = sorted({t for _, t in s.templates}) if s.templated else ["records (no prompt)"]
-        rows.append([f"`{name}`", s.rows, ", ".join(templates), len(s.shards), human_size(s.download_size)])
-    return markdown_table(["config", "rows", "template", "shards", "parquet size"], rows)
 
 
 def field_table(stats: dict[str, ConfigStats]) -> str:
@@ -460,7 +352,7 @@ def category_table(stats: dict[str, ConfigStats]) -> str:
 
 
 def source_table(stats: dict[str, ConfigStats]) -> str:
-    """Rows per (source, template) in each config: a blend's composition, a subset's views."""
+    """Rows per (source, template) in each config: a blend's composition, a source's views."""
     keys = sorted({key for s in stats.values() for key in s.templates})
     rows = []
     for source, template in keys:
@@ -480,7 +372,7 @@ def share_table(label: str, counts: dict[str, Counter]) -> str:
     return markdown_table([label] + [f"`{name}`" for name in counts], rows)
 
 
-def license_table(card: SubsetCard, stats: dict[str, ConfigStats]) -> str:
+def license_table(card: RepoCard, stats: dict[str, ConfigStats]) -> str:
     """Source -> license(s) from the rows' provenance, with rows per config."""
     from .stats import UNKNOWN
 

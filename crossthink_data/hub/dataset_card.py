@@ -8,22 +8,24 @@ the shards; nothing is typed by hand. YAML through ``huggingface_hub``'s ``Datas
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crossthink_data.licenses import is_non_commercial
+from crossthink_data.paper import PAPER_CITATION
+
 from .cards import (
-    PAPER_CITATION,
+    DATASET_TEMPLATE,
     PLACEHOLDER_NAMESPACE,
-    SubsetCard,
     all_licenses,
     card_data,
     card_template_dir,
     category_table,
     field_table,
     human_size,
-    is_non_commercial,
     license_metadata,
     license_summary,
     markdown_table,
@@ -34,19 +36,37 @@ from .cards import (
 from .charts import Chart, bar_chart, funnel_chart, stacked_bars
 from .stats import UNKNOWN, ConfigStats
 
-DATASET_TEMPLATE = "dataset.md"
-
 
 @dataclass
 class RepoCard:
-    """What the whole-dataset card says beyond the measured stats."""
+    """What the card of the one dataset repo says beyond the stats the exporter measures."""
 
-    card: SubsetCard  # name, pretty name, description, licenses, hub ids, citations, NC sources
+    name: str  # the repo's name (placeholder repo id until push)
+    pretty_name: str
+    description: str  # markdown paragraph(s)
+    licenses: list[str]  # license ids of every source in it
+    source_datasets: list[str]  # upstream Hub ids
+    citations: list[str]  # upstream bibtex; the CrossThink paper's is always added
     default_config: str
     configs: dict[str, tuple[str, str]]  # config -> (source or blend, template) for the table
     report: dict[str, Any]  # the build's reports (see crossthink_data.curation.build)
     recipe: str = "RECIPE"
     targets: dict[str, int] = field(default_factory=dict)  # source -> the paper's row count
+    task_categories: list[str] = field(default_factory=lambda: ["question-answering", "text-generation"])
+    non_commercial_sources: list[str] = field(default_factory=list)  # non-empty -> banner at the top
+    repo_id: str | None = None  # the Hub repo, for the load snippet (push rewrites the placeholder)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", self.name or ""):
+            problems.append(f"name must be letters, digits, '_', '-', '.', got {self.name!r}")
+        if not str(self.pretty_name or "").strip():
+            problems.append("pretty_name must not be empty")
+        if not self.licenses:
+            problems.append("licenses must list the license of every source (Hub ids such as 'mit')")
+        if problems:
+            raise ValueError("invalid RepoCard: " + "; ".join(problems))
+        self.licenses = list(dict.fromkeys(lic.strip().lower() for lic in self.licenses))
 
 
 def write_dataset_card(folder: Path, repo: RepoCard, stats: dict[str, ConfigStats]) -> Path:
@@ -56,19 +76,19 @@ def write_dataset_card(folder: Path, repo: RepoCard, stats: dict[str, ConfigStat
 
     from .cards import LICENSE_FILE, license_table
 
-    card, report = repo.card, repo.report
+    report = repo.report
     blends = {n: s for n, s in stats.items() if n.startswith("blend-") and not n.endswith("-verl")}
     shown = blends or {n: s for n, s in stats.items() if not n.endswith("-records")}
     charts = _charts(folder, report, blends, repo.default_config, stats)
-    licenses = all_licenses(card, stats)
-    repo_id = card.repo_id or f"{PLACEHOLDER_NAMESPACE}/{card.name}"
+    licenses = all_licenses(repo, stats)
+    repo_id = repo.repo_id or f"{PLACEHOLDER_NAMESPACE}/{repo.name}"
     template = card_template_dir() / DATASET_TEMPLATE
     rendered = DatasetCard.from_template(
-        card_data(card, stats, default=repo.default_config),
+        card_data(repo, stats, default=repo.default_config),
         template_str=template.read_text(encoding="utf-8"),
-        pretty_name=card.pretty_name,
-        description=card.description.strip(),
-        banner=non_commercial_banner(card, stats),
+        pretty_name=repo.pretty_name,
+        description=repo.description.strip(),
+        banner=non_commercial_banner(repo, stats),
         recipe=repo.recipe,
         repo_id=repo_id,
         default_config=repo.default_config,
@@ -80,6 +100,7 @@ def write_dataset_card(folder: Path, repo: RepoCard, stats: dict[str, ConfigStat
         domain_table=share_table("domain", {n: s.domains for n, s in shown.items()}),
         category_table=category_table(shown),
         targets_table=targets_table(repo.targets, report),
+        blends_table=blends_table(report),
         filter_table=filter_table(report),
         filter_chart=charts.get("filter"),
         decont_text=decont_text(report.get("decontaminate")),
@@ -92,15 +113,15 @@ def write_dataset_card(folder: Path, repo: RepoCard, stats: dict[str, ConfigStat
         mining_text=mining_text(report.get("mining")),
         field_table=field_table(stats),
         license_summary=license_summary(licenses),
-        license_table=license_table(card, {n: s for n, s in stats.items() if not n.endswith("-verl")}),
-        citations=[PAPER_CITATION] + [c.strip() for c in card.citations if c.strip()],
+        license_table=license_table(repo, {n: s for n, s in stats.items() if not n.endswith("-verl")}),
+        citations=[PAPER_CITATION] + [c.strip() for c in repo.citations if c.strip()],
     )
     path = folder / "README.md"
     rendered.save(path)
     if license_metadata(licenses)["license"] == "other":
         (folder / LICENSE_FILE).write_text(
-            f"# Licenses of {card.pretty_name}\n\nEach row keeps the license of its source:\n\n"
-            + license_table(card, stats)
+            f"# Licenses of {repo.pretty_name}\n\nEach row keeps the license of its source:\n\n"
+            + license_table(repo, stats)
             + "\n",
             encoding="utf-8",
         )
@@ -146,6 +167,7 @@ def pipeline_stages(report: dict[str, Any]) -> list[tuple[str, int]]:
     if report.get("mining_rows"):
         stages.append(("+ Syn-QA rows from Common Crawl", stages[-1][1] + report["mining_rows"]))
     for key, label in (
+        ("sample", "after sampling each source (Table 1 sizes)"),
         ("decontaminate", "after decontamination"),
         ("dedup", "after deduplication"),
         ("difficulty", "after the difficulty filter"),
@@ -158,16 +180,80 @@ def pipeline_stages(report: dict[str, Any]) -> list[tuple[str, int]]:
 def pipeline_text(report: dict[str, Any]) -> str:
     steps = " -> ".join(f"{label} ({rows:,})" for label, rows in pipeline_stages(report))
     blends = report.get("blends", {})
-    made = ", ".join(f"`blend-{n}` ({b['rows']:,})" for n, b in blends.items())
+    made = ", ".join(
+        f"`blend-{n}` ({b.get('questions', b['rows']):,} questions, {b['rows']:,} rows)"
+        for n, b in blends.items()
+    )
     return f"{steps}; then the blends {made}." if made else steps + "."
 
 
 def targets_table(targets: dict[str, int], report: dict[str, Any]) -> str:
+    """Each source's question count in the paper (Table 1) beside this build's, at every step that
+    can make ours smaller: the valid upstream records, the questions left by filter H (from the
+    ``sample`` stage's report), the sample, and the questions in ``blend-natural`` (each question
+    once, after decontamination, dedup and the difficulty filter); the last column says why."""
     if not targets:
         return ""
     records = {s["source"]: s["kept"] for s in report.get("sources", []) if s["config"] == "records"}
-    rows = [[f"`{src}`", target, records.get(src, 0)] for src, target in targets.items()]
-    return markdown_table(["source", "rows in the paper", "valid records in this build"], rows)
+    sampled = (report.get("sample") or {}).get("questions", {})
+    natural = (report.get("blends", {}).get("natural") or {}).get("questions_per_source")
+    curated = [k for k in ("decontaminate", "dedup", "difficulty") if report.get(k)]
+    rows = []
+    for source, target in targets.items():
+        after_h = sampled.get(source, {}).get("before")
+        kept = sampled.get(source, {}).get("kept")
+        ours = natural.get(source, 0) if natural is not None else kept
+        why = _smaller_because(target, records.get(source, 0), after_h, kept, ours, curated)
+        rows.append(
+            [f"`{source}`", target, records.get(source, 0), _count(after_h), _count(kept), _count(ours), why]
+        )
+    headers = [
+        "source",
+        "paper (Table 1)",
+        "valid records",
+        "after filter H",
+        "sampled",
+        "in `blend-natural`",
+    ]
+    return markdown_table([*headers, "why ours is smaller"], rows)
+
+
+def _count(value: int | None) -> int | str:
+    return "-" if value is None else value
+
+
+def _smaller_because(
+    target: int, records: int, after_h: int | None, kept: int | None, ours: int | None, curated: list[str]
+) -> str:
+    if ours is None or ours >= target:
+        return "-"
+    reasons = []
+    if records < target:
+        reasons.append(f"the upstream source has {records:,} valid records")
+    if after_h is not None and after_h < min(target, records):
+        reasons.append(f"filter H kept {after_h:,} questions")
+    if kept is not None and ours < kept:
+        steps = ", ".join({"decontaminate": "decontamination"}.get(k, k) for k in curated) or "curation"
+        reasons.append(f"{steps} removed {kept - ours:,}")
+    return "; ".join(reasons) or "-"
+
+
+def blends_table(report: dict[str, Any]) -> str:
+    """Questions and rows per blend (each question once unless a blend up-samples), the form its
+    questions take and the questions per source: the blend stage's reports."""
+    rows = []
+    for name, blend in report.get("blends", {}).items():
+        questions = blend.get("questions_per_source") or {}
+        per_source = ", ".join(f"{s} {n:,}" for s, n in questions.items())
+        form = {"source": "own form", "open": "all T_Open", "mcq": "all T_MCQ"}.get(
+            blend.get("form", "source"), "template per question"
+        )
+        rows.append(
+            [f"`blend-{name}`", blend.get("questions", blend["rows"]), blend["rows"], form, per_source]
+        )
+    if not rows:
+        return ""
+    return markdown_table(["blend", "questions", "rows", "form", "questions per source"], rows)
 
 
 def filter_table(report: dict[str, Any]) -> str:
@@ -180,12 +266,22 @@ def filter_table(report: dict[str, Any]) -> str:
     return markdown_table(["source", "config", "rows in", "kept", "dropped by rule"], rows)
 
 
+def rejected_text(report: dict[str, Any]) -> str:
+    """The input rows a stage could not read, by reason (``rows.REJECT_REASONS``), as a sentence."""
+    rejected = report.get("rejected") or {}
+    if not rejected:
+        return ""
+    reasons = ", ".join(f"{reason}: {n:,}" for reason, n in rejected.items())
+    return f" {sum(rejected.values()):,} input row(s) could not be read and were rejected ({reasons})."
+
+
 def decont_text(decont: dict[str, Any] | None) -> str:
     if not decont:
         return "This build did not decontaminate (the recipe has no `decontaminate` section)."
     return (
         f"Every templated row was compared with the evaluation benchmarks' questions by n-gram overlap: "
         f"{decont['rows_in']:,} rows in, {decont['removed']:,} removed, {decont['kept']:,} kept."
+        + rejected_text(decont)
     )
 
 
@@ -209,7 +305,7 @@ def dedup_text(dedup: dict[str, Any] | None) -> str:
     return (
         f"Exact duplicates (same normalised question and options) and near duplicates (MinHash) across "
         f"sources: {dedup['rows_in']:,} rows in, {exact:,} exact and {near:,} near duplicates removed, "
-        f"{dedup['kept']:,} kept; the copy from the most trusted source stays."
+        f"{dedup['kept']:,} kept; the copy from the most trusted source stays." + rejected_text(dedup)
     )
 
 
@@ -239,7 +335,7 @@ def difficulty_text(difficulty: dict[str, Any] | None) -> str:
         f"`{difficulty['model']}` answered every row {difficulty['samples']} time(s) zero-shot{how}; "
         f"an answer counted as solving the row with {solved}; {rule}: "
         f"{difficulty['rows_in']:,} rows in, {difficulty['too_easy']:,} too easy, "
-        f"{difficulty['unscored']:,} unscored, {difficulty['kept']:,} kept."
+        f"{difficulty['unscored']:,} unscored, {difficulty['kept']:,} kept." + rejected_text(difficulty)
     )
 
 

@@ -1,21 +1,11 @@
-"""Write one CrossThink subset as a Hub dataset-repo folder: parquet shards, card, charts.
+"""One config's rows as Hub parquet shards: the writer :func:`crossthink_data.hub.export_repo` uses.
 
-Layout (what `datasets.load_dataset(folder_or_repo, config)` and the Hub viewer expect)::
-
-    <output_dir>/README.md                                   card: YAML (configs, features, license) + body
-    <output_dir>/assets/*.png                                charts referenced from the card
-    <output_dir>/data/<config>/train-00000-of-00002.parquet  shards named the way the Hub names them
-
-Rows are streamed in batches and written with an explicit Arrow schema derived from
-:func:`crossthink_data.record.arrow_schema`, so a bad row fails at once with its config, index and
-column instead of surfacing as a schema mismatch at load time. Shards are first written to a
-staging folder and swapped in only when every config succeeded: a failed export leaves the
-previous one intact, and an exported folder can be resharded in place.
-
-The destination is any storage URL (:mod:`crossthink_data.storage`). A local one is written in
-place (staging folder, then renames); a remote one (``s3://``, ``hf://``...) is first exported
-whole into a local temporary folder, then uploaded, and only then are the destination's shards
-that the new export no longer has removed, so a failed export never touches the remote folder.
+A config's shards are named the way the Hub names them (``data/<config>/train-00000-of-00002.parquet``),
+what ``datasets.load_dataset(repo, config)`` and the Hub viewer read. Rows are streamed in batches
+and written with an explicit Arrow schema derived from :func:`crossthink_data.record.arrow_schema`,
+so a bad row fails at once with its config, index and column instead of surfacing as a schema
+mismatch at load time. Input is rows, an Arrow table, parquet files (any storage URL) or a
+:class:`ParquetSelection` of a shared pool, never loaded whole.
 """
 
 from __future__ import annotations
@@ -24,8 +14,6 @@ import itertools
 import logging
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +35,6 @@ from crossthink_data.record import (
     arrow_schema,
 )
 
-from .cards import LICENSE_FILE, SubsetCard, write_card
-from .charts import render_charts
 from .stats import ConfigStats
 
 logger = logging.getLogger(__name__)
@@ -57,7 +43,6 @@ SPLIT = "train"
 DATA_DIR = "data"
 ASSETS_DIR = "assets"
 BATCH_ROWS = 10_000
-SHARD_PATTERN = re.compile(r"^train-\d{5}-of-\d{5}\.parquet$")
 CONFIG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 REQUIRED_COLUMNS = ("id", "source", "domain", "category", "question", "answer")
@@ -93,78 +78,12 @@ ConfigInput = (
 
 
 class ExportError(ValueError):
-    """Input that cannot become a Hub subset; the message names the config, row and column."""
+    """Input that cannot become a config of the repo; the message names the config, row and column."""
 
 
 def shard_name(index: int, total: int) -> str:
     """Hub shard file name: ``train-00000-of-00003.parquet``."""
     return f"{SPLIT}-{index:05d}-of-{total:05d}.parquet"
-
-
-def export_subset(
-    output_dir: str | os.PathLike,
-    configs: dict[str, ConfigInput],
-    card: SubsetCard,
-    templated: dict[str, bool] | None = None,
-    rows_per_shard: int = 100_000,
-) -> str | os.PathLike:
-    """Writes ``output_dir`` (any storage URL) as a Hub dataset repo: shards per config, README.md
-    card, charts.
-
-    ``configs`` maps a config name to its rows: an iterable of row dicts (``QARecord.to_dict()``,
-    ``templates.render()``; QARecords are accepted too), a ``pyarrow.Table``, or existing parquet
-    files (a list, a file or a folder, as paths or URLs) to reshard. ``templated[config]`` says
-    whether rows carry the template columns; when absent it is read from the first row. Columns
-    beyond the record schema (curation's ``pass_rate``...) are kept with the type of their first
-    batch. Returns ``output_dir`` as given.
-    """
-    templated = dict(templated or {})
-    if not configs:
-        raise ExportError("no configs to export: give at least one config name -> rows")
-    unknown = sorted(set(templated) - set(configs))
-    if unknown:
-        raise ExportError(f"templated names config(s) {unknown} that are not in configs {sorted(configs)}")
-    bad_names = [name for name in configs if not isinstance(name, str) or not CONFIG_NAME.match(name)]
-    if bad_names:
-        raise ExportError(f"invalid config name(s) {bad_names}: use letters, digits, '_', '-', '.'")
-    if not isinstance(rows_per_shard, int) or rows_per_shard < 1:
-        raise ExportError(f"rows_per_shard must be a positive integer, got {rows_per_shard!r}")
-
-    if storage.is_local(output_dir):
-        stats = _export_folder(Path(storage.local_path(output_dir)), configs, card, templated, rows_per_shard)
-    else:
-        with tempfile.TemporaryDirectory(prefix="crossthink-export-") as staged:
-            stats = _export_folder(Path(staged), configs, card, templated, rows_per_shard)
-            _publish(Path(staged), storage.as_url(output_dir), stats)
-    total = sum(s.rows for s in stats.values())
-    logger.info("exported %s: %d rows in %d config(s) to %s", card.name, total, len(stats), output_dir)
-    return output_dir
-
-
-def _export_folder(
-    output_dir: Path,
-    configs: dict[str, ConfigInput],
-    card: SubsetCard,
-    templated: dict[str, bool],
-    rows_per_shard: int,
-) -> dict[str, ConfigStats]:
-    """The export into a local folder: staged shards swapped in, then charts and card."""
-    data_dir = output_dir / DATA_DIR
-    staging = data_dir / ".staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    stats: dict[str, ConfigStats] = {}
-    try:
-        for name, rows in configs.items():
-            stats[name] = _write_config(name, rows, templated.get(name), staging / name, rows_per_shard)
-        _swap_in(staging, data_dir, stats)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    _warn_stale_configs([p.name for p in data_dir.iterdir() if p.is_dir()], str(data_dir), stats)
-
-    charts = render_charts(stats, output_dir, ASSETS_DIR)
-    write_card(output_dir, card, stats, charts)
-    return stats
 
 
 # ---- one config ---------------------------------------------------------------------------------
@@ -381,10 +300,8 @@ def _infer_field(name: str, column: str, batch: list[dict[str, Any]]) -> pa.Fiel
 
 def _curation_types() -> dict[str, pa.DataType]:
     """Types of the columns curation adds (pass_rate...), so all-null first batches still type them."""
-    try:
-        from crossthink_data.rows import CURATION_FIELDS
-    except ImportError:  # curation is optional for exporting plain subsets
-        return {}
+    from crossthink_data.rows import CURATION_FIELDS
+
     return dict(CURATION_FIELDS)
 
 
@@ -513,47 +430,3 @@ def _raise_first(name, table, mask, column, problem, offset, where) -> None:
 def _short(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-# ---- swapping staged shards in ----------------------------------------------------------------------
-
-
-def _swap_in(staging: Path, data_dir: Path, stats: dict[str, ConfigStats]) -> None:
-    """Replaces each config's old shards by the staged ones (only after every config succeeded)."""
-    for name in stats:
-        target = data_dir / name
-        if target.is_dir():
-            for old in target.glob("*.parquet"):
-                old.unlink()
-        target.mkdir(parents=True, exist_ok=True)
-        for shard in sorted((staging / name).glob("*.parquet")):
-            shard.rename(target / shard.name)
-
-
-def _warn_stale_configs(folders: Iterable[str], data_dir: str, stats: dict[str, ConfigStats]) -> None:
-    for folder in sorted(f for f in folders if f not in stats and not f.startswith(".")):
-        logger.warning(
-            "%s/%s is not one of the exported configs %s: the card ignores it but push would upload it; "
-            "remove it if it is left over from an earlier export",
-            data_dir,
-            folder,
-            sorted(stats),
-        )
-
-
-def _publish(staged: Path, destination: str, stats: dict[str, ConfigStats]) -> None:
-    """Uploads a complete local export to remote storage, then removes the destination's files that
-    the export replaced (old shards of the exported configs, charts, a ``LICENSE.md`` no longer due)."""
-    written = set(storage.upload_folder(staged, destination))
-    owned = [storage.join(destination, DATA_DIR, name) for name in stats]
-    owned.append(storage.join(destination, ASSETS_DIR))
-    stale = [f for folder in owned for f in storage.list_files(folder) if f not in written]
-    license_file = storage.join(destination, LICENSE_FILE)
-    if license_file not in written and storage.exists(license_file):
-        stale.append(license_file)
-    for location in stale:
-        storage.remove(location)
-    data_dir = storage.join(destination, DATA_DIR)
-    fs, path = storage.fs_and_path(data_dir)
-    folders = [storage.basename(p) for p in fs.ls(path, detail=False) if fs.isdir(p)]
-    _warn_stale_configs(folders, data_dir, stats)

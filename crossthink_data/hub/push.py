@@ -1,4 +1,4 @@
-"""Publish an exported dataset repo folder (a build's one repo, or a subset) to the Hub.
+"""Publish an exported dataset repo folder (a build's one repo) to the Hub.
 
 A normal build goes up in one commit (``HfApi.upload_folder``): the card, its charts and every
 config's shards at once, so the repo never shows a half-updated dataset. Above
@@ -80,7 +80,7 @@ def check_folder(folder: str | os.PathLike) -> list[str]:
     readme = folder / "README.md"
     if not readme.is_file():
         raise PushError(
-            f"{folder} has no README.md dataset card: export it with export_subset / `export` first"
+            f"{folder} has no README.md dataset card: write it with `crossthink-data build` or `export` first"
         )
     if not (folder / "data").is_dir() or not any((folder / "data").rglob("*.parquet")):
         raise PushError(f"{folder} has no data/ folder with parquet shards: export it first")

@@ -34,6 +34,7 @@ from crossthink_data import ownership, storage
 from .charts import Chart
 from .export import (
     ASSETS_DIR,
+    CONFIG_NAME,
     DATA_DIR,
     ConfigInput,
     ExportError,
@@ -85,6 +86,11 @@ def export_repo(
     names = [c.name for c in configs]
     if not configs or len(set(names)) != len(names):
         raise ExportError(f"a repo needs configs with distinct names, got {names}")
+    bad = [name for name in names if not isinstance(name, str) or not CONFIG_NAME.match(name)]
+    if bad:
+        raise ExportError(f"invalid config name(s) {bad}: use letters, digits, '_', '-', '.'")
+    if not isinstance(rows_per_shard, int) or rows_per_shard < 1:
+        raise ExportError(f"rows_per_shard must be a positive integer, got {rows_per_shard!r}")
     destination = storage.as_url(destination)
     kept = ownership.check_output(destination, command, writes=REPO_ENTRIES)  # marked with the repo
     if storage.is_local(destination):

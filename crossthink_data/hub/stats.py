@@ -34,7 +34,6 @@ class ConfigStats:
     sources: Counter = field(default_factory=Counter)
     templates: Counter = field(default_factory=Counter)  # (source, template) -> rows
     licenses: Counter = field(default_factory=Counter)  # (source, license) -> rows
-    answer_words: Counter = field(default_factory=Counter)  # words in the answer -> rows
     features: Any = None  # datasets.Features of the config, as load_dataset returns them
 
     def update(self, table: pa.Table) -> None:
@@ -52,9 +51,6 @@ class ConfigStats:
         licenses = pc.struct_field(pc.extract_regex(table["provenance"], _LICENSE_PATTERN), [0])
         licenses = pc.if_else(pc.equal(licenses, ""), pa.scalar(None, pa.string()), licenses)
         self.licenses.update(_pair_counts(table["source"], licenses.fill_null(UNKNOWN)))
-        answer = pc.if_else(pc.is_null(table["answer_text"]), table["answer"], table["answer_text"])
-        words = pc.list_value_length(pc.utf8_split_whitespace(answer))
-        self.answer_words.update(_counts(words))
 
 
 def _counts(array) -> Counter:

@@ -41,7 +41,7 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
 from crossthink_data import rows, storage
-from crossthink_data.executors import make_executor, stage_counts
+from crossthink_data.executors import make_executor
 from crossthink_data.inference import GenerationSettings
 from crossthink_data.mining.domain import DEFAULT_MODEL, WEB_CATEGORIES, CategoryBudget, DomainLabeller
 from crossthink_data.mining.generation import (
@@ -74,7 +74,7 @@ COMMON_CRAWL = "s3://commoncrawl"
 # what the miner writes at the top of its output folder (a file of the user's there stops it)
 MINE_WRITES = (
     "exclusions", "extract", "filter", "domain", "generate", "parse", "rejects", "logs", "checkpoints",
-    "chunking.json", "warc.paths", "fingerprint.json",
+    "chunking.json", "warc.paths", "fingerprint.json", "report.json",
 )  # fmt: skip
 
 
@@ -322,11 +322,6 @@ def read_jsonl_folder(folder: str) -> list[dict[str, Any]]:
         return list(rows.iter_rows(storage.as_url(folder)))
     except FileNotFoundError:  # the stage wrote nothing (no document reached its writer)
         return []
-
-
-def stage_stats(cfg: MinerConfig, stage: str = "cpu") -> dict[str, int]:
-    """All counters of one stage's tasks, summed (``skipped_non_html``, ``dropped_low_confidence``...)."""
-    return dict(stage_counts(cfg.path("logs", stage)))
 
 
 def summarize(cfg: MinerConfig, until: str) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 data and training recipes side by side): ``crossthink-data build NAME`` takes one by name.
 
 - ``demo``: what ``make demo`` builds, offline, from the demo sources and pages shipped in the package.
-- ``paper``: the paper's dataset from the Hub ids of every source, its composition as targets, the
-  decontamination benchmarks, dedup, optional difficulty and all eight blends.
+- ``paper``: the paper's dataset from the Hub ids of every source, each sampled to its Table 1 count
+  of questions (seeded), the decontamination benchmarks, dedup, optional difficulty and every
+  paper blend.
 
 Relative paths in a recipe are read against the recipe's own folder, so the shipped recipes find
 the shipped data wherever the package is installed.

@@ -48,8 +48,10 @@ _PIPELINE_API = {
     "parquet_files": "crossthink_data.sources.pipeline",
     "run_source": "crossthink_data.sources.pipeline",
     "first_reject": "crossthink_data.sources.pipeline",
-    "build_source_subset": "crossthink_data.sources.subsets",
-    "summary_table": "crossthink_data.sources.subsets",
+    "SourceError": "crossthink_data.sources.stage",
+    "read_source_report": "crossthink_data.sources.stage",
+    "run_source_stage": "crossthink_data.sources.stage",
+    "summary_table": "crossthink_data.sources.stage",
 }
 
 
@@ -92,10 +94,12 @@ def get_source(name: str) -> SourceAdapter:
 __all__ = [
     "CONFIGS",
     "ConfigSummary",
-    "build_source_subset",
+    "SourceError",
     "first_reject",
     "parquet_files",
+    "read_source_report",
     "run_source",
+    "run_source_stage",
     "summary_table",
     "DEMO_SOURCES",
     "SOURCES",

@@ -146,14 +146,22 @@ class SourceAdapter(ABC):
         return f"<{type(self).__name__} {self.name} ({self.hub_id or 'local files'})>"
 
 
+def scalar_text(value: Any, field: str) -> str:
+    """A string or a number as stripped text; RecordError for anything else (a list, a mapping, a
+    boolean): ``str()`` of a list would turn ``["540"]`` into the gold ``['540']``."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise RecordError(f"{field!r} must be a string or a number, got {type(value).__name__} {shown}")
+    return str(value).strip()
+
+
 def required_text(row: dict[str, Any], field: str) -> str:
-    """``row[field]`` as a stripped non-empty string, or RecordError naming the field."""
+    """``row[field]`` (a string or a number) as a stripped non-empty string, or RecordError naming
+    the field."""
     value = row.get(field)
     if value is None:
         raise RecordError(f"missing {field!r}")
-    if not isinstance(value, str):
-        value = str(value)
-    value = value.strip()
+    value = scalar_text(value, field)
     if not value:
         raise RecordError(f"empty {field!r}")
     return value

@@ -23,7 +23,7 @@ from typing import Any
 from crossthink_data.answers.boxes import last_boxed
 from crossthink_data.record import QARecord, RecordError
 
-from .base import SourceAdapter, required_text
+from .base import SourceAdapter, required_text, scalar_text
 
 MATH_CITATION = """@article{hendrycksmath2021,
   title={Measuring Mathematical Problem Solving With the MATH Dataset},
@@ -62,7 +62,7 @@ class MathTrain(SourceAdapter):
     def to_record(self, row: dict[str, Any]) -> QARecord:
         problem = required_text(row, "problem")
         answer = row.get("answer")
-        answer = str(answer).strip() if answer is not None else ""
+        answer = scalar_text(answer, "answer") if answer is not None else ""
         if not answer:
             if not row.get("solution"):
                 state = "empty" if "answer" in row else "missing"

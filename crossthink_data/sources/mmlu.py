@@ -30,6 +30,7 @@ from crossthink_data.options import OptionLabelError, label_index
 from crossthink_data.record import QARecord, RecordError
 
 from .base import SourceAdapter, gold_from_index, required_text
+from .readers import text_lines
 
 MMLU_CITATION = """@article{hendryckstest2021,
   title={Measuring Massive Multitask Language Understanding},
@@ -61,16 +62,15 @@ class MMLUAuxiliaryTrain(SourceAdapter):
     def read_local_file(self, path: str) -> Iterator[dict[str, Any]]:
         """Headerless CSV rows (question, A, B, C, D, answer letter) in the Hub schema."""
         subject = storage.basename(path).rsplit(".", 1)[0]
-        with storage.open_url(path, "rt", newline="", encoding="utf-8") as handle:
-            for fields in csv.reader(handle):
-                if not fields:
-                    continue
-                question, *choices, letter = fields if len(fields) >= 3 else (*fields, "")
-                try:
-                    answer: Any = label_index(letter)
-                except OptionLabelError:
-                    answer = letter  # left for to_record to reject with its reason
-                yield {"question": question, "subject": subject, "choices": choices, "answer": answer}
+        for fields in csv.reader(text_lines(path)):
+            if not fields:
+                continue
+            question, *choices, letter = fields if len(fields) >= 3 else (*fields, "")
+            try:
+                answer: Any = label_index(letter)
+            except OptionLabelError:
+                answer = letter  # left for to_record to reject with its reason
+            yield {"question": question, "subject": subject, "choices": choices, "answer": answer}
 
     def to_record(self, row: dict[str, Any]) -> QARecord:
         if isinstance(row.get("train"), dict):  # parquet revisions nesting the row in a struct

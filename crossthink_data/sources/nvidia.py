@@ -40,17 +40,17 @@ from crossthink_data.paper import PAPER_CITATION
 from crossthink_data.record import QARecord, RecordError
 from crossthink_data.verl import record_fields
 
-from .base import SourceAdapter
+from .base import SourceAdapter, scalar_text
 
 
 def _field(row: dict[str, Any], nested: str, key: str, *fallbacks: str) -> str:
     """Non-empty text at ``row[nested][key]``, else the first non-empty top-level fallback."""
     inner = row.get(nested)
     candidates = [inner.get(key) if isinstance(inner, dict) else None] + [row.get(f) for f in fallbacks]
-    for value in candidates:
-        if value is not None and str(value).strip():
-            return str(value).strip()
     names = " / ".join([f"{nested}.{key}", *fallbacks])
+    for value in candidates:
+        if value is not None and scalar_text(value, names):
+            return scalar_text(value, names)
     raise RecordError(f"missing or empty {names}")
 
 

@@ -4,8 +4,10 @@ Plain streaming readers for the layouts the Hub repos use (jsonl, json arrays, c
 parquet). They yield each row unchanged as a dict, file by file in sorted order, so a copy of the
 upstream files gives the same rows as ``datasets.load_dataset`` on the Hub without a cache or a
 conversion step. A line of a JSON-lines file that is not a JSON object (a line cut short, a stray
-value) is yielded as a :class:`MalformedRow` in its place, naming ``file:line``: the pipeline counts
-it as a reject and goes on, and row positions stay those of the file. ``from_dir`` is any storage URL (:mod:`crossthink_data.storage`): a local folder,
+value, bytes that are not UTF-8, a raw NUL) is yielded as a :class:`MalformedRow` in its place,
+naming ``file:line``: the pipeline counts it as a reject and goes on, and row positions stay those
+of the file. JSONL is read by the one line reader of :mod:`crossthink_data.rows`. A whole-file format
+(a JSON array, CSV) with bytes that are not UTF-8 stops with one line naming the file and line. ``from_dir`` is any storage URL (:mod:`crossthink_data.storage`): a local folder,
 ``file://``, ``s3://``, ``hf://``...
 """
 
@@ -52,8 +54,7 @@ def read_rows(path: str) -> Iterator[dict[str, Any] | MalformedRow]:
     elif name.endswith(".json"):
         yield from _read_json(path)
     elif name.endswith(".csv"):
-        with storage.open_url(path, "rt", newline="", encoding="utf-8") as handle:
-            yield from csv.DictReader(handle)
+        yield from _read_csv(path)
     elif name.endswith(".parquet"):
         from crossthink_data.rows import parquet_batches
 
@@ -63,25 +64,40 @@ def read_rows(path: str) -> Iterator[dict[str, Any] | MalformedRow]:
         raise ValueError(f"cannot read {path}: supported suffixes are {', '.join(SUFFIXES)}")
 
 
-def _read_jsonl(path: str) -> Iterator[dict[str, Any]]:
+def _read_jsonl(path: str) -> Iterator[dict[str, Any] | MalformedRow]:
+    from crossthink_data.rows import RowReject, jsonl_items
+
     compression = "gzip" if path.lower().endswith(".gz") else None
-    with storage.open_url(path, "rt", encoding="utf-8", compression=compression) as handle:
-        for line_number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                yield MalformedRow(f"{path}:{line_number}: not valid JSON ({err})")
-                continue
-            if not isinstance(row, dict):
-                yield MalformedRow(f"{path}:{line_number}: a JSON {type(row).__name__}, not an object")
-                continue
-            yield row
+    with storage.open_url(path, "rb", compression=compression) as handle:
+        for _, item in jsonl_items(handle, path):
+            yield MalformedRow(str(item)) if isinstance(item, RowReject) else item
+
+
+def _utf8(data: bytes, path: str, line: int = 1) -> str:
+    """``data`` decoded, or RecordError naming the file and the line of the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line += data.count(b"\n", 0, err.start)
+        raise RecordError(
+            f"{path}: line {line}: not UTF-8 (byte 0x{data[err.start]:02x}); fix or re-download the file"
+        ) from None
+
+
+def text_lines(path: str) -> Iterator[str]:
+    """The lines of a text file (CSV), decoded one by one so bytes that are not UTF-8 stop the read
+    with one line naming the file and the line (``open(encoding=...)`` names neither)."""
+    with storage.open_url(path, "rb") as handle:
+        for number, line in enumerate(handle, 1):
+            yield _utf8(line, path, number)
+
+
+def _read_csv(path: str) -> Iterator[dict[str, Any]]:
+    yield from csv.DictReader(text_lines(path))
 
 
 def _read_json(path: str) -> Iterator[dict[str, Any]]:
-    text = storage.read_text(path)
+    text = _utf8(storage.read_bytes(path), path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:

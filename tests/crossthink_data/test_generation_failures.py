@@ -37,6 +37,8 @@ RIGHT, WRONG = "right-model", "wrong-model"
 NO_ENV = {"CROSSTHINK_ENDPOINT": None, "CROSSTHINK_API_KEY": None}
 PAGES = 6
 
+STAGE = "curation/3_difficulty"  # where `difficulty -o WORK` writes, as the build does
+
 
 def page_url(i: int) -> str:
     return f"https://example.org/page-{i}"
@@ -133,7 +135,7 @@ def test_a_base_url_without_v1_is_one_line_with_the_url_and_status_and_no_wait(t
             f"OpenAI-compatible servers serve {bare}/v1 (pass it as --endpoint-url)"
         )
         assert server.chat_requests == []
-        assert not (tmp_path / "out" / "logs" / "1_sample" / "completions").exists()
+        assert not (tmp_path / "out" / STAGE / "logs" / "1_sample" / "completions").exists()
 
         rerun = difficulty(rows, tmp_path / "out", "--endpoint-url", server.base_url)
         assert rerun.exit_code == 0, rerun.output
@@ -271,7 +273,7 @@ def test_difficulty_rerun_resends_only_failed_samples_and_reports_format_and_res
     assert first == 6
     assert len(resent) == 1 and resent[0][0] == 1 and next(iter(golds)) in resent[0][1]
     assert rerun.exit_code == 0, rerun.output
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    report = json.loads((tmp_path / "out" / STAGE / "report.json").read_text())
     assert report["rows_in"] == 3 and report["unscored"] == 0 and report["failed_samples"] == 0
     assert report["format_rate"] == 0.5  # seed 0 well formed, seed 1 not, on every row
     assert report["histogram"] == {"0.5-0.6": 3}  # the format counts: the unformatted answer fails
@@ -287,7 +289,9 @@ def test_difficulty_limit_samples_only_the_first_rows(tmp_path):
         result = difficulty(rows, tmp_path / "out", "--endpoint-url", server.base_url, "--limit", "2")
         sent = len(server.chat_requests)
     assert result.exit_code == 0, result.output
-    assert sent == 2 * 2 and json.loads((tmp_path / "out" / "report.json").read_text())["rows_in"] == 2
+    assert (
+        sent == 2 * 2 and json.loads((tmp_path / "out" / STAGE / "report.json").read_text())["rows_in"] == 2
+    )
 
 
 @pytest.mark.parametrize(

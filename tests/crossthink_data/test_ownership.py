@@ -5,6 +5,7 @@ refused before any work."""
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -69,24 +70,27 @@ def test_build_refuses_the_current_folder_home_git_and_a_file(
 
 def test_dedup_output_with_a_foreign_shard_is_refused(tmp_path: Path) -> None:
     """Before: `dedup -o` into a folder holding a foreign shard counted it as input ("rows in 340"
-    from 40 rows). Now refused; with --overwrite too when the shard lies in data/, where dedup writes."""
+    from 40 rows). Now refused; with --overwrite too when the shard lies in the stage folder, where
+    dedup writes (``WORK/curation/2_dedup/data``)."""
     source = tmp_path / "in"
     source.mkdir()
     (source / "rows.jsonl").write_text(json.dumps(render(arc_record(), "mcq")) + "\n")
     out = tmp_path / "out"
-    (out / "data").mkdir(parents=True)
-    pq.write_table(pa.table({"x": [1, 2, 3]}), out / "data" / "00000.parquet")
+    shard_dir = out / "curation" / "2_dedup" / "data"
+    shard_dir.mkdir(parents=True)
+    pq.write_table(pa.table({"x": [1, 2, 3]}), shard_dir / "00000.parquet")
     for extra in ([], ["--overwrite"]):
         result = CliRunner().invoke(app, ["dedup", "-i", str(source), "-o", str(out), *extra])
         lines = lines_of(result)
         assert result.exit_code == 1 and len(lines) == 1, result.output
-        assert "data/00000.parquet" in lines[0] and "--overwrite" in lines[0]
-    assert sorted(p.name for p in out.rglob("*")) == ["00000.parquet", "data"]
-    (out / "data" / "00000.parquet").rename(out / "theirs.parquet")
-    (out / "data").rmdir()
+        assert "curation/2_dedup/data/00000.parquet" in lines[0] and "--overwrite" in lines[0]
+    assert sorted(p.name for p in out.rglob("*")) == ["00000.parquet", "2_dedup", "curation", "data"]
+    (shard_dir / "00000.parquet").rename(out / "theirs.parquet")
+    shutil.rmtree(out / "curation")
     result = CliRunner().invoke(app, ["dedup", "-i", str(source), "-o", str(out), "--overwrite"])
     assert result.exit_code == 0, result.output
-    assert "rows in 1, kept 1" in result.output  # the shard beside the output is not read
+    report = json.loads((out / "curation" / "2_dedup" / "report.json").read_text())
+    assert report["rows_in"] == 1 and report["kept"] == 1  # the shard beside the output is not read
     assert pq.read_table(out / "theirs.parquet").to_pydict() == {"x": [1, 2, 3]}
     assert read_marker(out)["kept"] == ["theirs.parquet"]
 

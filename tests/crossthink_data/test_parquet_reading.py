@@ -62,6 +62,7 @@ def big_parquet(tmp_path_factory) -> Path:
             "id": [f"{i:020x}" for i in range(ROWS)],
             "question": [f"{texts[i % 2000]} {i}" for i in range(ROWS)],
             "source": ["mmlu_train"] * ROWS,
+            "answer": [str(i % 4) for i in range(ROWS)],  # the reader rejects a row without its gold
         }
     )
     path = tmp_path_factory.mktemp("parquet") / "rows.parquet"

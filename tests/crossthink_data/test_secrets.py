@@ -75,7 +75,7 @@ def test_difficulty_writes_the_key_nowhere(tmp_path: Path) -> None:
         authorized = [r.authorized for r in server.chat_requests]
     assert result.exit_code == 0, result.output
     assert authorized == [True, True]  # the key reached the server
-    assert (tmp_path / "out" / "logs" / "1_sample" / "executor.json").exists()
+    assert (tmp_path / "out" / "curation" / "3_difficulty" / "logs" / "1_sample" / "executor.json").exists()
     assert files_holding(tmp_path) == [] and KEY not in result.output
 
 

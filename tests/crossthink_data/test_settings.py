@@ -174,7 +174,7 @@ def test_a_typo_inside_dedup_stops_build_at_once_and_writes_nothing(tmp_path: Pa
     line = _one_error_line(result)
     assert line == (
         f"error: recipe {recipe}: dedup: unknown key(s) ['neer']; allowed: ['hashes_per_bucket', "
-        "'n_grams', 'near', 'num_buckets', 'seed', 'tokenizer', 'trust_order']"
+        "'max_rejected', 'n_grams', 'near', 'num_buckets', 'seed', 'tokenizer', 'trust_order']"
     )
     assert set(tmp_path.rglob("*")) == before  # no out/, no _work/, no log
     cpu = (after.ru_utime - used.ru_utime) + (after.ru_stime - used.ru_stime)

@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import fsspec
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -73,48 +74,29 @@ def upload_demo_sources(root: str) -> dict[str, str]:
 
 
 def run_chain(root: str, from_dirs: dict[str, str]) -> dict:
-    """``sources -> decontaminate -> dedup -> blend -> export`` through the CLI, every folder under
-    ``root``; returns what a user would look at: reports, cards, row ids."""
-    hub = storage.join(root, "hub")
-    sources_out = {}
+    """``sources -> decontaminate -> dedup -> blend`` into one work folder, then ``export`` of the one
+    repo, through the CLI, every folder under ``root``; returns what a user would look at: reports,
+    the repo card's counts, row ids."""
+    work, repo = storage.join(root, "work"), storage.join(root, "repo")
     for name, from_dir in from_dirs.items():
-        output = cli(
-            "sources", name, "--from-dir", from_dir, "-o", hub, "--work-dir", storage.join(root, "work"),
-            "--configs", "mcq,open",
-        )  # fmt: skip
-        sources_out[name] = card_rows(storage.join(hub, name))
+        output = cli("sources", name, "--from-dir", from_dir, "-o", work)
         assert f"building {name}" in output
-    decont, dedup = storage.join(root, "decont"), storage.join(root, "dedup")
-    cli("decontaminate", "-i", hub, "--benchmarks", DEMO_BENCHMARKS, "-o", decont)
-    cli("dedup", "-i", storage.join(decont, "data"), "-o", dedup)
-    blend_out = cli("blend", "crossthink", "-i", storage.join(dedup, "data"), "-o", hub)
-    export = storage.join(root, "export", "pool")
-    cli(
-        "export",
-        export,
-        "--data",
-        f"default={storage.join(dedup, 'data')}",
-        "--name",
-        "pool",
-        "--license",
-        "mit",
-    )
-    blend = storage.join(hub, "blend-crossthink")
+    cli("decontaminate", "--benchmarks", DEMO_BENCHMARKS, "-o", work)
+    cli("dedup", "-o", work)
+    blend_out = cli("blend", "crossthink", "-o", work)
+    cli("export", work, "-o", repo)
+    report = storage.read_json(storage.join(work, "sources", "report.json"))
+    card = card_rows(repo)
     return {
-        "sources": sources_out,
-        "source_shards": {
-            n: {c: shard_rows(storage.join(hub, n), c) for c in rows} for n, rows in sources_out.items()
-        },
-        "decont": storage.read_json(storage.join(decont, "report.json")),
-        "dedup": storage.read_json(storage.join(dedup, "report.json")),
-        "dedup_ids": ids(storage.join(dedup, "data")),
-        "blend_card": card_rows(blend),
-        "blend_shards": shard_rows(blend, "default"),
-        "blend_ids": ids(storage.join(blend, "data")),
-        "blend_chart": storage.file_size(storage.join(blend, "assets", "composition.png")),
+        "sources": {n: {e["config"]: e["kept"] for e in report if e["source"] == n} for n in from_dirs},
+        "decont": storage.read_json(storage.join(work, "curation", "1_decont", "report.json")),
+        "dedup": storage.read_json(storage.join(work, "curation", "2_dedup", "report.json")),
+        "dedup_ids": ids(storage.join(work, "curation", "2_dedup", "data")),
+        "card": card,
+        "shards": {config: shard_rows(repo, config) for config in card},
+        "blend_ids": ids(storage.join(repo, "data", "blend-crossthink")),
+        "blend_report": storage.read_json(storage.join(work, "blends", "crossthink", "report.json")),
         "blend_printed": blend_out,
-        "export_card": card_rows(export),
-        "export_shards": shard_rows(export, "default"),
     }
 
 
@@ -126,30 +108,26 @@ def local_chain(tmp_path_factory) -> dict:
 
 
 def assert_same_as_local(remote: dict, local: dict) -> None:
-    assert remote["sources"] == local["sources"]
-    assert remote["source_shards"] == local["sources"]  # the cards count what the shards hold
-    for key in ("decont", "dedup", "dedup_ids", "blend_card", "blend_ids", "export_card"):
+    for key in ("sources", "decont", "dedup", "dedup_ids", "card", "blend_ids"):
         assert remote[key] == local[key], key
-    assert remote["blend_shards"] == remote["blend_card"]["default"] == len(remote["blend_ids"])
-    assert remote["export_shards"] == remote["export_card"]["default"] == len(remote["dedup_ids"])
-    assert remote["blend_chart"] > 1000  # the blend's composition chart was written next to its card
+    assert remote["shards"] == remote["card"]  # the card counts what the shards hold
+    assert remote["card"]["blend-crossthink"] == len(remote["blend_ids"]) == remote["blend_report"]["rows"]
 
 
 @pytest.mark.slow
 def test_local_chain_is_a_real_reference(local_chain: dict) -> None:
     """The reference is not vacuous: every stage kept rows and removed some (see test_curation_*)."""
-    assert all(sum(rows.values()) > 100 for rows in local_chain["sources"].values())
+    sources, card = local_chain["sources"], local_chain["card"]
+    assert all(rows["records"] > 100 for rows in sources.values())
+    templated = sum(rows.get(t, 0) for rows in sources.values() for t in ("mcq", "open"))
+    assert local_chain["decont"]["rows_in"] == templated  # the pool: every source's templated rows
     assert local_chain["decont"]["removed"] > 0 and local_chain["decont"]["kept"] > 0
-    assert local_chain["decont"]["rows_in"] == sum(sum(r.values()) for r in local_chain["sources"].values())
-    assert local_chain["dedup"]["kept"] == len(local_chain["dedup_ids"]) > 0
     assert local_chain["decont"]["kept"] == local_chain["dedup"]["rows_in"]
-    assert local_chain["export_card"] == {"default": local_chain["dedup"]["kept"]}
-    assert (
-        0
-        < local_chain["blend_card"]["default"]
-        == len(local_chain["blend_ids"])
-        <= local_chain["dedup"]["kept"]
-    )
+    assert local_chain["dedup"]["kept"] == len(local_chain["dedup_ids"]) > 0
+    # the repo's per-source configs hold exactly the curated rows; the blend draws from them
+    assert sum(n for c, n in card.items() if c.endswith(("-mcq", "-open"))) == local_chain["dedup"]["kept"]
+    assert 0 < card["blend-crossthink"] == card["blend-crossthink-verl"] <= local_chain["dedup"]["kept"]
+    assert set(card) >= {f"{s}-records" for s in SOURCES}
 
 
 @pytest.mark.slow
@@ -176,12 +154,11 @@ def test_the_chain_with_input_and_output_in_an_s3_bucket(
     # nothing was written locally by mistake: the bucket holds every stage's output
     fs, _ = fsspec.core.url_to_fs(s3_bucket)
     top = {storage.basename(p) for p in fs.ls(storage.fs_and_path(root)[1], detail=False, refresh=True)}
-    assert top == {"hub", "work", "decont", "dedup", "export"}
+    assert top == {"work", "repo"}
     # the exported folders load with `datasets` once downloaded, as from any bucket
     for folder, config, rows in (
-        ("hub/blend-crossthink", "default", remote["blend_card"]["default"]),
-        ("export/pool", "default", remote["export_card"]["default"]),
-        ("hub/gsm8k", "open", remote["sources"]["gsm8k"]["open"]),
+        ("repo", "blend-crossthink", remote["card"]["blend-crossthink"]),
+        ("repo", "gsm8k-open", remote["card"]["gsm8k-open"]),
     ):
         local = tmp_path / folder.replace("/", "_")
         fs.get(storage.fs_and_path(storage.join(root, folder))[1] + "/", str(local), recursive=True)
@@ -189,74 +166,65 @@ def test_the_chain_with_input_and_output_in_an_s3_bucket(
         assert dataset.num_rows == rows
 
 
-def test_sources_with_a_file_url_output_writes_the_subset(test_data: Path, tmp_path: Path) -> None:
+def source_rows(work: str, source: str, config: str) -> int:
+    """Rows in one (source, config) of the sources stage, counted with plain pyarrow."""
+    folder = Path(storage.local_path(storage.join(work, "sources", source, "parquet", config)))
+    return sum(pq.read_metadata(f).num_rows for f in folder.glob("*.parquet"))
+
+
+def test_sources_with_a_file_url_output_writes_the_stage(test_data: Path, tmp_path: Path) -> None:
     """The reported failure: `sources math_train --from-dir ... -o file://$PWD/out` said 'produced no rows'."""
     from_dir = test_data / "sources" / "math_train"
     cli("sources", "math_train", "--from-dir", from_dir, "-o", tmp_path / "plain")
     output = cli("sources", "math_train", "--from-dir", f"file://{from_dir}", "-o", f"file://{tmp_path}/url")
-    expected = card_rows(str(tmp_path / "plain" / "math_train"))
-    assert set(expected) == {"records", "open"} and expected["records"] > 0  # MATH has no options: no mcq
-    assert card_rows(str(tmp_path / "url" / "math_train")) == expected
-    assert {c: shard_rows(str(tmp_path / "url" / "math_train"), c) for c in expected} == expected
+    expected = storage.read_json(str(tmp_path / "plain" / "sources" / "report.json"))
+    kept = {e["config"]: e["kept"] for e in expected if e["kept"]}
+    assert set(kept) == {"records", "open"} and kept["records"] > 0  # MATH has no options: no mcq
+    assert storage.read_json(str(tmp_path / "url" / "sources" / "report.json")) == expected
+    assert {c: source_rows(str(tmp_path / "url"), "math_train", c) for c in kept} == kept
     assert "math_train" in output and "file:///" in output
 
 
-def test_export_to_a_remote_folder_swaps_shards_only_when_every_config_succeeds(test_data: Path) -> None:
-    """Remote export: resharding replaces the old shards; a failing export leaves the folder as it was."""
+def test_export_to_a_remote_folder_swaps_the_repo_only_when_every_config_succeeds(test_data: Path) -> None:
+    """Remote export from a remote work folder: resharding replaces the old shards; a failing export
+    leaves the repo as it was."""
     root = f"memory://export-{uuid.uuid4().hex[:8]}"
     try:
-        rows = storage.join(root, "rows")
+        work, out = storage.join(root, "work"), storage.join(root, "repo")
         cli(
             "sources",
             "gsm8k",
             "--from-dir",
             test_data / "sources" / "gsm8k",
             "-o",
-            rows,
+            work,
             "--configs",
             "records,open",
         )
-        open_rows = shard_rows(storage.join(rows, "gsm8k"), "open")
+        open_rows = storage.read_json(storage.join(work, "sources", "report.json"))[1]["kept"]
         assert open_rows >= 4
-        out = storage.join(root, "hub", "gsm8k")
-        data = f"open={storage.join(rows, 'gsm8k', 'data', 'open')}"
-        cli("export", out, "--data", data, "--name", "gsm8k", "--license", "mit", "--rows-per-shard", "2")
-        shards = storage.list_files(storage.join(out, "data", "open"))
-        assert len(shards) == -(-open_rows // 2) > 1 and card_rows(out) == {"open": open_rows}
+        cli("export", work, "-o", out, "--set", "rows_per_shard=2")
+        shards = storage.list_files(storage.join(out, "data", "gsm8k-open"))
+        assert len(shards) == -(-open_rows // 2) > 1 and card_rows(out)["gsm8k-open"] == open_rows
         before = {f: storage.file_size(f) for f in storage.list_files(out)}
-        # a second config that does not exist: nothing of the remote folder may change
-        bad = CliRunner().invoke(
-            app,
-            [
-                "export",
-                out,
-                "--data",
-                data,
-                "--data",
-                f"mcq={root}/missing",
-                "--name",
-                "gsm8k",
-                "--license",
-                "mit",
-            ],
-        )
-        assert bad.exit_code == 1 and "does not exist" in bad.output
+        # a shard of the stage whose rows break the schema: the export fails, the remote repo is unchanged
+        stage = storage.join(work, "sources", "gsm8k", "parquet", "open")
+        with storage.open_url(storage.list_files(stage, (".parquet",))[0]) as handle:
+            table = pq.read_table(handle)
+        domain = table.schema.get_field_index("domain")
+        garbage = storage.join(stage, "zz.parquet")
+        with storage.open_url(garbage, "wb") as handle:
+            pq.write_table(table.set_column(domain, "domain", pa.array(["physics"] * table.num_rows)), handle)
+        bad = CliRunner().invoke(app, ["export", work, "-o", out])
+        assert bad.exit_code == 1 and "'physics' is not one of" in bad.output
         assert {f: storage.file_size(f) for f in storage.list_files(out)} == before
-        # resharding in place from the folder's own shards: one shard now, the old ones gone
-        cli(
-            "export",
-            out,
-            "--data",
-            f"open={storage.join(out, 'data', 'open')}",
-            "--name",
-            "gsm8k",
-            "--license",
-            "mit",
-        )
-        assert [storage.basename(f) for f in storage.list_files(storage.join(out, "data", "open"))] == [
+        # resharded: one shard now, the old ones gone
+        storage.remove(garbage)
+        cli("export", work, "-o", out)
+        assert [storage.basename(f) for f in storage.list_files(storage.join(out, "data", "gsm8k-open"))] == [
             "train-00000-of-00001.parquet"
         ]
-        assert card_rows(out) == {"open": open_rows} and shard_rows(out, "open") == open_rows
+        assert card_rows(out)["gsm8k-open"] == open_rows == shard_rows(out, "gsm8k-open")
         assert not [f for f in storage.list_files(out) if ".staging" in f]
     finally:
         storage.remove(root)
@@ -284,17 +252,18 @@ def test_difficulty_reads_and_writes_memory_urls(test_data: Path, tmp_path: Path
         )
         with start_openai_server(reply, api_key=None) as server:
             cli(
-                "difficulty", "-i", storage.join(root, "in"), "-o", storage.join(root, "out"), "--model", "scripted",
+                "difficulty", "-i", storage.join(root, "in"), "-o", storage.join(root, "work"), "--model", "scripted",
                 "--endpoint-url", server.base_url, "--api-key-env", "NO_KEY_NEEDED", "-k", "2",
                 "--max-pass-rate", "0.5",
             )  # fmt: skip
-        report = storage.read_json(storage.join(root, "out", "report.json"))
+        stage = storage.join(root, "work", "curation", "3_difficulty")  # the build's stage folder
+        report = storage.read_json(storage.join(stage, "report.json"))
         assert (report["rows_in"], report["too_easy"], report["kept"]) == (6, 3, 3)
         assert report["histogram"] == {"0.0-0.1": 3, "0.9-1.0": 3}
-        kept = ids(storage.join(root, "out", "data"))
+        kept = ids(storage.join(stage, "data"))
         assert kept == sorted(r["id"] for r in rendered[1::2])
         # datatrove's checkpoints must be local: a scratch folder named after the remote URL
-        scratch = storage.local_scratch(storage.join(root, "out"), "checkpoints")
+        scratch = storage.local_scratch(stage, "checkpoints")
         assert scratch.startswith(os.environ["XDG_CACHE_HOME"]) and Path(scratch).is_dir()
     finally:
         storage.remove(root)

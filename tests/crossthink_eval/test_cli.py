@@ -81,7 +81,9 @@ def test_run_options_keep_their_defaults(monkeypatch):
         1,
     )
     assert (settings.max_samples, settings.data_dir, settings.base_url, settings.tokenizer) == (None,) * 4
-    assert (settings.api_key, settings.max_attempts, settings.max_concurrent) == (None, 8, 10)
+    # the data commands' endpoint defaults (crossthink_data.endpoint), no longer eval's own 8/10/no limit
+    assert (settings.api_key, settings.max_attempts, settings.max_concurrent) == (None, 4, 64)
+    assert settings.request_timeout == 600.0
     assert settings.runs == 3  # the paper's mean of 3 greedy runs
     assert Path(settings.lighteval) == Path(sys.executable).with_name("lighteval")
 

@@ -6,7 +6,7 @@ server on the GGUF it came from.
 All greedy. transformers in-process and ``transformers serve`` compute the same thing, so their
 responses must match; llama.cpp computes in its own quantized kernels, so its responses drift
 from the first near-tie on (measured: the same first line, the chosen option, on every row, the
-rest differs). The shares are printed and reported in the README.
+rest differs). The shares are printed and reported in docs/real-model.md.
 """
 
 from __future__ import annotations

@@ -131,12 +131,14 @@ def test_endpoint_sends_a_stop_sequence_and_the_retry_settings(tmp_path, monkeyp
 @pytest.mark.parametrize(
     ("api_key", "env_key", "base_url", "sent"),
     [
-        ("sk-flag", "sk-env", "https://api.example.com/v1", "sk-flag"),
-        (None, "sk-env", "https://api.example.com/v1", "sk-env"),
+        ("sk-flag", {"CROSSTHINK_API_KEY": "sk-env"}, "https://api.example.com/v1", "sk-flag"),
+        (None, {"CROSSTHINK_API_KEY": "sk-env"}, "https://api.example.com/v1", "sk-env"),
         (None, {"CROSSTHINK_API_KEY": "sk-ct", "OPENAI_API_KEY": "sk-oa"}, "https://a.example/v1", "sk-ct"),
-        (None, None, "http://127.0.0.1:8000/v1", run.LOOPBACK_API_KEY),
-        (None, None, "http://localhost:8000/v1", run.LOOPBACK_API_KEY),
-        (None, None, "http://[::1]:8000/v1", run.LOOPBACK_API_KEY),
+        (None, {}, "http://127.0.0.1:8000/v1", run.LOOPBACK_API_KEY),
+        (None, {}, "http://localhost:8000/v1", run.LOOPBACK_API_KEY),
+        (None, {}, "http://[::1]:8000/v1", run.LOOPBACK_API_KEY),
+        # the one key rule: an OpenAI key in the environment is never sent to another server
+        (None, {"OPENAI_API_KEY": "sk-oa"}, "http://localhost:8000/v1", run.LOOPBACK_API_KEY),
     ],
 )
 def test_endpoint_api_key_travels_in_the_environment_only(
@@ -144,22 +146,50 @@ def test_endpoint_api_key_travels_in_the_environment_only(
 ):
     for name in ("OPENAI_API_KEY", "CROSSTHINK_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-    for name, value in (env_key if isinstance(env_key, dict) else {"OPENAI_API_KEY": env_key}).items():
-        if value:
-            monkeypatch.setenv(name, value)
+    for name, value in env_key.items():
+        monkeypatch.setenv(name, value)
     plan = run.plan_run(args(tmp_path, backend="endpoint", model="m", base_url=base_url, api_key=api_key))
     assert plan.env["OPENAI_API_KEY"] == sent
     assert sent not in json.dumps(plan.info)  # run.json and results.json never hold the key
     assert "sk-flag" not in repr(args(tmp_path, api_key="sk-flag"))  # nor a logged settings object
 
 
-def test_a_remote_endpoint_without_a_key_is_refused(tmp_path, monkeypatch):
+@pytest.mark.parametrize("openai_key", [None, "sk-oa"])
+def test_a_remote_endpoint_without_a_key_is_refused(tmp_path, monkeypatch, openai_key):
+    """$OPENAI_API_KEY does not count as a key (the data commands never read it either)."""
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("CROSSTHINK_API_KEY", raising=False)
+    if openai_key:
+        monkeypatch.setenv("OPENAI_API_KEY", openai_key)
     with pytest.raises(
         run.EvalConfigError, match=r"https://10.0.0.5:8000/v1 needs an API key: pass --api-key"
     ):
         run.plan_run(args(tmp_path, backend="endpoint", model="m", base_url="https://10.0.0.5:8000/v1"))
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"max_attempts": 0}, "--max-attempts must be at least 1"),
+        ({"max_concurrent": 0}, "--max-concurrent must be at least 1"),
+        ({"request_timeout": 0.0}, "--request-timeout must be positive"),
+    ],
+)
+def test_endpoint_settings_are_checked_by_the_data_sides_rules(tmp_path, setting, message):
+    with pytest.raises(run.EvalConfigError, match=message):
+        run.plan_run(
+            args(tmp_path, backend="endpoint", model="m", base_url="http://localhost:1/v1", **setting)
+        )
+
+
+def test_mining_difficulty_and_eval_share_one_set_of_endpoint_defaults():
+    """Numbers as issue 17 decided them (the data side's): 4 attempts, 64 in flight, 600 s per request.
+    ``mine`` and ``difficulty`` hold a ``GenerationSettings``; eval's defaults are read from it."""
+    from crossthink_data.endpoint import GenerationSettings
+
+    for settings in (GenerationSettings(model="m"), run.RunSettings(model="m")):
+        assert (settings.max_attempts, settings.max_concurrent, settings.request_timeout) == (4, 64, 600.0)
+    assert GenerationSettings(model="m").api_key_env == "CROSSTHINK_API_KEY"
 
 
 # Lines as lighteval 0.13's litellm backend logs them (copied from a run against a server answering 500).

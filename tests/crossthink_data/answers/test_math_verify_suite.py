@@ -4,7 +4,7 @@
 math-verify's tests that are short answers and use verify's default options (README there). Each
 row's expected verdict is math-verify's authors', not ours. math-verify is run here with its
 default ``parse`` + ``verify``; ours is ``is_equivalent(gold, answer, "math")``.
-The rows we still get wrong are listed with a reason in the README section "Answers".
+The rows we still get wrong are listed with a reason in docs/answers.md.
 """
 
 from __future__ import annotations

@@ -34,12 +34,13 @@ def test_a_missing_input_folder_is_one_line_and_the_rerun_finishes(command, tmp_
     assert "Traceback" not in failed.stderr
     errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
     assert errors == [f"error: input folder {missing} does not exist"]
-    assert not (tmp_path / "out" / "report.json").exists()
+    stage = tmp_path / "out" / "curation" / {"dedup": "2_dedup", "decontaminate": "1_decont"}[command[0]]
+    assert not (stage / "report.json").exists()
 
     pool = TEST_DATA / "train" / "crossthink_sample" / "data" / "mcq"
     fixed = _cli(command[0], "-i", str(pool), "-o", "out", *command[1:], cwd=tmp_path)
     assert fixed.returncode == 0, fixed.stderr[-2000:]
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    report = json.loads((stage / "report.json").read_text())
     assert report["rows_in"] == sum(pq.ParquetFile(f).metadata.num_rows for f in pool.glob("*.parquet")) > 0
 
 

@@ -18,6 +18,7 @@ import yaml
 from typer.main import get_command
 from typer.testing import CliRunner
 
+from crossthink_data import storage
 from crossthink_data.cli import app
 from crossthink_data.cli.difficulty import difficulty
 from crossthink_data.cli.mine import mine
@@ -158,13 +159,11 @@ def _run_capturing_settings(name: str, args: list[str], tmp_path: Path, monkeypa
     seen: list[GenerationSettings] = []
     monkeypatch.setattr(pipeline, "run_miner", lambda cfg, *a, **k: seen.append(cfg.generation) or {})
 
-    class Report:
-        def to_json(self) -> str:
-            return "{}"
+    def score(rows, folder, settings, **kwargs):
+        seen.append(settings.generation)
+        storage.write_json(storage.join(folder, "report.json"), {})  # the stage's last write
 
-    monkeypatch.setattr(
-        curation, "score_difficulty", lambda i, o, settings, **k: seen.append(settings.generation) or Report()
-    )
+    monkeypatch.setattr(curation, "score_difficulty", score)
     base = ["-i", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--model", "base-model"]
     base += ["--endpoint-url", "http://base:8000/v1"]  # difficulty checks an endpoint has its URL
     result = CliRunner().invoke(app, [name, *base, *args], env=NO_ENV)
@@ -246,7 +245,7 @@ def test_a_yaml_config_drives_difficulty_and_a_flag_overrides_it(one_row, tmp_pa
     assert result.exit_code == 0, result.output
     assert len(sent) == 3  # samples from the YAML
     assert {(b["model"], b["temperature"], b["max_tokens"]) for b in sent} == {("yaml-model", 0.3, 77)}
-    scored = list(iter_rows(tmp_path / "out" / "data"))
+    scored = list(iter_rows(tmp_path / "out" / "curation" / "3_difficulty" / "data"))
     assert [(r["pass_rate"], r["difficulty_model"], r["difficulty_samples"]) for r in scored] == [
         (1.0, "yaml-model", 3)
     ]

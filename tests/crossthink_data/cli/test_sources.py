@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -25,9 +26,16 @@ def test_a_demo_stand_in_reads_its_shipped_rows_without_the_hub(tmp_path: Path) 
     assert f"reading the demo rows shipped in {DEMO_SOURCES['arc_challenge']}" in " ".join(
         result.stdout.split()
     )
-    shards = sorted((tmp_path / "out" / "arc_challenge" / "data" / "records").glob("*.parquet"))
+    # the build's sources stage: parquet under OUTPUT/sources/<source>/, counts in its report.json
+    shards = sorted(
+        (tmp_path / "out" / "sources" / "arc_challenge" / "parquet" / "records").glob("*.parquet")
+    )
     # 300 shipped MUI-Eval rows; 25 answers name no option (or contradict it) and are rejected
     assert sum(pq.read_metadata(s).num_rows for s in shards) == 275
+    report = json.loads((tmp_path / "out" / "sources" / "report.json").read_text())
+    assert [(e["source"], e["config"], e["rows_in"], e["kept"]) for e in report] == [
+        ("arc_challenge", "records", 300, 275)
+    ]
     assert "Traceback" not in result.stderr
 
 

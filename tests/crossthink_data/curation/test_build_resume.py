@@ -178,7 +178,9 @@ def test_build_errors_are_one_line_and_leave_no_repo(tmp_path: Path):
     too_big.write_text("name: too_big\nby: domain\nratio: {gpr: 2, math: 1}\ntotal: 100000\n")
     lines = build_error(tmp_path, "--set", f"blends=[crossthink, {too_big}]")
     assert (
-        len(lines) == 1 and lines[0].startswith("error: blend too_big: 100000 rows") and "reuse" in lines[0]
+        len(lines) == 1
+        and lines[0].startswith("error: blend too_big: 100000 questions")
+        and "reuse" in lines[0]
     )
 
 

@@ -30,6 +30,32 @@ def test_demo_builds_the_headline_blend_from_the_demo_sources(demo_build) -> Non
         assert not removed_questions & {q[:300] for q in rows["question"]}, config
 
 
+@pytest.mark.slow
+def test_demo_blends_hold_each_question_once_and_the_card_counts_them(demo_build) -> None:
+    """Every blend of `make demo`: each question (record id) once, MCQ questions as T_MCQ in the
+    own-form blends; the card's questions and rows per blend are the parquet's."""
+    import re
+
+    from datasets import load_dataset
+
+    from crossthink_data.curation.blends import PAPER_BLENDS, BlendSpec
+
+    card = (demo_build["repo"] / "README.md").read_text()
+    shown = {
+        name: (int(q.replace(",", "")), int(r.replace(",", "")))
+        for name, q, r in re.findall(r"^\| `blend-(\w+)` \| ([\d,]+) \| ([\d,]+) \|", card, re.M)
+    }
+    assert set(shown) == set(PAPER_BLENDS)
+    for name in PAPER_BLENDS:
+        rows = load_dataset(str(demo_build["repo"]), f"blend-{name}", split="train")
+        assert len(set(rows["id"])) == rows.num_rows == shown[name][0] == shown[name][1], name
+        if BlendSpec.load(name).form == "source":  # T_MCQ for a question with options, else T_Open
+            assert all(t == ("mcq" if o else "open") for t, o in zip(rows["template"], rows["options"])), name
+    headline = load_dataset(str(demo_build["repo"]), "blend-crossthink", split="train")
+    domains = Counter(headline["domain"])
+    assert abs(domains["gpr"] - 2 * domains["math"]) <= 1  # exact on questions (each question is one row)
+
+
 def test_demo_recipe_is_what_make_demo_builds(monkeypatch) -> None:
     from crossthink_data.demo import demo_config
     from crossthink_data.sources import DEMO_SOURCES
@@ -48,12 +74,11 @@ def test_demo_recipe_is_what_make_demo_builds(monkeypatch) -> None:
     assert generation.temperature == 0.6  # the miner's default under the recipe's keys
 
 
-def test_demo_size_knobs_reach_the_recipe_and_the_real_demo(monkeypatch) -> None:
+def test_demo_size_knobs_reach_the_recipe(monkeypatch) -> None:
     """CROSSTHINK_DEMO_PAGES (or --pages) limits the pages mined: with an endpoint each costs a request."""
     from typer.testing import CliRunner
 
     import crossthink_data.demo as demo_module
-    import crossthink_data.demo_real as demo_real_module
     from crossthink_data.cli import app
     from crossthink_data.demo import demo_config
 
@@ -61,17 +86,19 @@ def test_demo_size_knobs_reach_the_recipe_and_the_real_demo(monkeypatch) -> None
     assert demo_config("somewhere").mine.limit == -1  # all 16 shipped pages by default
     seen = []
     monkeypatch.setattr(demo_module, "run_demo", lambda output, work_dir, pages: seen.append((output, pages)))
-    monkeypatch.setattr(
-        demo_real_module, "run_demo_real", lambda output, settings: seen.append((output, settings))
-    )
     result = CliRunner().invoke(app, ["demo"], env={"CROSSTHINK_DEMO_PAGES": "3"})
     assert result.exit_code == 0, result.output
-    result = CliRunner().invoke(
-        app, ["demo", "--real", "--eval-rows", "5"], env={"CROSSTHINK_DEMO_PAGES": ""}
-    )
-    assert result.exit_code == 0, result.output
-    (plain, real) = seen
-    assert plain == ("demo_output", 3)
-    output, settings = real
-    assert output == "demo_real_output"
-    assert (settings.pages, settings.difficulty_rows, settings.eval_rows) == (4, 20, 5)
+    assert seen == [("demo_output", 3)]
+
+
+def test_the_real_demo_moved_above_the_data_package(monkeypatch) -> None:
+    """`crossthink-data demo --real` says in one line where the real-model demo went, and runs nothing."""
+    from typer.testing import CliRunner
+
+    import crossthink_data.demo as demo_module
+    from crossthink_data.cli import app
+
+    monkeypatch.setattr(demo_module, "run_demo", lambda *args: pytest.fail("ran the offline demo"))
+    result = CliRunner().invoke(app, ["demo", "--real"])
+    assert result.exit_code == 2
+    assert "python -m crossthink_demo" in result.output

@@ -96,9 +96,10 @@ def test_cli_defaults_to_the_paper_setting_and_takes_require_format(rows, tmp_pa
     assert strict.exit_code == 0, strict.output
     assert len(sent) == 2 * len(golds)  # one answer per question, twice
     assert {(r.body["model"], r.body["temperature"]) for r in sent} == {(BASE_MODEL, 0.0)}
-    assert [r["pass_rate"] for r in iter_rows(str(tmp_path / "a" / "scored"))] == solved(golds)
-    assert [r["pass_rate"] for r in iter_rows(str(tmp_path / "b" / "scored"))] == [0.0] * len(golds)
-    report = json.loads((tmp_path / "a" / "report.json").read_text())
+    stage = "curation/3_difficulty"  # `difficulty -o WORK` writes the build's stage folder
+    assert [r["pass_rate"] for r in iter_rows(str(tmp_path / "a" / stage / "scored"))] == solved(golds)
+    assert [r["pass_rate"] for r in iter_rows(str(tmp_path / "b" / stage / "scored"))] == [0.0] * len(golds)
+    report = json.loads((tmp_path / "a" / stage / "report.json").read_text())
     assert (report["model"], report["samples"], report["temperature"]) == (BASE_MODEL, 1, 0.0)
     assert report["require_format"] is False
 

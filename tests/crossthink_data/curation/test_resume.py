@@ -14,7 +14,6 @@ import pytest
 from typer.testing import CliRunner
 
 from crossthink_data.cli import app
-from crossthink_data.curation.decont import decontaminate
 from crossthink_data.resume import check_stage, identity
 from crossthink_data.rows import count_rows
 from crossthink_data.sources.pipeline import run_source
@@ -54,10 +53,11 @@ def test_dedup_of_a_fixed_input_does_not_reuse_the_failed_run(tmp_path: Path) ->
     os.utime(source / "rows.jsonl", ns=(10**18, 10**18))  # a changed time, whatever the clock's resolution
     second = CliRunner().invoke(app, ["dedup", "-i", str(source), "-o", str(out)])
     assert second.exit_code == 0, second.output
-    assert "rows in 40, kept 40" in second.output and "exact duplicates removed: {}" in second.output
+    report = json.loads((out / "curation" / "2_dedup" / "report.json").read_text())
+    assert report["rows_in"] == 40 and report["kept"] == 40 and report["exact_removed"] == {}
     said = [line for line in second.output.splitlines() if "since its last run" in line]
     assert len(said) == 1 and "rows.jsonl changed" in said[0] and said[0].startswith("dedup: input ")
-    assert count_rows(out / "data") == 40
+    assert count_rows(out / "curation" / "2_dedup" / "data") == 40
 
 
 def test_a_source_reads_its_changed_files_again(tmp_path: Path, capsys) -> None:
@@ -80,14 +80,25 @@ def test_a_source_reads_its_changed_files_again(tmp_path: Path, capsys) -> None:
 
 
 def test_decontaminate_redoes_a_changed_input(test_data: Path, tmp_path: Path) -> None:
-    source, out = tmp_path / "in", tmp_path / "out"
+    """The stage command (as the build runs it) reads a changed input again: datatrove's completion
+    markers of the earlier run would have kept its 12 rows."""
+    source, work = tmp_path / "in", tmp_path / "work"
     benchmarks = test_data / "curation" / "benchmarks"
+    command = ["decontaminate", "-i", str(source), "-o", str(work), "--benchmarks", str(benchmarks)]
+    report = work / "curation" / "1_decont" / "report.json"
     _write(source, _rows(12))
-    assert decontaminate(source, out, str(benchmarks)).rows_in == 12
+    first = CliRunner().invoke(app, command)
+    assert first.exit_code == 0, first.output
+    assert json.loads(report.read_text())["rows_in"] == 12
     _write(source, _rows(7))
     os.utime(source / "rows.jsonl", ns=(10**18, 10**18))
-    report = decontaminate(source, out, str(benchmarks))
-    assert report.rows_in == 7 and count_rows(out / "data") == 7
+    second = CliRunner().invoke(app, command)
+    assert second.exit_code == 0, second.output
+    assert (
+        "decontaminate: input " in second.output and "rows.jsonl changed since its last run" in second.output
+    )
+    assert json.loads(report.read_text())["rows_in"] == 7
+    assert count_rows(work / "curation" / "1_decont" / "data") == 7
 
 
 def test_check_stage_rule(tmp_path: Path) -> None:

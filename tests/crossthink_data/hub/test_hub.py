@@ -1,5 +1,6 @@
-"""Hub export: folder layout, loadability with `datasets`, the card (YAML, charts, licenses, banner),
-resharding, bad input, and push through a loopback fake of the Hub's HTTP API.
+"""Hub export through the one path (``export_repo`` + the one dataset card): folder layout,
+loadability with `datasets`, the card (YAML, charts, licenses, banner), resharding, bad input, and
+push through a loopback fake of the Hub's HTTP API.
 
 Rows are real: the first ARC-Challenge train questions and GSM8K test problems (tests/data/hub/).
 """
@@ -23,11 +24,13 @@ import yaml
 from crossthink_data.hub import (
     ExportError,
     PushError,
-    SubsetCard,
-    export_subset,
+    RepoCard,
+    RepoConfig,
+    export_repo,
     license_metadata,
     push_folder,
     size_category,
+    write_dataset_card,
 )
 from crossthink_data.record import QARecord, features
 from crossthink_data.templates import render
@@ -93,7 +96,7 @@ def gsm8k_records() -> list[QARecord]:
     return records
 
 
-def card(**overrides) -> SubsetCard:
+def card(**overrides) -> RepoCard:
     fields = dict(
         name="arc_gsm8k",
         pretty_name="CrossThink test subset: ARC + GSM8K",
@@ -101,9 +104,30 @@ def card(**overrides) -> SubsetCard:
         licenses=["cc-by-sa-4.0", "mit"],
         source_datasets=["allenai/ai2_arc", "openai/gsm8k"],
         citations=[ARC_CITATION, GSM8K_CITATION],
+        default_config="records",
+        configs={},
+        report={"sources": []},
     )
     fields.update(overrides)
-    return SubsetCard(**fields)
+    return RepoCard(**fields)
+
+
+def export(
+    folder: Path, configs: dict, repo_card: RepoCard | None = None, rows_per_shard: int = 100_000, kinds=None
+):
+    """The repo of ``configs`` (name -> rows or parquet files) with its one card, as ``build`` writes
+    it: ``records`` is a records config, every other one templated unless ``kinds`` says otherwise."""
+    repo_card = repo_card or card()
+    kinds = kinds or {}
+    entries = [
+        RepoConfig(name, rows, kinds.get(name, "records" if name == "records" else "templated"), "test", name)
+        for name, rows in configs.items()
+    ]
+    repo_card.configs = {c.name: (c.source, c.template) for c in entries}  # as the build's repo_configs
+    export_repo(
+        folder, entries, lambda where, stats: write_dataset_card(where, repo_card, stats), rows_per_shard
+    )
+    return Path(folder)
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +144,7 @@ def rows() -> dict[str, list[dict]]:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, rows) -> Path:
     folder = tmp_path_factory.mktemp("hub") / "arc_gsm8k"
-    return export_subset(folder, rows, card(), rows_per_shard=25)
+    return export(folder, rows, card(), rows_per_shard=25)
 
 
 def front_matter(readme: Path) -> tuple[dict, str]:
@@ -145,7 +169,7 @@ def test_layout_uses_hub_shard_names(exported, rows):
         assert shards == [f"train-{i:05d}-of-{total:05d}.parquet" for i in range(total)]
         sizes = [pq.ParquetFile(exported / "data" / config / s).metadata.num_rows for s in shards]
         assert sizes == [25] * (total - 1) + [len(config_rows) - 25 * (total - 1)]
-    assert not (exported / "data" / ".staging").exists()
+    assert not (exported.parent / f".{exported.name}.staging").exists()
 
 
 @pytest.mark.parametrize("config,templated", [("records", False), ("mcq", True), ("open", True)])
@@ -172,7 +196,7 @@ def test_card_yaml_declares_license_configs_and_features(exported, rows):
     assert DatasetCard.load(exported / "README.md").data.pretty_name == "CrossThink test subset: ARC + GSM8K"
     assert meta["license"] == ["cc-by-sa-4.0", "mit"]  # mixed Hub ids: the list
     assert meta["source_datasets"] == ["allenai/ai2_arc", "openai/gsm8k"]
-    assert meta["task_categories"] == ["question-answering"]
+    assert meta["task_categories"] == ["question-answering", "text-generation"]
     assert meta["size_categories"] == ["n<1K"]
     assert "crossthink" in meta["tags"]
     configs = {c["config_name"]: c for c in meta["configs"]}
@@ -192,19 +216,21 @@ def test_charts_exist_and_are_referenced_by_relative_path(exported):
 
     _, body = front_matter(exported / "README.md")
     linked = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", body)
-    assert len(linked) >= 2
+    assert len(linked) >= 1
     for path in linked:
         assert not Path(path).is_absolute() and path.startswith("assets/")
         image = imread(exported / path)
         assert image.shape[0] > 100 and image.shape[1] > 100
-    assert {"assets/rows_per_category.png", "assets/answer_length_words.png"} <= set(linked)
+    assert "assets/pipeline.png" in linked
 
 
 def test_card_body_counts_licenses_citations_and_load_call(exported, rows):
     _, body = front_matter(exported / "README.md")
     n_arc = sum(r["source"] == "arc_challenge" for r in rows["records"])
     assert 'load_dataset("<your-hf-username>/arc_gsm8k", "records", split="train")' in body
-    assert f"| `records` | {len(rows['records'])} | records (no prompt) | " in body
+    assert (
+        f"| `records` (default) | {len(rows['records'])} | records | test | " in body
+    )  # the one config table
     assert f"| `stem` | {n_arc} | {n_arc} | {n_arc} |" in body  # category table: records, mcq, open
     assert "| `math` | 40 | 0 | 40 |" in body
     assert f"| `arc_challenge` | `cc-by-sa-4.0` | {n_arc} | {n_arc} | {n_arc} |" in body
@@ -216,7 +242,7 @@ def test_card_body_counts_licenses_citations_and_load_call(exported, rows):
 
 def test_non_commercial_banner_is_first_in_the_body(tmp_path):
     gsm = [r.to_dict() for r in gsm8k_records()[:5]]
-    folder = export_subset(
+    folder = export(
         tmp_path / "nc",
         {"records": gsm},
         card(licenses=["mit"], non_commercial_sources=["natural_reasoning"]),
@@ -229,25 +255,10 @@ def test_non_commercial_banner_is_first_in_the_body(tmp_path):
 def test_non_commercial_license_in_rows_adds_banner_and_license(tmp_path):
     record = gsm8k_records()[0]
     record.provenance = {"dataset": "facebook/natural_reasoning", "license": "cc-by-nc-4.0"}
-    folder = export_subset(tmp_path / "nc", {"records": [record]}, card(licenses=["mit"]))
+    folder = export(tmp_path / "nc", {"records": [record]}, card(licenses=["mit"]))
     meta, body = front_matter(folder / "README.md")
     assert meta["license"] == ["mit", "cc-by-nc-4.0"]
     assert body.lstrip().startswith("> [!WARNING]") and "cc-by-nc-4.0" in body.split("\n# ")[0]
-
-
-def test_blend_uses_blend_template_with_its_sections(tmp_path):
-    arc = [render(r, "open") for r in arc_records()[:6]]
-    folder = export_subset(
-        tmp_path / "blend-test",
-        {"default": arc},
-        card(name="blend-test", licenses=["cc-by-sa-4.0"], extra_sections={"Blend recipe": "ratio 2:1"}),
-    )
-    meta, body = front_matter(folder / "README.md")
-    assert meta["license"] == "cc-by-sa-4.0" and "blend" in meta["tags"]
-    assert (
-        body.index("## Composition") < body.index("## Blend recipe\n\nratio 2:1") < body.index("## Licenses")
-    )
-    assert "| `arc_challenge` | open | 6 |" in body
 
 
 def test_license_rule_and_size_categories():
@@ -271,7 +282,7 @@ def test_license_rule_and_size_categories():
 def test_non_hub_license_writes_license_file(tmp_path):
     record = gsm8k_records()[0]
     record.provenance = {"license": "maa-terms"}
-    folder = export_subset(tmp_path / "other", {"records": [record]}, card(licenses=["maa-terms"]))
+    folder = export(tmp_path / "other", {"records": [record]}, card(licenses=["maa-terms"]))
     meta, _ = front_matter(folder / "README.md")
     assert meta["license"] == "other" and meta["license_link"] == "LICENSE.md"
     assert "| `gsm8k` | `maa-terms` | 1 |" in (folder / "LICENSE.md").read_text()
@@ -281,10 +292,10 @@ def test_non_hub_license_writes_license_file(tmp_path):
 
 
 def test_reshard_parquet_files_in_place(tmp_path, rows):
-    folder = export_subset(tmp_path / "s", {"open": rows["open"]}, card(), rows_per_shard=50)
+    folder = export(tmp_path / "s", {"open": rows["open"]}, card(), rows_per_shard=50)
     old = sorted((folder / "data" / "open").glob("*.parquet"))
     assert [p.name for p in old] == ["train-00000-of-00002.parquet", "train-00001-of-00002.parquet"]
-    export_subset(folder, {"open": old}, card(), rows_per_shard=20)
+    export(folder, {"open": old}, card(), rows_per_shard=20)  # the repo's own shards, read before the swap
     total = math.ceil(len(rows["open"]) / 20)
     new = sorted((folder / "data" / "open").glob("*.parquet"))
     assert [p.name for p in new] == [f"train-{i:05d}-of-{total:05d}.parquet" for i in range(total)]
@@ -295,7 +306,7 @@ def test_reshard_parquet_files_in_place(tmp_path, rows):
 
 def test_curation_columns_are_kept_typed(tmp_path, rows):
     scored = [dict(r, pass_rate=None if i == 0 else i / 8) for i, r in enumerate(rows["mcq"][:5])]
-    folder = export_subset(tmp_path / "c", {"mcq": scored}, card())
+    folder = export(tmp_path / "c", {"mcq": scored}, card())
     dataset = load(folder, "mcq", tmp_path)
     assert dataset.features["pass_rate"].dtype == "float64"
     assert dataset["pass_rate"] == [None, 0.125, 0.25, 0.375, 0.5]
@@ -306,16 +317,19 @@ def test_curation_columns_are_kept_typed(tmp_path, rows):
 
 def test_bad_inputs_give_clear_errors(tmp_path, rows):
     out = tmp_path / "bad"
-    with pytest.raises(ExportError, match=r"templated names config\(s\) \['opne'\]"):
-        export_subset(out, {"open": rows["open"]}, card(), templated={"opne": True})
-    with pytest.raises(ExportError, match="no configs to export"):
-        export_subset(out, {}, card())
+    with pytest.raises(ExportError, match="a repo needs configs with distinct names"):
+        export(out, {}, card())
+    with pytest.raises(ExportError, match=r"invalid config name\(s\) \['op en'\]"):
+        export(out, {"op en": rows["open"]}, card())
+    with pytest.raises(ExportError, match="rows_per_shard must be a positive integer"):
+        export(out, {"open": rows["open"]}, card(), rows_per_shard=0)
     with pytest.raises(ExportError, match="config 'open' has no rows"):
-        export_subset(out, {"open": []}, card())
+        export(out, {"open": []}, card())
     with pytest.raises(ExportError, match="declared not templated but its rows carry template column"):
-        export_subset(out, {"records": rows["mcq"]}, card(), templated={"records": False})
+        export(out, {"records": rows["mcq"]}, card())
     with pytest.raises(ValueError, match="licenses must list"):
         card(licenses=[])
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(
@@ -334,18 +348,18 @@ def test_rows_failing_the_schema_name_row_and_column(tmp_path, rows, change, mes
     bad = [dict(r) for r in rows["mcq"][:6]]
     bad[3].update(change)
     with pytest.raises(ExportError, match=message):
-        export_subset(tmp_path / "bad", {"mcq": bad}, card())
+        export(tmp_path / "bad", {"mcq": bad}, card())
 
 
 def test_failed_export_leaves_previous_export_intact(tmp_path, rows):
-    folder = export_subset(tmp_path / "keep", {"records": rows["records"]}, card())
+    folder = export(tmp_path / "keep", {"records": rows["records"]}, card())
     before = sorted(p.name for p in (folder / "data" / "records").iterdir())
     bad = [dict(r) for r in rows["records"]]
     bad[-1]["category"] = "sports"
     with pytest.raises(ExportError, match="'sports' is not one of"):
-        export_subset(folder, {"records": bad}, card(), rows_per_shard=10)
+        export(folder, {"records": bad}, card(), rows_per_shard=10)
     assert sorted(p.name for p in (folder / "data" / "records").iterdir()) == before
-    assert not (folder / "data" / ".staging").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep"]  # no staging folder left
 
 
 # ---- push ------------------------------------------------------------------------------------------
@@ -464,7 +478,7 @@ def online(monkeypatch):
 @pytest.fixture
 def small_export(tmp_path) -> Path:
     rows = [r.to_dict() for r in arc_records()[:8]]
-    return export_subset(
+    return export(
         tmp_path / "arc_small",
         {"records": rows, "mcq": [render(QARecord.from_dict(r), "mcq") for r in rows]},
         card(),
@@ -594,24 +608,6 @@ def test_push_refuses_offline_mode(small_export, monkeypatch):
         push_folder(small_export, "crossthink-test/arc", token=TOKEN)
 
 
-def test_export_cli_reshards_parquet_into_a_new_folder(exported, rows, tmp_path):
-    from typer.testing import CliRunner
-
-    from crossthink_data.cli import app
-
-    out = tmp_path / "cli_out"
-    args = ["export", str(out), "--data", f"mcq={exported / 'data' / 'mcq'}", "--name", "arc_mcq"]
-    args += ["--license", "cc-by-sa-4.0", "--non-commercial-source", "arc_challenge", "--rows-per-shard", "7"]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
-    assert f"load_dataset({str(out)!r}, 'mcq')" in result.output
-    total = math.ceil(len(rows["mcq"]) / 7)
-    assert len(list((out / "data" / "mcq").glob(f"train-*-of-{total:05d}.parquet"))) == total
-    assert front_matter(out / "README.md")[1].lstrip().startswith("> [!WARNING]")
-    bad = CliRunner().invoke(app, ["export", str(out), "--data", "mcq", "--name", "x", "--license", "mit"])
-    assert bad.exit_code != 0 and "NAME=PATH" in bad.output
-
-
 # ---- pushing a whole repo: one commit, a pull request, a large resumable upload ----------------------
 
 
@@ -637,7 +633,7 @@ def many_shards(tmp_path) -> Path:
     """An exported folder of 85 files (one row per shard): above the first commit size of
     upload_large_folder (50 files), so an interrupted upload has committed part of it."""
     rows = [r.to_dict() for r in arc_records()]
-    folder = export_subset(
+    folder = export(
         tmp_path / "arc_many",
         {"records": rows, "mcq": [render(QARecord.from_dict(r), "mcq") for r in rows]},
         card(),

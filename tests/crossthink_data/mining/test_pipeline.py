@@ -20,8 +20,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from crossthink_data.executors import stage_counts
 from crossthink_data.mining.domain import WEB_CATEGORIES, CategoryBudget, DomainClassifier, LabelledText
-from crossthink_data.mining.pipeline import MinerConfig, read_jsonl_folder, run_miner, stage_stats
+from crossthink_data.mining.pipeline import MinerConfig, read_jsonl_folder, run_miner
 from crossthink_data.mining.quality import LidModelMissing, OfflineLanguageFilter
 from tests.helpers.paths import REPO_ROOT, TEST_DATA
 from tests.helpers.warc import DEMO_WARC, documents, split_warc
@@ -113,7 +114,11 @@ def test_bad_input_is_skipped_counted_and_the_run_finishes(tmp_path):
 
     cfg = MinerConfig(input=str(folder), output=str(tmp_path / "out"))
     summary = run_miner(cfg, "extract")
-    stats = {k.split("/", 1)[1]: v for k, v in stage_stats(cfg).items() if "Warc" in k.split("/", 1)[0]}
+    stats = {
+        k.split("/", 1)[1]: v
+        for k, v in stage_counts(cfg.path("logs", "cpu")).items()
+        if "Warc" in k.split("/", 1)[0]
+    }
 
     # independent count of what the files hold
     records = [

@@ -7,7 +7,7 @@ parser, filter H and the templates. What is asserted is what must hold whatever 
 a misconfigured run (URL without ``/v1``, a model name the server refuses) exits non-zero without
 leaving anything behind that a rerun would trust; the run with the right settings sends one request
 per document, and every document ends up parsed or rejected with a reason; a rerun sends nothing.
-The README ("Try it with a real model on a laptop") reports yields on all 16 shipped pages.
+docs/real-model.md reports yields on all 16 shipped pages.
 """
 
 from __future__ import annotations

@@ -573,3 +573,17 @@ def test_demo_sources_ship_300_real_rows_each():
     for record in records:
         raw = arc_rows[record.provenance["row_index"]]["answer"]
         assert raw.split("\n")[0].endswith(record.answer_text.rstrip())
+
+
+@pytest.mark.parametrize("answer", [["540"], {"value": "540"}, True])
+def test_a_gold_that_is_not_a_string_or_a_number_is_rejected(answer):
+    """Lists and mappings were turned into their ``str`` (``"['540']"``); now they are rejects."""
+    from crossthink_data.record import RecordError
+
+    with pytest.raises(RecordError, match="'answer' must be a string or a number"):
+        get_source("agieval_math").to_record({"question": "What is 27 times 20?", "answer": answer})
+
+
+def test_a_numeric_gold_is_its_number():
+    record = get_source("agieval_math").to_record({"question": "What is 27 times 20?", "answer": 540})
+    assert record.answer == "540"

@@ -155,3 +155,53 @@ def test_a_json_array_that_does_not_parse_stops_the_source(tmp_path: Path):
     (tmp_path / "arc_challenge_train.json").write_text((ARC / "arc_challenge_train.json").read_text()[:500])
     with pytest.raises(RecordError, match=r"arc_challenge_train.json: not a valid JSON array"):
         run_source("arc_challenge", tmp_path / "work", from_dir=tmp_path, configs=["records"])
+
+
+def test_a_line_that_is_not_utf8_is_a_reject_naming_file_and_line(tmp_path: Path):
+    """Issue 18 finding 4: one byte that is not UTF-8 used to stop the source with a line that named
+    no file; now that line is a ``malformed_row`` reject naming file:line, and the rest are read."""
+    lines = (DEMO_SOURCES["gsm8k"] / "test.jsonl").read_bytes().splitlines(keepends=True)[:6]
+    lines[2] = lines[2][:20] + b"\xff" + lines[2][20:]  # inside the question text
+    bad = tmp_path / "gsm8k"
+    bad.mkdir()
+    (bad / "test.jsonl").write_bytes(b"".join(lines))
+
+    (summary,) = run_source("gsm8k", tmp_path / "work", from_dir=bad, configs=["records"])
+
+    assert summary.rows_in == 6 and summary.kept == 5 and summary.dropped == {"malformed_row": 1}
+    (reject,) = read_rejects(tmp_path / "work", "gsm8k", "records")
+    assert reject["text"].startswith(f"{bad / 'test.jsonl'}:3: not UTF-8 (byte 0xff")
+
+
+def test_a_gold_given_as_a_list_is_a_reject_not_its_string(tmp_path: Path):
+    """Issue 18 finding 4: a list answer became the gold ``540']`` (the list's ``str`` split at ####)."""
+    rows = [json.loads(line) for line in (DEMO_SOURCES["gsm8k"] / "test.jsonl").read_text().splitlines()[:3]]
+    rows[1]["answer"] = [rows[1]["answer"]]
+    rows[2]["answer"] = {"text": rows[2]["answer"]}
+    bad = tmp_path / "gsm8k"
+    bad.mkdir()
+    (bad / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    (summary,) = run_source("gsm8k", tmp_path / "work", from_dir=bad, configs=["records"])
+
+    assert summary.kept == 1 and summary.dropped == {"invalid_record": 2}
+    golds = [r["answer"] for r in read_rows(tmp_path / "work", "gsm8k", "records")]
+    assert golds == [rows[0]["answer"].rsplit("####", 1)[1].strip().replace(",", "")]
+    texts = [r["text"] for r in read_rejects(tmp_path / "work", "gsm8k", "records")]
+    assert "'answer' must be a string or a number, got list" in texts[0]
+    assert "'answer' must be a string or a number, got dict" in texts[1]
+
+
+@pytest.mark.parametrize("name", ["rows.csv", "rows.json"])
+def test_a_whole_file_that_is_not_utf8_stops_naming_file_and_line(tmp_path: Path, name: str):
+    from crossthink_data.record import RecordError
+    from crossthink_data.sources.readers import read_rows as read_upstream
+
+    text = 'question,answer\n"a",1\n"b\xff",2\n' if name.endswith(".csv") else '[{"q": 1},\n{"q": "\xff"}]'
+    (tmp_path / name).write_bytes(text.encode("latin-1"))
+
+    with pytest.raises(RecordError) as failed:
+        list(read_upstream(str(tmp_path / name)))
+
+    line = 3 if name.endswith(".csv") else 2
+    assert str(failed.value).startswith(f"{tmp_path / name}: line {line}: not UTF-8 (byte 0xff)")

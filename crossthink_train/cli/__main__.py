@@ -1,0 +1,3 @@
+from crossthink_train.cli import main
+
+main()
