@@ -78,7 +78,6 @@ smaller. ``limit`` caps the upstream rows read (the first ones, not a sample).
 from __future__ import annotations
 
 import functools
-import json
 import os
 import posixpath
 import shlex
@@ -644,25 +643,21 @@ def export_build(
     work: str,
     console,
 ) -> None:
-    """Exports the repo, unless the one at ``out`` was exported from exactly these inputs."""
+    """Exports the repo, unless the one at ``out`` was exported from exactly these inputs and
+    settings (the one resume rule, :func:`crossthink_data.resume.check_stage`, on ``<work>/export``)."""
     from crossthink_data.hub import export_repo, write_dataset_card
-    from crossthink_data.resume import identity
+    from crossthink_data.resume import check_stage
 
     blend_names = list(summary["blends"])
-    inputs = {
-        "curated": identity([curated]),
-        "blends": identity([blends_dir]),
-        "records": {s: identity(files) for s, files in records.items()},
-        "summary": summary,
-        "recipe": {k: v for k, v in public(config).items() if k not in ("work_dir", "path", "output")},
-    }
-    fingerprint = json.dumps(inputs, sort_keys=True, default=str)
-    marker = storage.join(work, "export", "fingerprint.json")
-    readme = storage.join(out, "README.md")
-    if storage.exists(marker) and storage.exists(readme) and storage.read_text(marker) == fingerprint:
+    inputs = [curated, blends_dir, *(f for files in records.values() for f in files)]
+    recipe = {k: v for k, v in public(config).items() if k not in ("work_dir", "path", "output")}
+    settings = {"summary": summary, "recipe": recipe, "output": out}
+    stage = storage.join(work, "export")
+    quiet = lambda line: None  # noqa: E731 (the stage that changed said so already)
+    done = check_stage(stage, inputs, settings, "export", quiet)
+    if done and storage.exists(storage.join(out, "README.md")):
         console.print(f"export: {out} is up to date")
         return
-    storage.remove(marker)
     configs, shown = repo_configs(config, curated, records, blends_dir, blend_names)
     default = f"blend-{config.default_blend}" if config.default_blend in blend_names else configs[0].name
     card = repo_card(config, summary, shown, default)
@@ -670,7 +665,7 @@ def export_build(
     export_repo(
         out, configs, lambda folder, stats: write_dataset_card(folder, card, stats), config.rows_per_shard
     )
-    storage.write_text(marker, fingerprint)
+    storage.write_json(storage.join(stage, REPORT), {"output": out, "configs": [c.name for c in configs]})
 
 
 def recipe_from_work(work: str) -> dict[str, Any]:
