@@ -55,7 +55,7 @@ def blend(
         overrides = {"total": total, "seed": seed}
         spec = replace(spec, **{k: v for k, v in overrides.items() if v is not None})  # checked again
         if input and not storage.exists(location(input)):
-            fail(f"--input {input} does not exist")
+            fail(f"input folder {location(input)} does not exist")
         work = own_work(output, "blend", overwrite)
         pool = location(input) if input else stage_input(work, BLENDS)
         report = run_blend_stage(pool, spec, work, commercial_only)

@@ -125,7 +125,7 @@ def run_stage_command(
     from crossthink_data.curation.work import run_stage, stage_dir, stage_input, stage_inputs
 
     if input and not storage.exists(location(input)):
-        fail(f"--input {input} does not exist")
+        fail(f"input folder {location(input)} does not exist")
     work = own_work(work, stage, overwrite)
     try:
         rows = location(input) if input else stage_input(work, stage)

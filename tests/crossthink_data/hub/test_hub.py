@@ -32,6 +32,7 @@ from crossthink_data.hub import (
     size_category,
     write_dataset_card,
 )
+from crossthink_data.ownership import MARKER
 from crossthink_data.record import QARecord, features
 from crossthink_data.templates import render
 from tests.helpers.paths import TEST_DATA
@@ -516,7 +517,9 @@ def test_push_uploads_folder_in_one_commit(online, small_export, caplog, capfd):
     assert lines[0]["key"] == "header" and lines[0]["value"]["summary"].startswith("Upload arc_small")
     sent = {item["value"]["path"]: base64.b64decode(item["value"]["content"]) for item in lines[1:]}
     local = {
-        p.relative_to(small_export).as_posix(): p.read_bytes() for p in small_export.rglob("*") if p.is_file()
+        p.relative_to(small_export).as_posix(): p.read_bytes()
+        for p in small_export.rglob("*")
+        if p.is_file() and p.name != MARKER  # the ownership marker is never uploaded
     }
     assert sent == local and "data/mcq/train-00000-of-00001.parquet" in sent
     assert b'load_dataset("crossthink-test/arc", "records"' in sent["README.md"]  # placeholder replaced
@@ -624,7 +627,11 @@ def test_push_can_open_a_pull_request_in_one_commit(online, small_export):
         "/api/datasets/crossthink-test/arc/commit/refs%2Fpr%2F1"
     )
     assert [json.loads(c["body"])["pullRequest"] for c in hub.calls("discussions") if c["body"]] == [True]
-    local = {p.relative_to(small_export).as_posix() for p in small_export.rglob("*") if p.is_file()}
+    local = {
+        p.relative_to(small_export).as_posix()
+        for p in small_export.rglob("*")
+        if p.is_file() and p.name != MARKER  # the ownership marker is never uploaded
+    }
     assert set(hub.accepted[0]) == local
 
 
@@ -645,7 +652,11 @@ def many_shards(tmp_path) -> Path:
 def test_large_push_is_resumable_after_an_interruption(online, many_shards):
     """Fakes the Hub's HTTP API (see FakeHub): the first push breaks after one commit; the same push
     again uploads the rest, never a file twice, and the two pushes together hold every file."""
-    files = {p.relative_to(many_shards).as_posix() for p in many_shards.rglob("*") if p.is_file()}
+    files = {
+        p.relative_to(many_shards).as_posix()
+        for p in many_shards.rglob("*")
+        if p.is_file() and p.name != MARKER  # the ownership marker is never uploaded
+    }
     assert len(files) > 50
     broken = FakeHub(commits_before_failing=1)
     try:
