@@ -19,7 +19,7 @@ card whose numbers come from the reports below. Intermediate stages live beside 
     mining/                                           the miner's stages, its report.json
     curation/{0_pool,0_sample,1_decont,2_dedup,3_difficulty}  stage rows + report.json + fingerprint.json
     blends/<name>/                                    the blend's rows + report.json + fingerprint.json
-    export/fingerprint.json                           what the repo at ``output`` was exported from
+    export/{fingerprint,report}.json                  what the repo at ``output`` was exported from
     build_summary.json                                every report, as the card read them
 
 Resuming (one rule, :mod:`crossthink_data.resume`): a source, curation stage, blend or export that
