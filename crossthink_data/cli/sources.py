@@ -10,6 +10,7 @@ from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
     Overwrite,
+    SlurmArrays,
     Tasks,
     Workers,
     check_executor,
@@ -68,6 +69,7 @@ def sources(
     workers: Workers = 1,
     executor: ExecutorName = "local",
     overwrite: Overwrite = False,
+    slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
     """Run the build's sources stage: records -> filter H -> T_MCQ / T_Open parquet, with a report.
@@ -84,7 +86,7 @@ def sources(
         raise typer.BadParameter("--from-dir reads one source's files: give exactly one source name")
     if limit is not None and limit < 1:
         fail(f"--limit: must be at least 1, got {limit}")
-    check_executor(executor, ("local", "ray"), "sources")
+    check_executor(executor, "sources", slurm or [])
     work = own_work(output, "sources", overwrite)
     stage = storage.join(work, "sources")
     log = storage.join(storage.local_scratch(work, "logs"), "sources.log")

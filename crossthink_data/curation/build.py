@@ -26,8 +26,11 @@ Resuming (one rule, :mod:`crossthink_data.resume`): a source, curation stage, bl
 finished on the same inputs (every file's path, size and modification time) and settings is
 skipped; a changed input or setting clears it, says so in one line, and so redoes every stage
 after it. Rerunning the same command after a crash (even a SIGKILL) redoes only what was
-unfinished, and the export swaps the new repo in only when every config succeeded. ``output``, ``work_dir`` and a source's ``from_dir``
-are any storage URL. ``executor: slurm`` submits the same command as one Slurm job (``sbatch``).
+unfinished, and the export swaps the new repo in only when every config succeeded. ``output``,
+``work_dir`` and a source's ``from_dir`` are any storage URL. ``executor: slurm`` submits a one-CPU
+driver job that runs the same command with every stage as datatrove job arrays (the recipe's
+``slurm:`` holds their options), each submitted when the one before it ended; the blends and the
+export run in the driver.
 
 Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, every key but
 ``sources`` optional::
@@ -40,7 +43,7 @@ Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, 
     executor: local                  # local, slurm or ray
     tasks: 1
     workers: 1
-    slurm: {partition: cpu, time: "24:00:00", cpus_per_task: 16, mem: 64G}
+    slurm: {partition: cpu, time: "24:00:00", cpus_per_task: 1, mem_per_cpu_gb: 4}  # every stage array
     sources:
       - mmlu_train
       - {name: natural_reasoning, from_dir: /data/natural_reasoning, sample: 100000, target: 100000}
@@ -78,6 +81,7 @@ smaller. ``limit`` caps the upstream rows read (the first ones, not a sample).
 from __future__ import annotations
 
 import functools
+import json
 import os
 import posixpath
 import shlex
@@ -118,6 +122,7 @@ from crossthink_data.curation.work import (
     stage_inputs,
     templated_pool,
 )
+from crossthink_data.executors import SLURM_STAGES_ENV, slurm_array_options, slurm_stage_options
 from crossthink_data.inference import GenerationSettings
 
 
@@ -366,9 +371,10 @@ def _resolve(value: str | Path, base: str | Path) -> str:
 
 def run_build(config: BuildConfig) -> dict[str, Any]:
     """Runs (or resumes) the recipe into one Hub repo at ``config.output``; returns the build
-    summary (every stage's report). On Slurm, submits the build and returns the job id instead.
+    summary (every stage's report). On Slurm, submits the build's driver job and returns its id
+    instead; the driver runs this again, each stage as job arrays (:func:`slurm_script`).
     Each stage is the one its single-stage command runs (:mod:`crossthink_data.curation.work`)."""
-    if config.executor == "slurm":
+    if config.executor == "slurm" and slurm_stage_options() is None:
         return {"slurm_job": submit_slurm(config)}
     from rich.console import Console
 
@@ -758,7 +764,6 @@ def resolved_recipe(config: BuildConfig) -> str:
         data.pop(key, None)
     data["output"] = _absolute(config.output)
     data["work_dir"] = _absolute(config.work_dir) if config.work_dir else None
-    data["executor"] = "local"
     return yaml.safe_dump(data, sort_keys=False)
 
 
@@ -769,14 +774,17 @@ def _without_secrets(data: Any) -> Any:
     return [_without_secrets(v) for v in data] if isinstance(data, list) else data
 
 
+# The driver job's own sbatch options, taken from the recipe's ``slurm:`` (the rest are the arrays').
+_DRIVER_OPTIONS = ("partition", "time", "qos")
+
+
 def slurm_script(config: BuildConfig) -> str:
-    """The sbatch script that runs this recipe on one node (stages use ``workers`` processes); it
-    reads the resolved recipe :func:`submit_slurm` writes beside it."""
-    opts = {
-        "job-name": "crossthink-build",
-        "cpus-per-task": max(config.workers, 1),
-        **{k.replace("_", "-"): v for k, v in config.slurm.items()},
-    }
+    """The sbatch script of the build's driver job: one CPU that runs the recipe (resolved by
+    :func:`submit_slurm` beside it) with every stage as datatrove job arrays on the cluster, each
+    submitted once the stage before it ended, then the blends and the export."""
+    stages = slurm_array_options(config.slurm, "recipe: slurm")
+    opts = {"job-name": "crossthink-build", "cpus-per-task": 1}
+    opts.update({k: stages[k] for k in _DRIVER_OPTIONS if stages.get(k)})
     lines = ["#!/bin/bash"] + [f"#SBATCH --{k}={v}" for k, v in opts.items()]
     lines.append(f"#SBATCH --output={_job_dir(config)}/slurm-%j.out")
     command = [
@@ -786,7 +794,10 @@ def slurm_script(config: BuildConfig) -> str:
         "build",
         str(Path(_job_dir(config)) / "recipe.yaml"),
     ]
-    lines += ["set -euo pipefail", shlex.join(command)]
+    # The driver's own SLURM_* variables would leak into the arrays' srun (e.g. --mem against --mem-per-cpu).
+    clear = "unset $(compgen -e | grep '^SLURM_' | grep -vx SLURM_CONF || true)"
+    lines += ["set -euo pipefail", clear, f"export {SLURM_STAGES_ENV}={shlex.quote(json.dumps(stages))}"]
+    lines.append(shlex.join(command))
     return "\n".join(lines) + "\n"
 
 

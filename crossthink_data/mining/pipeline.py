@@ -41,7 +41,7 @@ from datatrove.pipeline.readers import JsonlReader
 from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
 from crossthink_data import rows, storage
-from crossthink_data.executors import make_executor
+from crossthink_data.executors import make_executor, slurm_stage_options
 from crossthink_data.inference import GenerationSettings
 from crossthink_data.mining.domain import DEFAULT_MODEL, WEB_CATEGORIES, CategoryBudget, DomainLabeller
 from crossthink_data.mining.generation import (
@@ -308,7 +308,7 @@ def run_miner(cfg: MinerConfig, until: str = "domain", executor: str = "local", 
     if not cfg.paths_file:
         check_warc_input(cfg.input, cfg.glob)  # a wrong --input is one clear error, not a failed task
     chain = build_executors(cfg, until, executor, **kwargs)
-    if executor == "slurm":
+    if executor == "slurm" and slurm_stage_options() is None:  # not a build's driver job, which waits
         chain[-1].run()  # launches its dependencies first, each as a job array
         return {"submitted": [getattr(e, "job_id", None) for e in chain], "output": cfg.output}
     for stage_executor in chain:

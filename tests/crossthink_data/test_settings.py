@@ -227,8 +227,10 @@ def test_stage_commands_take_the_shared_executor_and_check_it(tmp_path: Path) ->
     pool = TEST_DATA / "train" / "crossthink_sample" / "data" / "mcq"
     line = _one_error_line(_cli("dedup", "-i", str(pool), "-o", "o", "--executor", "slurmm", cwd=tmp_path))
     assert line == "error: --executor: must be one of ['local', 'slurm', 'ray'], got 'slurmm'"
-    line = _one_error_line(_cli("dedup", "-i", str(pool), "-o", "o", "--executor", "slurm", cwd=tmp_path))
-    assert line.startswith("error: --executor slurm: dedup runs on local, ray;")
+    line = _one_error_line(
+        _cli("dedup", "-i", str(pool), "-o", "o", "--slurm", "partition=cpu", cwd=tmp_path)
+    )
+    assert line == "error: --slurm: dedup runs job arrays only with --executor slurm"
     from typer.main import get_command
 
     from crossthink_data.cli import app
@@ -288,7 +290,7 @@ def test_a_command_s_settings_flags_are_its_settings_fields_with_their_defaults(
     ]
     function = getattr(function, command)
     plumbing = {"input", "output", "tasks", "workers", "executor", "config", "limit", "until", "glob", "snapshot",
-                "shards", "gpu_tasks", "partition", "gpu_partition", "time", "gpus_per_task", "venv_path",
+                "shards", "gpu_tasks", "partition", "gpu_partition", "time", "gpus_per_task", "venv_path", "slurm",
                 "api_key_env", "endpoint", "overwrite"}  # fmt: skip
     generation = {f.name for f in dataclasses.fields(default_generation())}
     fields = {f.name: f for f in dataclasses.fields(cls)}

@@ -121,11 +121,17 @@ def test_recipe_errors_and_slurm_script(tmp_path: Path) -> None:
         )
     )
     script = slurm_script(BuildConfig.load(path))
-    assert "#SBATCH --cpus-per-task=8" in script and "#SBATCH --partition=cpu" in script
+    # The driver job takes one CPU; the stages run as job arrays with the recipe's slurm: options.
+    assert "#SBATCH --cpus-per-task=1" in script and "#SBATCH --partition=cpu" in script
     assert "#SBATCH --time=02:00:00" in script
+    stages = yaml.safe_load(script.split("CROSSTHINK_SLURM_STAGES=")[1].splitlines()[0].strip("'"))
+    assert stages["partition"] == "cpu" and stages["time"] == "02:00:00"
     last = script.strip().splitlines()[-1]
     job_dir = tmp_path / "_work" / "out" / "slurm"
     assert last.endswith(f"build {job_dir / 'recipe.yaml'}")
     resolved = yaml.safe_load(resolved_recipe(BuildConfig.load(path)))
-    assert resolved["executor"] == "local" and resolved["output"] == str(tmp_path / "out")
+    assert resolved["executor"] == "slurm" and resolved["output"] == str(tmp_path / "out")
     assert BuildConfig.from_dict(resolved).workers == 8
+    path.write_text(yaml.safe_dump({"sources": ["gsm8k"], "executor": "slurm", "slurm": {"mem": "64G"}}))
+    with pytest.raises(ConfigError, match=r"slurm: unknown key\(s\) \['mem'\]; valid: \[.*'mem_per_cpu_gb'"):
+        slurm_script(BuildConfig.load(path))
