@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import ConfigFile, check_writable, fail, location, print_panel
+from crossthink_data.cli.common import ConfigFile, Overwrite, fail, location, own_work, print_panel
 
 
 def blend(
@@ -36,6 +36,7 @@ def blend(
     ] = False,
     total: Annotated[int | None, typer.Option(help="Override the blend's total number of questions.")] = None,
     seed: Annotated[int | None, typer.Option(help="Override the blend's seed.")] = None,
+    overwrite: Overwrite = False,
     config: ConfigFile = None,
 ) -> None:
     """Sample a blend exactly to its ratio into the work folder; `export` makes it a config of the repo.
@@ -49,12 +50,13 @@ def blend(
     from crossthink_data.curation.blends import BlendError, BlendSpec
     from crossthink_data.curation.work import BLENDS, run_blend_stage, stage_input
 
-    work = location(output)
-    check_writable(work)
     try:
         spec = BlendSpec.load(name)
         overrides = {"total": total, "seed": seed}
         spec = replace(spec, **{k: v for k, v in overrides.items() if v is not None})  # checked again
+        if input and not storage.exists(location(input)):
+            fail(f"input folder {location(input)} does not exist")
+        work = own_work(output, "blend", overwrite)
         pool = location(input) if input else stage_input(work, BLENDS)
         report = run_blend_stage(pool, spec, work, commercial_only)
     except (BlendError, ConfigError, FileNotFoundError) as err:

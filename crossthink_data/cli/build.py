@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import check_executor, check_writable, fail, location
+from crossthink_data.cli.common import Overwrite, check_executor, fail, location, own_output
 
 
 def build(
@@ -45,6 +45,7 @@ def build(
         int | None, typer.Option(help="datatrove tasks per stage (overrides the recipe).")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Tasks run at once (overrides the recipe).")] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """The whole recipe: sources -> filter H -> templates -> decont -> dedup -> difficulty -> blends -> one repo.
 
@@ -52,7 +53,7 @@ def build(
     these flags are checked before any stage runs: a typo or a wrong value is one line.
     Example: crossthink-data build demo --output demo_output/crossthink
     """
-    config = _checked_config(recipe, output, work_dir, from_dir, set_, executor, tasks, workers)
+    config = _checked_config(recipe, output, work_dir, from_dir, set_, executor, tasks, workers, overwrite)
     from crossthink_data import storage
     from crossthink_data.config import ConfigError
     from crossthink_data.curation.build import BuildError, default_work_dir, run_build
@@ -74,11 +75,13 @@ def build(
         typer.echo(f"load it with: load_dataset({folder!r}, 'blend-{config.default_blend}')")
 
 
-def _checked_config(recipe, output, work_dir, from_dir, set_, executor, tasks, workers):
-    """The recipe with its overrides, checked whole (keys, values, executor, writable folders) before
-    any work; anything wrong ends the command with one line."""
+def _checked_config(recipe, output, work_dir, from_dir, set_, executor, tasks, workers, overwrite=False):
+    """The recipe with its overrides, checked whole (keys, values, executor, output and work folders
+    writable and the tool's own) before any work; anything wrong ends the command with one line."""
     from crossthink_data.config import ConfigError
     from crossthink_data.curation.build import BuildConfig, default_work_dir
+    from crossthink_data.curation.work import WORK_ENTRIES
+    from crossthink_data.hub.repo import REPO_ENTRIES
     from crossthink_data.recipes import recipe_location
 
     flags = {"output": output, "work_dir": work_dir, "executor": executor, "tasks": tasks, "workers": workers}
@@ -91,8 +94,8 @@ def _checked_config(recipe, output, work_dir, from_dir, set_, executor, tasks, w
         fail(str(err))
     config.recipe_name = name
     check_executor(config.executor, command="build")
-    check_writable(config.output)
-    check_writable(work, "work_dir")
+    own_output(config.output, "build", overwrite, writes=REPO_ENTRIES, mark_new=False)
+    own_output(work, "build", overwrite, "work_dir", writes=WORK_ENTRIES)
     return config
 
 

@@ -59,6 +59,13 @@ ConfigFile = Annotated[
         callback=_load_config,
     ),
 ]
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Write into an output folder that holds other files: they are kept, never read or replaced.",
+    ),
+]
 Tasks = Annotated[int, typer.Option(min=1, help="datatrove tasks (the input is split across them).")]
 Workers = Annotated[int, typer.Option(min=-1, help="Tasks run at once (local and ray executors; -1: all).")]
 MaxRejected = Annotated[
@@ -103,21 +110,40 @@ StageInput = typer.Option(
 )
 
 
-def run_stage_command(stage: str, work: str, input: str | None, settings: Any, run) -> tuple[str, str, dict]:
+def run_stage_command(
+    stage: str, work: str, input: str | None, settings: Any, run, overwrite: bool = False
+) -> tuple[str, str, dict]:
     """One curation stage of a single-stage command, run as ``build`` runs it
     (:func:`crossthink_data.curation.work.run_stage`): into ``WORK/<stage folder>``, skipped when it
     finished on the same rows and settings. ``run(rows, folder)`` writes the stage. Returns the rows
-    read, the stage folder and its report."""
-    from crossthink_data.curation.work import run_stage, stage_dir, stage_input
+    read, the stage folder and its report.
 
-    work = location(work)
-    check_writable(work)
+    The work folder is claimed first (:func:`own_output`): one the tool marked (by ``sources``, an
+    earlier stage or ``build``) is taken as it is, a folder of the user's needs ``--overwrite``.
+    """
+    from crossthink_data import storage
+    from crossthink_data.curation.work import run_stage, stage_dir, stage_input, stage_inputs
+
+    if input and not storage.exists(location(input)):
+        fail(f"input folder {location(input)} does not exist")
+    work = own_work(work, stage, overwrite)
     try:
         rows = location(input) if input else stage_input(work, stage)
     except FileNotFoundError as err:
         fail(str(err))
     folder = stage_dir(work, stage)
-    return rows, folder, run_stage(folder, rows, settings, lambda: run(rows, folder))
+    inputs = stage_inputs(stage, rows, settings)
+    return rows, folder, run_stage(folder, inputs, settings, lambda: run(rows, folder), stage)
+
+
+def own_work(work: str, command: str, overwrite: bool = False) -> str:
+    """``-o WORK`` of a command that writes the work folder (``sources``, ``blend``): checked and
+    claimed as every stage command claims it, so several commands share one work folder."""
+    from crossthink_data.curation.work import WORK_ENTRIES
+
+    work = location(work)
+    own_output(work, command, overwrite, writes=WORK_ENTRIES)
+    return work
 
 
 SlurmArrays = Annotated[
@@ -206,6 +232,60 @@ def check_writable(location: str, option: str = "--output") -> None:
         fail(
             f"{option} {location}: cannot write into {path} (read-only); choose another folder or fix its permissions"
         )
+
+
+def own_output(
+    location: str,
+    command: str,
+    overwrite: bool = False,
+    option: str = "--output",
+    writes: tuple[str, ...] = (),
+    mark_new: bool = True,
+) -> None:
+    """The output folder checked writable and claimed as ``command``'s before any work
+    (:func:`crossthink_data.ownership.claim`): a folder holding the user's files, a file, ``.``, a
+    home folder or a folder with ``.git`` end the command with one line. A folder the claim made is
+    removed again when the command ends with nothing in it (a later check refused the run).
+
+    ``mark_new=False``: a new or empty folder is only checked, not made (a build's repo appears
+    only when its export swaps it in, which marks it)."""
+    from crossthink_data import storage
+    from crossthink_data.ownership import OwnershipError, check_output, claim
+
+    check_writable(location, option)
+    existed = storage.exists(location)
+    try:
+        if mark_new or (existed and storage.file_sizes(location)):
+            claim(location, command, overwrite, option, writes)
+        else:
+            check_output(location, command, overwrite, option, writes)
+    except OwnershipError as err:
+        fail(str(err))
+    ctx = _current_context()
+    if not existed and ctx is not None:
+        ctx.call_on_close(lambda: _drop_if_unused(location))
+
+
+def _current_context():
+    """The running command's click context: typer 0.29 runs commands on its own copy of click
+    (``typer._click``), whose context stack the installed ``click`` does not see."""
+    for name in ("typer._click.globals", "click.globals"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        ctx = module.get_current_context(silent=True)
+        if ctx is not None:
+            return ctx
+    return None
+
+
+def _drop_if_unused(location: str) -> None:
+    from crossthink_data import storage
+    from crossthink_data.ownership import MARKER
+
+    if set(storage.file_sizes(location)) <= {MARKER}:
+        storage.remove(location)
 
 
 def settings_from(cls: type[T], params: Mapping[str, Any], where: str, **values: Any) -> T:

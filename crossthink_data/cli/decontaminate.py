@@ -10,6 +10,7 @@ from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
     MaxRejected,
+    Overwrite,
     SlurmArrays,
     StageInput,
     Tasks,
@@ -60,6 +61,7 @@ def decontaminate(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    overwrite: Overwrite = False,
     slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
@@ -82,7 +84,7 @@ def decontaminate(
         lambda rows, folder: run(
             rows, folder, settings.benchmarks, settings, only=settings.only, tasks=tasks, workers=workers,
             custom_tasks=settings.custom_tasks, executor=executor,
-        ),
+        ), overwrite=overwrite,
     )  # fmt: skip
     summary = {b: v["hits"] for b, v in report["per_benchmark"].items()}
     print_panel(

@@ -10,6 +10,7 @@ from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
     MaxRejected,
+    Overwrite,
     SlurmArrays,
     StageInput,
     Tasks,
@@ -36,6 +37,7 @@ def dedup(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    overwrite: Overwrite = False,
     slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
@@ -52,6 +54,7 @@ def dedup(
     rows, folder, report = run_stage_command(
         "dedup", output, input, settings,
         lambda rows, folder: run(rows, folder, settings, tasks=tasks, workers=workers, executor=executor),
+        overwrite=overwrite,
     )  # fmt: skip
     print_panel(
         "deduplication",

@@ -12,6 +12,7 @@ from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
     MaxRejected,
+    Overwrite,
     SlurmArrays,
     StageInput,
     Tasks,
@@ -62,6 +63,7 @@ def difficulty(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    overwrite: Overwrite = False,
     slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
@@ -94,7 +96,7 @@ def difficulty(
             "difficulty", output, input, fingerprint,
             lambda rows, folder: score_difficulty(
                 rows, folder, settings, tasks=tasks, workers=workers, limit=limit, executor=executor
-            ),
+            ), overwrite=overwrite,
         )  # fmt: skip
     except StageFailed as err:
         fail_stage(err)

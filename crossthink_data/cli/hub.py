@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crossthink_data.cli.common import check_writable, fail, location
+from crossthink_data.cli.common import Overwrite, fail, location, own_output
 
 
 def export(
@@ -33,6 +33,7 @@ def export(
             "--set", help="KEY=VALUE: a recipe key (name, pretty_name, description, default_blend, ...)."
         ),
     ] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Write the one dataset repo (every config, one card) from a work folder, as `build` ends.
 
@@ -46,11 +47,12 @@ def export(
     from crossthink_data.config import ConfigError
     from crossthink_data.curation.build import BuildError, export_work
     from crossthink_data.hub import ExportError
+    from crossthink_data.hub.repo import REPO_ENTRIES
 
     work, output = location(work), location(output)
     try:
         config = _export_config(work, output, recipe, list(set_ or []))
-        check_writable(output)
+        own_output(output, "export", overwrite, writes=REPO_ENTRIES, mark_new=False)
         summary = export_work(config, work, Console(), mined=bool(config.mine) or not recipe)
     except (BuildError, ConfigError, ExportError, FileNotFoundError, ValueError) as err:
         fail(str(err))

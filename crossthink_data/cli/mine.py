@@ -10,12 +10,13 @@ from crossthink_data.cli import generation_options as gen
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    Overwrite,
     Workers,
     check_executor,
-    check_writable,
     fail,
     fail_stage,
     location,
+    own_output,
     settings_from,
     split_list,
 )
@@ -90,6 +91,7 @@ def mine(
     time: Annotated[str, typer.Option(help="Slurm time limit per task.")] = "04:00:00",
     gpus_per_task: Annotated[int, typer.Option(help="GPUs per generation task (= tp for vllm).")] = 8,
     venv_path: Annotated[str | None, typer.Option(help="venv activate script for the jobs.")] = None,
+    overwrite: Overwrite = False,
     config: ConfigFile = None,
 ) -> None:
     """Mine Common Crawl: WARC -> extract -> filter -> domain -> generate -> parse (datatrove).
@@ -104,11 +106,11 @@ def mine(
     from rich.console import Console
 
     from crossthink_data import storage
-    from crossthink_data.mining.pipeline import MinerConfig
+    from crossthink_data.mining.pipeline import MINE_WRITES, MinerConfig
 
     input, output = location(input), location(output)
     check_executor(executor, command="mine")
-    check_writable(output)
+    own_output(output, "mine", overwrite, writes=MINE_WRITES)
     cfg = settings_from(
         MinerConfig, locals(), "mine", categories=split_list(categories), generation=generation
     )

@@ -9,13 +9,13 @@ import typer
 from crossthink_data.cli.common import (
     ConfigFile,
     ExecutorName,
+    Overwrite,
     SlurmArrays,
     Tasks,
     Workers,
     check_executor,
-    check_writable,
     fail,
-    location,
+    own_work,
     split_list,
 )
 
@@ -68,6 +68,7 @@ def sources(
     tasks: Tasks = 1,
     workers: Workers = 1,
     executor: ExecutorName = "local",
+    overwrite: Overwrite = False,
     slurm: SlurmArrays = None,
     config: ConfigFile = None,
 ) -> None:
@@ -86,8 +87,7 @@ def sources(
     if limit is not None and limit < 1:
         fail(f"--limit: must be at least 1, got {limit}")
     check_executor(executor, "sources", slurm or [])
-    work = location(output)
-    check_writable(work)
+    work = own_work(output, "sources", overwrite)
     stage = storage.join(work, "sources")
     log = storage.join(storage.local_scratch(work, "logs"), "sources.log")
     console = Console()

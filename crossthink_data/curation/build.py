@@ -19,16 +19,18 @@ card whose numbers come from the reports below. Intermediate stages live beside 
     mining/                                           the miner's stages, its report.json
     curation/{0_pool,0_sample,1_decont,2_dedup,3_difficulty}  stage rows + report.json + fingerprint.json
     blends/<name>/                                    the blend's rows + report.json + fingerprint.json
-    export/fingerprint.json                           what the repo at ``output`` was exported from
+    export/{fingerprint,report}.json                  what the repo at ``output`` was exported from
     build_summary.json                                every report, as the card read them
 
-Resuming: datatrove skips finished tasks; a curation stage, blend or export that finished on the
-same inputs and settings is skipped (a changed input or setting clears it), so rerunning the same
-command after a crash (even a SIGKILL) redoes only what was unfinished, and the export swaps the
-new repo in only when every config succeeded. ``output``, ``work_dir`` and a source's ``from_dir``
-are any storage URL. ``executor: slurm`` submits a one-CPU driver job that runs the same command
-with every stage as datatrove job arrays (the recipe's ``slurm:`` holds their options), each
-submitted when the one before it ended; the blends and the export run in the driver.
+Resuming (one rule, :mod:`crossthink_data.resume`): a source, curation stage, blend or export that
+finished on the same inputs (every file's path, size and modification time) and settings is
+skipped; a changed input or setting clears it, says so in one line, and so redoes every stage
+after it. Rerunning the same command after a crash (even a SIGKILL) redoes only what was
+unfinished, and the export swaps the new repo in only when every config succeeded. ``output``,
+``work_dir`` and a source's ``from_dir`` are any storage URL. ``executor: slurm`` submits a one-CPU
+driver job that runs the same command with every stage as datatrove job arrays (the recipe's
+``slurm:`` holds their options), each submitted when the one before it ended; the blends and the
+export run in the driver.
 
 Recipes ship in ``crossthink_data/recipes/`` (``demo``, ``paper``); the format, every key but
 ``sources`` optional::
@@ -117,6 +119,7 @@ from crossthink_data.curation.work import (
     run_blend_stage,
     run_stage,
     stage_dir,
+    stage_inputs,
     templated_pool,
 )
 from crossthink_data.executors import SLURM_STAGES_ENV, slurm_array_options, slurm_stage_options
@@ -429,7 +432,8 @@ def run_curation(config: BuildConfig, work: str, current: str, summary: dict[str
     them); their reports go into ``summary``. Returns the curated rows' folder."""
     for name, settings, run in _curation_stages(config, console):
         folder = stage_dir(work, name)
-        summary[name] = run_stage(folder, current, settings, functools.partial(run, current, folder))
+        inputs = stage_inputs(name, current, settings)
+        summary[name] = run_stage(folder, inputs, settings, functools.partial(run, current, folder), name)
         current = storage.join(folder, "data")
     return current
 
@@ -645,24 +649,21 @@ def export_build(
     work: str,
     console,
 ) -> None:
-    """Exports the repo, unless the one at ``out`` was exported from exactly these inputs."""
+    """Exports the repo, unless the one at ``out`` was exported from exactly these inputs and
+    settings (the one resume rule, :func:`crossthink_data.resume.check_stage`, on ``<work>/export``)."""
     from crossthink_data.hub import export_repo, write_dataset_card
+    from crossthink_data.resume import check_stage
 
     blend_names = list(summary["blends"])
-    inputs = {
-        "curated": storage.file_sizes(curated),
-        "blends": storage.file_sizes(blends_dir),
-        "records": {s: [(f, storage.file_size(f)) for f in files] for s, files in records.items()},
-        "summary": summary,
-        "recipe": {k: v for k, v in public(config).items() if k not in ("work_dir", "path", "output")},
-    }
-    fingerprint = json.dumps(inputs, sort_keys=True, default=str)
-    marker = storage.join(work, "export", "fingerprint.json")
-    readme = storage.join(out, "README.md")
-    if storage.exists(marker) and storage.exists(readme) and storage.read_text(marker) == fingerprint:
+    inputs = [curated, blends_dir, *(f for files in records.values() for f in files)]
+    recipe = {k: v for k, v in public(config).items() if k not in ("work_dir", "path", "output")}
+    settings = {"summary": summary, "recipe": recipe, "output": out}
+    stage = storage.join(work, "export")
+    quiet = lambda line: None  # noqa: E731 (the stage that changed said so already)
+    done = check_stage(stage, inputs, settings, "export", quiet)
+    if done and storage.exists(storage.join(out, "README.md")):
         console.print(f"export: {out} is up to date")
         return
-    storage.remove(marker)
     configs, shown = repo_configs(config, curated, records, blends_dir, blend_names)
     default = f"blend-{config.default_blend}" if config.default_blend in blend_names else configs[0].name
     card = repo_card(config, summary, shown, default)
@@ -670,7 +671,7 @@ def export_build(
     export_repo(
         out, configs, lambda folder, stats: write_dataset_card(folder, card, stats), config.rows_per_shard
     )
-    storage.write_text(marker, fingerprint)
+    storage.write_json(storage.join(stage, REPORT), {"output": out, "configs": [c.name for c in configs]})
 
 
 def recipe_from_work(work: str) -> dict[str, Any]:

@@ -19,13 +19,12 @@ A stage's input, when not given, is the output of the stage before it that finis
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from typing import Any
 
 from crossthink_data import storage
-from crossthink_data.config import public
+from crossthink_data.resume import REPORT, check_stage
 
 SOURCES = "sources"
 MINING = "mining"
@@ -37,7 +36,8 @@ CURATION = {  # the curation stages, in pipeline order: stage name -> folder und
     "dedup": "curation/2_dedup",
     "difficulty": "curation/3_difficulty",
 }
-REPORT = "report.json"
+# what the tool writes at the top of a work folder (a file of the user's there stops a command)
+WORK_ENTRIES = (SOURCES, MINING, "curation", BLENDS, "export", "build_summary.json", "logs", "slurm")
 
 
 def stage_dir(work: str, stage: str) -> str:
@@ -101,48 +101,52 @@ def link_pool(parquet_files: list[str], pool_dir: str) -> str:
 
     Local storage gets symlinks; elsewhere (``s3://``...) the files are copied, server-side when the
     pool is on the same store, since object stores have no links and every stage reads a folder.
+    The pool is left as it is while its files are (:mod:`crossthink_data.resume`): a copy made again
+    would be a new input to every later stage.
     """
-    for old in storage.list_files(pool_dir, (".parquet",), recursive=False):
-        storage.remove(old)
+    names = [storage.as_url(f) for f in parquet_files]
+    if check_stage(pool_dir, names, {"files": names}, "pool", say=lambda line: None):
+        return pool_dir
     local = storage.is_local(pool_dir)
-    if local:
-        storage.makedirs(pool_dir)
-    for i, file in enumerate(storage.as_url(f) for f in parquet_files):
+    for i, file in enumerate(names):
         *_, source, _parquet, config, name = file.split("/")
         target = storage.join(pool_dir, f"{i:05d}_{source}_{config}_{name}")
         if local and storage.is_local(file):
             os.symlink(os.path.realpath(storage.local_path(file)), storage.local_path(target))
         else:
             storage.copy(file, target)
+    storage.write_json(storage.join(pool_dir, REPORT), {"files": len(names)})
     return pool_dir
 
 
-def fresh(folder: str, input_dir: str, settings: Any) -> bool:
-    """True when the stage finished on exactly these input files and settings (then it is skipped).
+def stage_inputs(stage: str, rows: str, settings: Any) -> list[str | None]:
+    """What ``stage`` reads, for its fingerprint: the rows, and for ``decontaminate`` the benchmark
+    folder it indexes (a changed benchmark file redoes the stage; a shipped name has no files)."""
+    benchmarks = getattr(settings, "benchmarks", None) if stage == "decontaminate" else None
+    folder = benchmarks if isinstance(benchmarks, str) and storage.is_dir(benchmarks) else None
+    return [rows, folder]
 
-    A stage begun on the same inputs and settings is kept as it is, so its rerun resumes from
-    datatrove's completion markers (and a model-calling stage's cache); a changed pool or setting
-    clears the folder first, so it never mixes with old output (datatrove would otherwise skip the
-    tasks its old markers name).
+
+def run_stage(
+    folder: str,
+    inputs: str | list[str | None],
+    settings: Any,
+    run: Callable[[], Any],
+    name: str | None = None,
+) -> dict[str, Any]:
+    """Calls ``run`` (which writes ``folder``) unless the stage finished on these inputs and
+    settings; returns the stage's ``report.json``.
+
+    The one resume rule (:func:`crossthink_data.resume.check_stage`) decides: a stage that finished
+    on the same inputs' identity and settings is skipped; one begun on them is kept as it is, so its
+    rerun resumes from datatrove's completion markers (and a model-calling stage's checkpoints); a
+    changed input or setting clears it first (with its local scratch checkpoints, for a remote
+    stage), says so in one line and runs it, so it never mixes with old output.
     """
-    fingerprint = json.dumps(
-        {"inputs": sorted(storage.file_sizes(input_dir).items()), "settings": public(settings)},
-        sort_keys=True,
-        default=str,
-    )
-    marker = storage.join(folder, "fingerprint.json")
-    if storage.exists(marker) and storage.read_text(marker) == fingerprint:
-        # finished: skipped; unfinished: datatrove's markers resume it (a rerun sends only what is missing)
-        return finished(folder)
-    storage.remove(folder)
-    storage.write_text(marker, fingerprint)
-    return False
-
-
-def run_stage(folder: str, input_dir: str, settings: Any, run: Callable[[], Any]) -> dict[str, Any]:
-    """Calls ``run`` (which writes ``folder``) unless it already finished on these inputs and
-    settings; returns the stage's ``report.json``."""
-    if not fresh(folder, input_dir, settings):
+    inputs = [inputs] if isinstance(inputs, str) else inputs
+    checkpoints = storage.local_scratch(folder, "checkpoints")
+    label = name or storage.basename(folder)
+    if not check_stage(folder, inputs, settings, label, also_clear=[checkpoints]):
         run()
     return storage.read_json(storage.join(folder, REPORT))
 
@@ -156,7 +160,8 @@ def run_blend_stage(pool: str, spec: Any, work: str, commercial_only: bool = Fal
 
     folder = storage.join(work, BLENDS, spec.name)
     settings = {"spec": asdict(spec), "commercial_only": commercial_only}
-    return run_stage(folder, pool, settings, lambda: write_blend(pool, spec, folder, commercial_only))
+    run = lambda: write_blend(pool, spec, folder, commercial_only)  # noqa: E731
+    return run_stage(folder, pool, settings, run, f"blend {spec.name}")
 
 
 __all__ = [
@@ -165,14 +170,15 @@ __all__ = [
     "MINING",
     "POOL",
     "SOURCES",
+    "WORK_ENTRIES",
     "finished",
     "finished_blends",
-    "fresh",
     "link_pool",
     "mined_files",
     "run_blend_stage",
     "run_stage",
     "stage_dir",
+    "stage_inputs",
     "stage_input",
     "templated_pool",
 ]

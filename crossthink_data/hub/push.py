@@ -22,17 +22,20 @@ re-raise (a server could echo a header back).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import warnings
 from pathlib import Path
 
+from crossthink_data.ownership import MARKER
+
 logger = logging.getLogger(__name__)
 
 LARGE_FOLDER_FILES = 200  # more files than this: upload_large_folder (resumable, several commits)
 LARGE_FOLDER_BYTES = 1_000_000_000  # more bytes than this: upload_large_folder too
-IGNORE = ["**/.staging/**", ".staging/**", ".cache/**"]
+IGNORE = ["**/.staging/**", ".staging/**", ".cache/**", MARKER]  # MARKER: local bookkeeping, not data
 _PLACEHOLDER = re.compile(r"<your-hf-username>/[A-Za-z0-9_.\-]+")
 
 
@@ -132,32 +135,40 @@ def push_folder(
     size = sum(p.stat().st_size for p in files)
     if large is None:
         large = len(files) > LARGE_FOLDER_FILES or size > LARGE_FOLDER_BYTES
-    _point_card_at(folder / "README.md", repo_id)
     api = HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT") or None, token=token)
     message = commit_message or f"Upload {folder.name} ({len(configs)} configs) with crossthink-data"
     how = "upload_large_folder" if large else "one commit"
     logger.info("pushing %s (%d files, %d bytes, %s) to dataset %s", folder, len(files), size, how, repo_id)
     try:
-        api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-        if revision and revision != constants.DEFAULT_REVISION:
-            api.create_branch(repo_id, branch=revision, repo_type="dataset", exist_ok=True)
-        if large:
-            url = _push_large(api, folder, repo_id, revision, message, create_pr, num_workers)
-        else:
-            info = api.upload_folder(
-                repo_id=repo_id,
-                folder_path=folder,
-                repo_type="dataset",
-                revision=revision,
-                commit_message=message,
-                ignore_patterns=IGNORE,
-                create_pr=create_pr,
-            )
-            url = info.pr_url if create_pr and info.pr_url else info.commit_url
+        with _card_pointed_at(folder / "README.md", repo_id):
+            url = _upload(api, folder, repo_id, private, revision, message, create_pr, large, num_workers)
     except Exception as err:
         raise PushError(f"push of {folder} to {repo_id} failed: {_redact(str(err), token)}") from None
     logger.info("pushed %s: %s", repo_id, url)
     return url
+
+
+def _upload(
+    api, folder: Path, repo_id: str, private, revision, message: str, create_pr, large, num_workers
+) -> str:
+    """Creates the repo (and branch) and uploads ``folder``; returns the commit, pull-request or tree URL."""
+    from huggingface_hub import constants
+
+    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+    if revision and revision != constants.DEFAULT_REVISION:
+        api.create_branch(repo_id, branch=revision, repo_type="dataset", exist_ok=True)
+    if large:
+        return _push_large(api, folder, repo_id, revision, message, create_pr, num_workers)
+    info = api.upload_folder(
+        repo_id=repo_id,
+        folder_path=folder,
+        repo_type="dataset",
+        revision=revision,
+        commit_message=message,
+        ignore_patterns=IGNORE,
+        create_pr=create_pr,
+    )
+    return info.pr_url if create_pr and info.pr_url else info.commit_url
 
 
 def _push_large(api, folder: Path, repo_id: str, revision, message: str, create_pr: bool, num_workers) -> str:
@@ -183,12 +194,22 @@ def _push_large(api, folder: Path, repo_id: str, revision, message: str, create_
     return url
 
 
-def _point_card_at(readme: Path, repo_id: str) -> None:
-    """The exported card's load snippet names a placeholder repo; make it name the real one."""
-    text = readme.read_text(encoding="utf-8")
+@contextlib.contextmanager
+def _card_pointed_at(readme: Path, repo_id: str):
+    """The exported card's load snippet names a placeholder repo: it names ``repo_id`` during the
+    upload, and stays so once the upload succeeded (local and Hub agree). If the upload fails or
+    is interrupted, README.md gets its exact bytes back: a failed push changes nothing locally."""
+    original = readme.read_bytes()
+    text = original.decode("utf-8")
     updated = _PLACEHOLDER.sub(repo_id, text)
     if updated != text:
         readme.write_text(updated, encoding="utf-8")
+    try:
+        yield
+    except BaseException:
+        if updated != text:
+            readme.write_bytes(original)
+        raise
 
 
 def _redact(text: str, token: str) -> str:

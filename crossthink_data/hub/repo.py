@@ -10,8 +10,13 @@ Layout of ``destination`` (what ``load_dataset(destination, config)`` and the Hu
 Every config is written into a staging folder first; the repo is swapped in only when every config,
 the charts and the card succeeded, so a failed or killed export never leaves a half-written repo:
 a local destination is replaced by two renames (old repo aside, new repo in, old removed), a remote
-one (``s3://``...) gets the staged files uploaded, then loses the files the new export does not have.
-Configs stream: parquet inputs are read batch by batch and written shard by shard.
+one (``s3://``...) gets the staged files uploaded, then loses the files the previous export wrote
+and this one does not. Configs stream: parquet inputs are read batch by batch and written shard by
+shard.
+
+The destination must be new, empty, or a folder crossthink-data marked as its own
+(:mod:`crossthink_data.ownership`); files of the user's that ``--overwrite`` let it write beside are
+never removed: a local repo with such files is then updated file by file instead of swapped whole.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from crossthink_data import storage
+from crossthink_data import ownership, storage
 
 from .charts import Chart
 from .export import (
@@ -45,6 +50,7 @@ from .stats import ConfigStats
 logger = logging.getLogger(__name__)
 
 KINDS = ("records", "templated", "verl")
+REPO_ENTRIES = ("README.md", "LICENSE.md", ASSETS_DIR, DATA_DIR)  # what an export writes at the top
 
 
 @dataclass
@@ -70,9 +76,13 @@ def export_repo(
     configs: list[RepoConfig],
     write_card: CardWriter,
     rows_per_shard: int = 100_000,
+    command: str = "build",
 ) -> dict[str, ConfigStats]:
     """Writes every config and then ``write_card(folder, stats)`` (README.md, assets/) into a staging
-    folder, and swaps it in as ``destination`` (any storage URL). Returns the stats per config."""
+    folder, and swaps it in as ``destination`` (any storage URL). Returns the stats per config.
+
+    Raises:
+        OwnershipError: ``destination`` holds files crossthink-data did not write (checked first)."""
     names = [c.name for c in configs]
     if not configs or len(set(names)) != len(names):
         raise ExportError(f"a repo needs configs with distinct names, got {names}")
@@ -82,6 +92,7 @@ def export_repo(
     if not isinstance(rows_per_shard, int) or rows_per_shard < 1:
         raise ExportError(f"rows_per_shard must be a positive integer, got {rows_per_shard!r}")
     destination = storage.as_url(destination)
+    kept = ownership.check_output(destination, command, writes=REPO_ENTRIES)  # marked with the repo
     if storage.is_local(destination):
         target = Path(storage.local_path(destination))
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,14 +100,26 @@ def export_repo(
         shutil.rmtree(staging, ignore_errors=True)
         try:
             stats = _write_repo(staging, configs, write_card, rows_per_shard)
-            _swap_folder(staging, target)
+            _mark(staging, command, kept, storage.basename(destination))
+            if kept:
+                _publish_local(staging, target)
+            else:
+                _swap_folder(staging, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return stats
     with tempfile.TemporaryDirectory(prefix="crossthink-repo-") as staged:
         stats = _write_repo(Path(staged) / "repo", configs, write_card, rows_per_shard)
+        _mark(Path(staged) / "repo", command, kept, storage.basename(destination))
         _publish_repo(Path(staged) / "repo", destination)
     return stats
+
+
+def _mark(staged: Path, command: str, kept: list[str], repo: str) -> None:
+    """The repo's marker, listing every file this export wrote (the next export removes exactly the
+    ones it no longer writes) and the user's files it keeps."""
+    files = [p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()]
+    ownership.write_marker(storage.as_url(staged), command, kept, files, repo)
 
 
 def _write_repo(
@@ -148,11 +171,39 @@ def _swap_folder(staging: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _publish_local(staging: Path, target: Path) -> None:
+    """``target`` (which holds files of the user's) updated file by file: the files the previous
+    export wrote and this one does not are removed, every staged file moved in, the marker last."""
+    marker = staging / ownership.MARKER
+    _remove_previous(storage.as_url(target), {p.relative_to(staging).as_posix() for p in staging.rglob("*")})
+    for source in sorted(p for p in staging.rglob("*") if p.is_file() and p != marker):
+        destination = target / source.relative_to(staging)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, destination)
+    for folder in sorted((p for p in target.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):  # a config the previous export had and this one has not
+            folder.rmdir()
+    os.replace(marker, target / ownership.MARKER)
+
+
 def _publish_repo(staged: Path, destination: str) -> None:
-    written = set(storage.upload_folder(staged, destination))
-    for location in storage.list_files(destination):
-        if location not in written:
-            storage.remove(location)
+    """Uploads the staged repo, then removes the files the previous export wrote that this one did
+    not (never a file crossthink-data did not write)."""
+    previous = _previous_files(destination)
+    written = {storage.relative(u, destination) for u in storage.upload_folder(staged, destination)}
+    for name in previous - written:
+        storage.remove(storage.join(destination, name))
+
+
+def _previous_files(destination: str) -> set[str]:
+    """The files at ``destination`` that crossthink-data wrote (the marker aside)."""
+    present = set(storage.file_sizes(destination)) - {ownership.MARKER}
+    return present - set(ownership.foreign_files(destination))
+
+
+def _remove_previous(destination: str, keep: set[str]) -> None:
+    for name in sorted(_previous_files(destination) - keep):
+        storage.remove(storage.join(destination, name))
 
 
 def chart(path: str, title: str) -> Chart:
@@ -160,4 +211,4 @@ def chart(path: str, title: str) -> Chart:
     return Chart(path=Path(path), title=title)
 
 
-__all__ = ["KINDS", "ParquetSelection", "RepoConfig", "export_repo"]
+__all__ = ["KINDS", "REPO_ENTRIES", "ParquetSelection", "RepoConfig", "export_repo"]

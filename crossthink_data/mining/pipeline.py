@@ -71,6 +71,13 @@ PARSE_CONFIGS = ("records", "mcq", "open")
 COMMON_CRAWL = "s3://commoncrawl"
 
 
+# what the miner writes at the top of its output folder (a file of the user's there stops it)
+MINE_WRITES = (
+    "exclusions", "extract", "filter", "domain", "generate", "parse", "rejects", "logs", "checkpoints",
+    "chunking.json", "warc.paths", "fingerprint.json", "report.json",
+)  # fmt: skip
+
+
 @dataclass
 class MinerConfig:
     """Everything the miner needs; the CLI's `mine` options map one to one onto these fields."""

@@ -160,8 +160,14 @@ def run_source(
     or ray (:func:`crossthink_data.executors.make_executor`).
 
     With several tasks the source's rows are counted here once, not by every task of every config.
+    A change of the upstream files (``from_dir``), ``limit`` or ``tasks`` clears the source's earlier
+    output first (:mod:`crossthink_data.resume`): datatrove's completion markers alone kept old rows.
     """
+    from crossthink_data.resume import check_stage
     from crossthink_data.sources import get_source
+
+    settings = {"source": source, "from_dir": from_dir, "limit": limit, "tasks": tasks}
+    check_stage(storage.join(work_dir, source), [from_dir], settings, f"source {source}")
 
     row_counts = get_source(source).row_counts(from_dir, limit) if tasks > 1 else None
     summaries = []

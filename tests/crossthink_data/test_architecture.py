@@ -28,6 +28,8 @@ LEAF = {
     "answers",
     "config",
     "storage",
+    "ownership",
+    "resume",
     "categories",
     "paper",
     "licenses",

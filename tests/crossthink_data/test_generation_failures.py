@@ -26,6 +26,7 @@ from crossthink_data.executors import StageFailed, make_executor
 from crossthink_data.inference import AuthenticatedEndpointServer, GenerationStopped
 from crossthink_data.mining.parse import REPLY_SCHEMA, parse_reply
 from crossthink_data.mining.pipeline import MinerConfig, build_executors, read_jsonl_folder
+from crossthink_data.ownership import write_marker
 from crossthink_data.rows import iter_rows
 from crossthink_data.sources import get_source
 from tests.helpers.openai_server import Reply, message_text, start_openai_server
@@ -67,6 +68,7 @@ def labelled_pages(out: Path) -> Path:
             f.write(json.dumps({"id": f"doc-{i}", "text": text, "metadata": metadata}) + "\n")
     (out / "logs" / "cpu" / "completions").mkdir(parents=True)
     (out / "logs" / "cpu" / "completions" / "00000").write_text("")
+    write_marker(out, "mine")  # an earlier `mine` run's folder: the tool's own (crossthink_data.ownership)
     return out
 
 

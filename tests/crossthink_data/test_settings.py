@@ -291,7 +291,7 @@ def test_a_command_s_settings_flags_are_its_settings_fields_with_their_defaults(
     function = getattr(function, command)
     plumbing = {"input", "output", "tasks", "workers", "executor", "config", "limit", "until", "glob", "snapshot",
                 "shards", "gpu_tasks", "partition", "gpu_partition", "time", "gpus_per_task", "venv_path", "slurm",
-                "api_key_env", "endpoint"}  # fmt: skip
+                "api_key_env", "endpoint", "overwrite"}  # fmt: skip
     generation = {f.name for f in dataclasses.fields(default_generation())}
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for name, parameter in inspect.signature(function).parameters.items():

@@ -291,7 +291,8 @@ def test_build_recipe_on_memory_urls_matches_a_local_build_and_resumes(tmp_path:
     out = storage.join(root, "out")
     work = storage.join(root, "_work", "out")  # beside the repo, never inside it
     try:
-        remote = run_build(recipe(out, upload_demo_sources(root)))
+        upstream = upload_demo_sources(root)
+        remote = run_build(recipe(out, upstream))
         assert remote["decontaminate"] == local["decontaminate"] and remote["dedup"] == local["dedup"]
         assert remote["blends"] == local["blends"]
         rows = card_rows(out)
@@ -303,16 +304,16 @@ def test_build_recipe_on_memory_urls_matches_a_local_build_and_resumes(tmp_path:
         assert rows == card_rows(str(tmp_path / "local"))
         assert shard_rows(out, "blend-crossthink") == rows["blend-crossthink"]
         assert not storage.exists(storage.join(out, "_work"))
-        local_pool = sorted((tmp_path / "_work" / "local" / "curation" / "0_pool").iterdir())
+        local_pool = sorted((tmp_path / "_work" / "local" / "curation" / "0_pool").glob("*.parquet"))
         assert local_pool and all(p.is_symlink() for p in local_pool)  # local: linked
-        pool = storage.list_files(storage.join(work, "curation", "0_pool"))
+        pool = storage.list_files(storage.join(work, "curation", "0_pool"), (".parquet",))
         assert [storage.basename(f) for f in pool] == [p.name for p in local_pool]  # remote: copied
         assert [storage.file_size(f) for f in pool] == [p.stat().st_size for p in local_pool]
         assert storage.read_json(storage.join(work, "build_summary.json"))["dedup"] == local["dedup"]
         # a rerun finds every curation stage fresh (same inputs and settings) and redoes none of them
         sentinel = storage.join(work, "curation", "2_dedup", "sentinel")
         storage.write_text(sentinel, "a redone stage is cleared first")
-        again = run_build(recipe(out, upload_demo_sources(root)))
+        again = run_build(recipe(out, upstream))  # the same upstream files (uploading them again is a change)
         assert again["dedup"] == remote["dedup"] and storage.exists(sentinel)
     finally:
         storage.remove(root)

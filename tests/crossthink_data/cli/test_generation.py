@@ -164,6 +164,7 @@ def _run_capturing_settings(name: str, args: list[str], tmp_path: Path, monkeypa
         storage.write_json(storage.join(folder, "report.json"), {})  # the stage's last write
 
     monkeypatch.setattr(curation, "score_difficulty", score)
+    (tmp_path / "in").mkdir(exist_ok=True)  # a stage command checks its input exists before any work
     base = ["-i", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--model", "base-model"]
     base += ["--endpoint-url", "http://base:8000/v1"]  # difficulty checks an endpoint has its URL
     result = CliRunner().invoke(app, [name, *base, *args], env=NO_ENV)

@@ -32,6 +32,7 @@ from crossthink_data.hub import (
     size_category,
     write_dataset_card,
 )
+from crossthink_data.ownership import MARKER
 from crossthink_data.record import QARecord, features
 from crossthink_data.templates import render
 from tests.helpers.paths import TEST_DATA
@@ -516,7 +517,9 @@ def test_push_uploads_folder_in_one_commit(online, small_export, caplog, capfd):
     assert lines[0]["key"] == "header" and lines[0]["value"]["summary"].startswith("Upload arc_small")
     sent = {item["value"]["path"]: base64.b64decode(item["value"]["content"]) for item in lines[1:]}
     local = {
-        p.relative_to(small_export).as_posix(): p.read_bytes() for p in small_export.rglob("*") if p.is_file()
+        p.relative_to(small_export).as_posix(): p.read_bytes()
+        for p in small_export.rglob("*")
+        if p.is_file() and p.name != MARKER  # the ownership marker is never uploaded
     }
     assert sent == local and "data/mcq/train-00000-of-00001.parquet" in sent
     assert b'load_dataset("crossthink-test/arc", "records"' in sent["README.md"]  # placeholder replaced
@@ -539,6 +542,25 @@ def test_push_error_never_shows_the_token(online, small_export, caplog, capfd):
     assert error.value.__cause__ is None and error.value.__suppress_context__
     out, err = capfd.readouterr()
     assert TOKEN not in caplog.text + out + err
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_a_failed_push_leaves_the_local_folder_unchanged(online, small_export, large):
+    """Fakes the Hub's HTTP API (see FakeHub, loopback only); every commit fails. Before: the card's
+    placeholder repo id was rewritten in the local README.md although nothing reached the Hub."""
+    readme = small_export / "README.md"
+    before = readme.read_bytes()
+    assert b"<your-hf-username>/" in before  # the placeholder a successful push replaces
+    files = {p: p.read_bytes() for p in small_export.rglob("*") if p.is_file()}
+    hub = FakeHub(commits_before_failing=0)
+    try:
+        with pytest.raises(PushError):
+            push_folder(small_export, "crossthink-test/arc", token=TOKEN, endpoint=hub.url, large=large)
+    finally:
+        hub.close()
+    assert readme.read_bytes() == before
+    after = {p: p.read_bytes() for p in small_export.rglob("*") if p.is_file() and ".cache" not in p.parts}
+    assert after == files
 
 
 def test_push_cli_token_from_environment_and_errors(online, small_export, monkeypatch, tmp_path):
@@ -605,7 +627,11 @@ def test_push_can_open_a_pull_request_in_one_commit(online, small_export):
         "/api/datasets/crossthink-test/arc/commit/refs%2Fpr%2F1"
     )
     assert [json.loads(c["body"])["pullRequest"] for c in hub.calls("discussions") if c["body"]] == [True]
-    local = {p.relative_to(small_export).as_posix() for p in small_export.rglob("*") if p.is_file()}
+    local = {
+        p.relative_to(small_export).as_posix()
+        for p in small_export.rglob("*")
+        if p.is_file() and p.name != MARKER  # the ownership marker is never uploaded
+    }
     assert set(hub.accepted[0]) == local
 
 
@@ -626,7 +652,11 @@ def many_shards(tmp_path) -> Path:
 def test_large_push_is_resumable_after_an_interruption(online, many_shards):
     """Fakes the Hub's HTTP API (see FakeHub): the first push breaks after one commit; the same push
     again uploads the rest, never a file twice, and the two pushes together hold every file."""
-    files = {p.relative_to(many_shards).as_posix() for p in many_shards.rglob("*") if p.is_file()}
+    files = {
+        p.relative_to(many_shards).as_posix()
+        for p in many_shards.rglob("*")
+        if p.is_file() and p.name != MARKER  # the ownership marker is never uploaded
+    }
     assert len(files) > 50
     broken = FakeHub(commits_before_failing=1)
     try:
@@ -653,7 +683,10 @@ def test_large_push_is_resumable_after_an_interruption(online, many_shards):
         healthy.close()
     second = [p for commit in healthy.accepted for p in commit]
     assert url == f"{healthy.url}/datasets/crossthink-test/arc/tree/main"
-    assert not set(first) & set(second) and len(first) + len(second) == len(set(first) | set(second))
+    # A failed push gives the local card back its placeholder (the folder is left as it was), so the
+    # resumed push sends the card again, the same bytes; no other file goes twice.
+    assert set(first) & set(second) <= {"README.md"}
+    assert len(second) == len(set(second)) and len(first) == len(set(first))
     assert set(first) | set(second) == files  # .cache/ never uploaded
 
 
