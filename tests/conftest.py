@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.paths import TEST_DATA
+from tests.helpers.slurm_cluster import SlurmUnavailable, start_slurm_cluster
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -111,3 +112,14 @@ def transformers_server(real_model_dir: Path, tmp_path_factory):
     )
     yield server
     stop_server(server)
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory):
+    """A real one-node Slurm (slurm-wlm + munge) per test module that asks for it; its absence fails."""
+    try:
+        cluster = start_slurm_cluster(tmp_path_factory.mktemp("slurm"))
+    except SlurmUnavailable as err:
+        pytest.fail(f"a real Slurm is required for this test (CI installs it): {err}")
+    yield cluster
+    cluster.stop()

@@ -18,19 +18,8 @@ import pytest
 from crossthink_data.curation.build import BuildConfig, run_build
 from crossthink_data.executors import SLURM_STAGES_ENV, StageFailed, make_executor
 from tests.helpers.paths import DEMO_DATA, REPO_ROOT, TEST_DATA
-from tests.helpers.slurm_cluster import SlurmUnavailable, start_slurm_cluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
-
-
-@pytest.fixture(scope="module")
-def slurm(tmp_path_factory):
-    try:
-        cluster = start_slurm_cluster(tmp_path_factory.mktemp("slurm"))
-    except SlurmUnavailable as err:
-        pytest.fail(f"a real Slurm is required for this test (CI installs it): {err}")
-    yield cluster
-    cluster.stop()
 
 
 def _recipe(out: Path, **values) -> BuildConfig:

@@ -15,20 +15,9 @@ from pathlib import Path
 import pytest
 
 from crossthink_data.mining.pipeline import MinerConfig, build_executors, run_miner
-from tests.helpers.slurm_cluster import SlurmUnavailable, start_slurm_cluster
 from tests.helpers.warc import DEMO_WARC, documents, split_warc
 
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
-
-
-@pytest.fixture(scope="module")
-def slurm(tmp_path_factory):
-    try:
-        cluster = start_slurm_cluster(tmp_path_factory.mktemp("slurm"))
-    except SlurmUnavailable as err:
-        pytest.fail(f"a real Slurm is required for this test (CI installs it): {err}")
-    yield cluster
-    cluster.stop()
 
 
 def test_cpu_job_array_on_slurm_equals_a_local_run(slurm, tmp_path, monkeypatch):
