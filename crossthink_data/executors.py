@@ -84,7 +84,13 @@ class NamedLocalExecutor(LocalPipelineExecutor):
             logger.info(
                 f"stage {self.stage}: {done} of {self.local_tasks} tasks already complete, resuming the rest"
             )
-        stats = super().run()
+        try:
+            stats = super().run()
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            # the pipe to a Manager or worker the Ctrl-C stopped: the interrupt, not an error (the
+            # CLI would report an EOFError as a bare "Aborted." before the rule's own line)
+            raise_if_interrupted()
+            raise
         raise_if_interrupted()  # a Ctrl-C lost while the tasks ran: the caller writes no report
         return stats
 

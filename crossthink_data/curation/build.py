@@ -112,6 +112,7 @@ from crossthink_data.curation.work import (
     MINING,
     REPORT,
     SOURCES,
+    WORK_ENTRIES,
     finished,
     finished_blends,
     link_pool,
@@ -804,6 +805,12 @@ def slurm_script(config: BuildConfig) -> str:
 def submit_slurm(config: BuildConfig) -> str:
     """Writes the resolved recipe and the sbatch script into the job folder and submits it; returns
     the job id."""
+    from crossthink_data.ownership import claim
+
+    # the work folder is the build's before the job folder is written in it: the driver job's own
+    # ownership check then finds its mark, not files it did not write (the CLI claims it first too)
+    work = config.work_dir or default_work_dir(config.output)
+    claim(work, "build", option="work_dir", writes=WORK_ENTRIES)
     script = Path(_job_dir(config)) / "build.sbatch"
     script.parent.mkdir(parents=True, exist_ok=True)
     (script.parent / "recipe.yaml").write_text(resolved_recipe(config), encoding="utf-8")
