@@ -16,7 +16,6 @@ filter H or the upstream size made it smaller than the paper's count).
 from __future__ import annotations
 
 import hashlib
-import json
 from contextlib import ExitStack
 
 import pyarrow as pa
@@ -50,8 +49,8 @@ def _question_ids(files: list[str], sources: set[str]) -> dict[str, set[str]]:
             table = pa.Table.from_batches([batch]).filter(
                 pc.is_in(batch["source"], pa.array(sorted(sources)))
             )
-            for source, ids in zip(table["source"].to_pylist(), table["id"].to_pylist()):
-                found.setdefault(source, set()).add(ids)
+            for source, question_id in zip(table["source"].to_pylist(), table["id"].to_pylist()):
+                found.setdefault(source, set()).add(question_id)
     return found
 
 
@@ -90,5 +89,5 @@ def sample_sources(pool_dir: str, stage_dir: str, caps: dict[str, int], seed: in
         "rows_in": rows_in,
         "kept": rows_kept,
     }
-    storage.write_text(storage.join(stage_dir, "report.json"), json.dumps(report, indent=2))
+    storage.write_json(storage.join(stage_dir, "report.json"), report)
     return report
